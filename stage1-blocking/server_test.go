@@ -53,9 +53,10 @@ func fetchAll(t *testing.T, srv *Server, n int) time.Duration {
 // A server that blocks on each connection makes the last of n clients wait
 // n x delay, however many clients come at once.
 func TestServeOneAtATime(t *testing.T) {
-	const n, delay = 4, 30 * time.Millisecond
+	const n, delay = 4, 100 * time.Millisecond
 	srv := startServer(t, delay, false)
 	elapsed := fetchAll(t, srv, n)
+	t.Logf("%d clients at once, served one at a time: the last answer came after %v", n, elapsed.Round(time.Millisecond))
 	assert.GreaterOrEqual(t, elapsed, n*delay)
 	assert.Equal(t, 1, srv.PeakConcurrency())
 }
@@ -63,9 +64,10 @@ func TestServeOneAtATime(t *testing.T) {
 // A goroutine per connection overlaps the waits: all n clients are served at
 // the same moment.
 func TestServeThreaded(t *testing.T) {
-	const n, delay = 4, 200 * time.Millisecond
+	const n, delay = 4, 100 * time.Millisecond
 	srv := startServer(t, delay, true)
-	fetchAll(t, srv, n)
+	elapsed := fetchAll(t, srv, n)
+	t.Logf("%d clients at once, a goroutine each: the last answer came after %v", n, elapsed.Round(time.Millisecond))
 	assert.Equal(t, n, srv.PeakConcurrency())
 }
 

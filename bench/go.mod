@@ -1,0 +1,3 @@
+module github.com/gornado/gornado/bench
+
+go 1.23.0
