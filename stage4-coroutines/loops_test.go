@@ -1,0 +1,81 @@
+package coroutines_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/gornado/gornado/stage3-futures"
+	"github.com/gornado/gornado/stage4-coroutines"
+	"github.com/gornado/gornado/stage5-iostream/ioloop"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// The runner asks a loop for AddCallback and nothing more, so the same
+// coroutines run on every loop of the path. loops lists the real ones; each
+// test here runs on all of them. (Stage 5's IOLoop is a later stage; only
+// this external test package imports it, to check the promise DESIGN.md makes.)
+var loops = []struct {
+	name string
+	new  func(t testing.TB) coroutines.RunnableLoop
+}{
+	{"stage5-ioloop", func(t testing.TB) coroutines.RunnableLoop {
+		l, err := ioloop.New()
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = l.Close(false) })
+		return l
+	}},
+}
+
+func TestSameCoroutinesOnEveryLoop(t *testing.T) {
+	for _, lc := range loops {
+		t.Run(lc.name, func(t *testing.T) {
+			loop := lc.new(t)
+			r := coroutines.NewRunner(loop)
+			defer r.Close()
+			pool := coroutines.NewExecutor(loop, 2)
+			defer pool.Shutdown()
+
+			start := time.Now()
+			v, err := r.RunSync(func(await coroutines.Await) (any, error) {
+				if _, err := await(coroutines.Sleep(loop, 20*time.Millisecond)); err != nil {
+					return nil, err
+				}
+				return await(r.Multi([]*futures.Future{
+					pool.Submit(func() (any, error) { return "from the pool", nil }),
+					r.Go(func(await coroutines.Await) (any, error) {
+						_, err := await(coroutines.Sleep(loop, time.Millisecond))
+						return "from a coroutine", err
+					}),
+				}))
+			}, 5*time.Second)
+			require.NoError(t, err)
+			assert.Equal(t, []any{"from the pool", "from a coroutine"}, v)
+			assert.GreaterOrEqual(t, time.Since(start), 20*time.Millisecond)
+		})
+	}
+}
+
+// The loop's own spawn_callback drives a coroutine too: stage5's
+// IOLoop.SpawnCallback takes any function that returns a Future, and r.Go is one.
+func TestIOLoopSpawnCallbackLogsACoroutinesFailure(t *testing.T) {
+	loop, err := ioloop.New()
+	require.NoError(t, err)
+	defer loop.Close(false)
+	r := coroutines.NewRunner(loop)
+	defer r.Close()
+	var logs logBuffer
+	loop.ErrorLog = logs.logger()
+
+	loop.SpawnCallback(func() *futures.Future {
+		return r.Go(func(await coroutines.Await) (any, error) {
+			x, y := 1, 0
+			return x / y, nil
+		})
+	})
+	_, err = r.RunSync(func(await coroutines.Await) (any, error) {
+		return await(coroutines.Sleep(loop, time.Millisecond))
+	}, 5*time.Second)
+	require.NoError(t, err)
+	assert.Contains(t, logs.String(), "integer divide by zero")
+}
