@@ -1,0 +1,88 @@
+// Many loops: one per core, for servers that want all of a machine.
+
+package ioloop
+
+import (
+	"errors"
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+// Group is N loops, each running on its own goroutine locked to its own OS
+// thread. Nothing is shared between the loops: a server gives each its own
+// listener (SO_REUSEPORT) or a share of accepted connections, and state that
+// the application shares between loops is the application's to guard. With
+// one loop, a Group keeps Tornado's single-threaded semantics exactly.
+type Group struct {
+	// loops are the running loops.
+	loops []*IOLoop
+	// next picks loops round robin for Next.
+	next atomic.Uint32
+	// wg counts the loops whose Start has not returned.
+	wg sync.WaitGroup
+	// errs holds each loop's Start result.
+	errs []error
+	// stopOnce makes Stop idempotent.
+	stopOnce sync.Once
+}
+
+// StartGroup creates n loops (n <= 0: one per GOMAXPROCS) and starts each
+// on its own goroutine. The options apply to every loop; WithLockOSThread is
+// implied.
+func StartGroup(n int, opts ...Option) (*Group, error) {
+	if n <= 0 {
+		n = runtime.GOMAXPROCS(0)
+	}
+	g := &Group{errs: make([]error, n)}
+	opts = append(opts[:len(opts):len(opts)], WithLockOSThread())
+	for i := 0; i < n; i++ {
+		l, err := New(opts...)
+		if err != nil {
+			for _, l := range g.loops {
+				l.Close(false)
+			}
+			return nil, err
+		}
+		g.loops = append(g.loops, l)
+	}
+	started := make(chan struct{}, n)
+	for i, l := range g.loops {
+		g.wg.Add(1)
+		l.AddCallback(func() { started <- struct{}{} })
+		go func() {
+			defer g.wg.Done()
+			g.errs[i] = l.Start()
+		}()
+	}
+	for range g.loops {
+		<-started
+	}
+	return g, nil
+}
+
+// Loops returns the group's loops.
+func (g *Group) Loops() []*IOLoop { return g.loops }
+
+// Len returns the number of loops.
+func (g *Group) Len() int { return len(g.loops) }
+
+// Next returns the loops in turn, for spreading work.
+func (g *Group) Next() *IOLoop {
+	return g.loops[int(g.next.Add(1)-1)%len(g.loops)]
+}
+
+// Stop stops every loop, waits for them to return, and closes them. It
+// returns the loops' errors, if any.
+func (g *Group) Stop() error {
+	g.stopOnce.Do(func() {
+		for _, l := range g.loops {
+			l.Stop()
+		}
+		g.wg.Wait()
+		for i, l := range g.loops {
+			g.errs[i] = errors.Join(g.errs[i], l.Close(false))
+		}
+	})
+	return errors.Join(g.errs...)
+}

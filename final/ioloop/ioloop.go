@@ -1,0 +1,444 @@
+// The IOLoop: file descriptor handlers, callbacks, and the loop body that
+// runs them.
+
+package ioloop
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gornado/gornado/final/concurrent"
+)
+
+// Sentinel errors of package ioloop.
+var (
+	// ErrClosed is returned by methods of a closed IOLoop.
+	ErrClosed = errors.New("ioloop: loop is closed")
+	// ErrAlreadyRunning is returned by Start on a loop that is running.
+	ErrAlreadyRunning = errors.New("ioloop: loop is already running")
+	// ErrHandlerExists is returned by AddHandler for a descriptor that has
+	// a handler already, as Tornado's add_handler raises.
+	ErrHandlerExists = errors.New("ioloop: descriptor already has a handler")
+	// ErrNoHandler is returned by UpdateHandler for a descriptor without a
+	// handler.
+	ErrNoHandler = errors.New("ioloop: descriptor has no handler")
+	// ErrTimeout is returned by RunSync when its timeout passes first, like
+	// Tornado's run_sync raising TimeoutError.
+	ErrTimeout = errors.New("ioloop: operation timed out")
+)
+
+// Handler is called with a descriptor and the events it is ready for, on
+// the loop's goroutine. The events always include ERROR when the poller
+// reported one, even if it was not asked for.
+type Handler func(fd int, events Events)
+
+// handlerSlot is the registration of one descriptor; slots are indexed by
+// descriptor number, which the kernel keeps small and dense.
+type handlerSlot struct {
+	// fn is the handler; nil for a free slot.
+	fn Handler
+	// events is the interest given to AddHandler or UpdateHandler.
+	events Events
+}
+
+// DefaultMaxEvents is the default number of ready descriptors taken from the
+// poller per iteration.
+const DefaultMaxEvents = 1024
+
+// ReadBufferSize is the size of the read buffer each loop lends to the
+// streams it runs (see ReadBuffer); it matches iostream's read chunk size.
+const ReadBufferSize = 64 * 1024
+
+// IOLoop is an event loop: it waits for descriptors to become ready, runs
+// their handlers, the callbacks added with AddCallback, and the timers whose
+// time has come, all on the one goroutine that called Start. Only
+// AddCallback and Stop may be called from other goroutines; everything
+// else, and every handler and callback, runs on the loop's goroutine.
+type IOLoop struct {
+	// poller is the readiness backend (poller.go).
+	poller poller
+	// handlers holds the registered handlers, indexed by descriptor.
+	handlers []handlerSlot
+	// nhandlers counts the registered handlers.
+	nhandlers int
+	// ready receives the poller's results; reused by every iteration.
+	ready []readyEvent
+
+	// mu guards pending.
+	mu sync.Mutex
+	// pending holds callbacks added since the current batch started.
+	pending []func()
+	// batch is the batch of callbacks being run; it swaps with pending
+	// each iteration so that neither slice is reallocated in steady state.
+	batch []func()
+	// sleeping is 1 while the loop is about to wait or waiting in the
+	// poller with nothing else to do; AddCallback wakes the poller only
+	// when it can flip this from 1 to 0, so many callbacks cost one wake.
+	sleeping atomic.Int32
+	// stopping asks the running loop to return from Start.
+	stopping atomic.Bool
+	// running is true between Start and its return.
+	running atomic.Bool
+	// closed is set by Close.
+	closed bool
+	// goid is the id of the goroutine running Start, for Current.
+	goid atomic.Int64
+
+	// timers is the heap of scheduled timers (timers.go).
+	timers timerHeap
+	// base is the loop's epoch: timer deadlines are nanoseconds since it,
+	// on the monotonic clock.
+	base time.Time
+
+	// logger receives panics in callbacks and handlers.
+	logger *slog.Logger
+	// executor runs RunInExecutor's functions.
+	executor concurrent.Executor
+	// lockThread makes Start lock its goroutine to its OS thread.
+	lockThread bool
+	// readBuf is the buffer lent to streams by ReadBuffer.
+	readBuf []byte
+	// values holds per-loop state of other packages (SetValue).
+	values map[any]any
+}
+
+// Option configures a loop created by New.
+type Option func(*IOLoop)
+
+// WithLogger sets where panics in callbacks and handlers are logged (the
+// default is slog.Default()).
+func WithLogger(l *slog.Logger) Option { return func(loop *IOLoop) { loop.logger = l } }
+
+// WithExecutor sets the Executor of RunInExecutor (the default runs each
+// function on a new goroutine).
+func WithExecutor(e concurrent.Executor) Option {
+	return func(loop *IOLoop) { loop.executor = e }
+}
+
+// WithLockOSThread makes Start lock the loop to its OS thread, so that a
+// loop per core keeps its thread's caches warm and the scheduler never
+// moves it.
+func WithLockOSThread() Option { return func(loop *IOLoop) { loop.lockThread = true } }
+
+// WithMaxEvents sets how many ready descriptors one iteration takes from the
+// poller (DefaultMaxEvents by default).
+func WithMaxEvents(n int) Option {
+	return func(loop *IOLoop) {
+		if n > 0 {
+			loop.ready = make([]readyEvent, n)
+		}
+	}
+}
+
+// New returns a loop that is not running. Close it when done with it.
+func New(opts ...Option) (*IOLoop, error) {
+	l := &IOLoop{
+		base:     time.Now(),
+		logger:   slog.Default(),
+		executor: concurrent.GoExecutor{},
+	}
+	for _, o := range opts {
+		o(l)
+	}
+	if l.ready == nil {
+		l.ready = make([]readyEvent, DefaultMaxEvents)
+	}
+	p, err := newPoller(len(l.ready))
+	if err != nil {
+		return nil, err
+	}
+	l.poller = p
+	return l, nil
+}
+
+// AddHandler registers fn to be called when fd is ready for events (READ,
+// WRITE or both; ERROR is implied). Readiness is level-triggered: fn is
+// called on every iteration while fd stays ready.
+func (l *IOLoop) AddHandler(fd int, fn Handler, events Events) error {
+	if l.closed {
+		return ErrClosed
+	}
+	if fd < 0 || fn == nil {
+		return fmt.Errorf("ioloop: bad handler for descriptor %d", fd)
+	}
+	if fd < len(l.handlers) && l.handlers[fd].fn != nil {
+		return fmt.Errorf("%w: %d", ErrHandlerExists, fd)
+	}
+	if err := l.poller.add(fd, events); err != nil {
+		return err
+	}
+	for fd >= len(l.handlers) {
+		l.handlers = append(l.handlers, handlerSlot{})
+	}
+	l.handlers[fd] = handlerSlot{fn: fn, events: events & (READ | WRITE)}
+	l.nhandlers++
+	return nil
+}
+
+// UpdateHandler changes the events fd's handler is called for.
+func (l *IOLoop) UpdateHandler(fd int, events Events) error {
+	if fd < 0 || fd >= len(l.handlers) || l.handlers[fd].fn == nil {
+		return fmt.Errorf("%w: %d", ErrNoHandler, fd)
+	}
+	events &= READ | WRITE
+	if l.handlers[fd].events == events {
+		return nil
+	}
+	if err := l.poller.modify(fd, events); err != nil {
+		return err
+	}
+	l.handlers[fd].events = events
+	return nil
+}
+
+// RemoveHandler stops watching fd. It does not close fd. Events already
+// taken from the poller for fd in this iteration are dropped. Removing a
+// descriptor without a handler does nothing, as in Tornado.
+func (l *IOLoop) RemoveHandler(fd int) {
+	if fd < 0 || fd >= len(l.handlers) || l.handlers[fd].fn == nil {
+		return
+	}
+	l.handlers[fd] = handlerSlot{}
+	l.nhandlers--
+	// The descriptor may be closed already, in which case the kernel has
+	// dropped it from the interest set and remove fails harmlessly.
+	_ = l.poller.remove(fd)
+}
+
+// AddCallback runs fn on the loop's next iteration. It is the one method
+// safe to call from any goroutine (and from signal handlers' goroutines);
+// it wakes the loop if it is waiting. Callbacks run in the order added.
+func (l *IOLoop) AddCallback(fn func()) {
+	l.mu.Lock()
+	l.pending = append(l.pending, fn)
+	l.mu.Unlock()
+	if l.sleeping.CompareAndSwap(1, 0) {
+		_ = l.poller.wake()
+	}
+}
+
+// SpawnCallback runs fn on the next iteration and logs the error it
+// returns, like Tornado's spawn_callback: a fire-and-forget task whose
+// failure must not pass silently.
+func (l *IOLoop) SpawnCallback(fn func() error) {
+	l.AddCallback(func() {
+		if err := fn(); err != nil {
+			l.logger.Error("ioloop: error in spawned callback", "err", err)
+		}
+	})
+}
+
+// Stop makes Start return after the current iteration. Safe from any
+// goroutine. Like Tornado, stopping a loop that is not running makes its
+// next Start return after one iteration.
+func (l *IOLoop) Stop() {
+	l.stopping.Store(true)
+	if l.sleeping.CompareAndSwap(1, 0) {
+		_ = l.poller.wake()
+	}
+}
+
+// Running reports whether Start is running.
+func (l *IOLoop) Running() bool { return l.running.Load() }
+
+// Time returns the loop's clock: the time on the monotonic clock that timer
+// deadlines are measured against (Tornado's IOLoop.time).
+func (l *IOLoop) Time() time.Time { return l.base.Add(time.Duration(l.now())) }
+
+// now returns nanoseconds since l.base.
+func (l *IOLoop) now() int64 { return int64(time.Since(l.base)) }
+
+// Logger returns the loop's logger.
+func (l *IOLoop) Logger() *slog.Logger { return l.logger }
+
+// ReadBuffer returns the loop's read buffer (ReadBufferSize bytes), lent to
+// whoever runs on the loop: a stream reads into it and keeps bytes of its
+// own only when some are left over, so that idle connections hold no
+// buffer. Its contents are valid until the next caller uses it; use it on
+// the loop's goroutine only.
+func (l *IOLoop) ReadBuffer() []byte {
+	if l.readBuf == nil {
+		l.readBuf = make([]byte, ReadBufferSize)
+	}
+	return l.readBuf
+}
+
+// Value returns the per-loop value stored under key, or nil. Packages built
+// on the loop (iostream's buffer pool, for one) keep their per-loop state
+// here. Loop goroutine only.
+func (l *IOLoop) Value(key any) any { return l.values[key] }
+
+// SetValue stores a per-loop value under key. Loop goroutine only.
+func (l *IOLoop) SetValue(key, v any) {
+	if l.values == nil {
+		l.values = map[any]any{}
+	}
+	l.values[key] = v
+}
+
+// Start runs the loop on the calling goroutine until Stop is called. It
+// returns nil after Stop, or the poller's error if waiting fails.
+func (l *IOLoop) Start() error {
+	if l.closed {
+		return ErrClosed
+	}
+	if !l.running.CompareAndSwap(false, true) {
+		return ErrAlreadyRunning
+	}
+	if l.lockThread {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+	}
+	l.goid.Store(goid())
+	registerRunning(l)
+	defer func() {
+		unregisterRunning(l)
+		l.goid.Store(0)
+		l.sleeping.Store(0)
+		l.stopping.Store(false)
+		l.running.Store(false)
+	}()
+	for {
+		l.runCallbacks()
+		l.runTimers()
+		if l.stopping.Load() {
+			return nil
+		}
+		if err := l.poll(); err != nil {
+			return err
+		}
+	}
+}
+
+// runCallbacks runs the callbacks added before this iteration began;
+// callbacks they add run on the next iteration, as in Tornado, so a callback
+// that re-adds itself cannot starve the poller.
+func (l *IOLoop) runCallbacks() {
+	l.mu.Lock()
+	l.batch, l.pending = l.pending, l.batch[:0]
+	l.mu.Unlock()
+	for i, fn := range l.batch {
+		l.batch[i] = nil // let the closure be collected
+		l.safeCall(fn)
+	}
+}
+
+// safeCall runs fn, logging a panic with its stack; the loop carries on,
+// as Tornado logs "Exception in callback" and keeps running.
+func (l *IOLoop) safeCall(fn func()) {
+	defer l.recoverPanic("callback")
+	fn()
+}
+
+// safeHandle runs a descriptor handler like safeCall.
+func (l *IOLoop) safeHandle(fn Handler, fd int, ev Events) {
+	defer l.recoverPanic("handler")
+	fn(fd, ev)
+}
+
+// recoverPanic logs a panic in what, if there is one.
+func (l *IOLoop) recoverPanic(what string) {
+	if r := recover(); r != nil {
+		l.logger.Error("ioloop: panic in "+what, "panic", r, "stack", string(debug.Stack()))
+	}
+}
+
+// pollTimeout returns how long the poller may block, in milliseconds (-1:
+// no limit), and marks the loop as sleeping when it may block, so that
+// AddCallback knows to wake it.
+func (l *IOLoop) pollTimeout() int {
+	if l.stopping.Load() {
+		return 0
+	}
+	// Announce the sleep before looking at pending: an AddCallback that
+	// appends after our look will then see sleeping == 1 and wake us.
+	l.sleeping.Store(1)
+	l.mu.Lock()
+	n := len(l.pending)
+	l.mu.Unlock()
+	if n > 0 || l.stopping.Load() {
+		l.sleeping.Store(0)
+		return 0
+	}
+	when, ok := l.timers.next()
+	if !ok {
+		return -1
+	}
+	d := when - l.now()
+	if d <= 0 {
+		l.sleeping.Store(0)
+		return 0
+	}
+	// Round up: waking before the deadline would spin an empty iteration.
+	ms := (d + int64(time.Millisecond) - 1) / int64(time.Millisecond)
+	if ms > 3600*1000 {
+		ms = 3600 * 1000
+	}
+	return int(ms)
+}
+
+// poll waits for readiness and runs the handlers of ready descriptors.
+func (l *IOLoop) poll() error {
+	timeout := l.pollTimeout()
+	if timeout == 0 && l.nhandlers == 0 {
+		// Nothing to poll for and work waiting: skip the system call. A
+		// pending wake stays in the wake descriptor until the next wait.
+		return nil
+	}
+	n, err := l.poller.wait(timeout, l.ready)
+	l.sleeping.Store(0)
+	if err != nil {
+		return err
+	}
+	for i := 0; i < n; i++ {
+		ev := l.ready[i]
+		fd := int(ev.fd)
+		if fd >= len(l.handlers) {
+			continue
+		}
+		slot := l.handlers[fd]
+		if slot.fn == nil {
+			// Removed by an earlier handler in this iteration.
+			continue
+		}
+		mask := ev.events & (slot.events | ERROR)
+		if mask == 0 {
+			continue
+		}
+		l.safeHandle(slot.fn, fd, mask)
+	}
+	return nil
+}
+
+// Close releases the loop's poller. With allFDs, the descriptors that still
+// have handlers are closed too (Tornado's close(all_fds=True)). The loop must
+// not be running. Closing twice does nothing.
+func (l *IOLoop) Close(allFDs bool) error {
+	if l.running.Load() {
+		return ErrAlreadyRunning
+	}
+	if l.closed {
+		return nil
+	}
+	l.closed = true
+	unsetCurrent(l)
+	var errs []error
+	for fd, slot := range l.handlers {
+		if slot.fn != nil {
+			_ = l.poller.remove(fd)
+			if allFDs {
+				errs = append(errs, closeFD(fd))
+			}
+		}
+	}
+	l.handlers = nil
+	l.nhandlers = 0
+	errs = append(errs, l.poller.close())
+	return errors.Join(errs...)
+}
