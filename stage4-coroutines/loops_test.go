@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gornado/gornado/stage2-callbacks"
 	"github.com/gornado/gornado/stage3-futures"
 	"github.com/gornado/gornado/stage4-coroutines"
 	"github.com/gornado/gornado/stage5-iostream/ioloop"
@@ -19,6 +20,12 @@ var loops = []struct {
 	name string
 	new  func(t testing.TB) coroutines.RunnableLoop
 }{
+	{"stage2-callbacks", func(t testing.TB) coroutines.RunnableLoop {
+		l, err := callbacks.NewLoop()
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = l.Close() })
+		return l
+	}},
 	{"stage5-ioloop", func(t testing.TB) coroutines.RunnableLoop {
 		l, err := ioloop.New()
 		require.NoError(t, err)
