@@ -117,3 +117,19 @@ func unsetCurrent(l *IOLoop) {
 	}
 	defaultMu.Unlock()
 }
+
+// BindGoroutine makes Current and Running return l on the calling goroutine
+// until the returned function is called. Package gen calls it when a
+// coroutine starts: iter.Pull runs each coroutine on a goroutine of its own,
+// which is still logically on the loop. It costs about a microsecond.
+func BindGoroutine(l *IOLoop) (unbind func()) {
+	id := goid()
+	runningMu.Lock()
+	runningLoops[id] = l
+	runningMu.Unlock()
+	return func() {
+		runningMu.Lock()
+		delete(runningLoops, id)
+		runningMu.Unlock()
+	}
+}

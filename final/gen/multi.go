@@ -1,0 +1,216 @@
+// Waiting on many Futures: Multi over slices and maps, WithTimeout, Sleep,
+// and WaitIterator for results in the order they finish.
+
+package gen
+
+import (
+	"time"
+
+	"github.com/gornado/gornado/final/concurrent"
+	"github.com/gornado/gornado/final/ioloop"
+)
+
+// Multi returns a Future of all the results of futs, in order, once every
+// one is done: Tornado's gen.multi (`yield [f1, f2]`). Like Tornado, it
+// waits for all of them even after one fails, and then resolves with the
+// first error in order.
+func Multi[T any](futs []*concurrent.Future[T]) *concurrent.Future[[]T] {
+	out := concurrent.NewFuture[[]T]()
+	remaining := len(futs)
+	finish := func() {
+		results := make([]T, len(futs))
+		for i, f := range futs {
+			v, err := f.Result()
+			if err != nil {
+				out.SetException(err)
+				return
+			}
+			results[i] = v
+		}
+		out.SetResult(results)
+	}
+	if remaining == 0 {
+		finish()
+		return out
+	}
+	for _, f := range futs {
+		f.OnDone(func() {
+			remaining--
+			if remaining == 0 {
+				finish()
+			}
+		})
+	}
+	return out
+}
+
+// MultiMap is Multi over a map: `yield {"a": f1, "b": f2}`. The first error
+// is the first in an unspecified (map) order.
+func MultiMap[K comparable, T any](futs map[K]*concurrent.Future[T]) *concurrent.Future[map[K]T] {
+	out := concurrent.NewFuture[map[K]T]()
+	remaining := len(futs)
+	finish := func() {
+		results := make(map[K]T, len(futs))
+		for k, f := range futs {
+			v, err := f.Result()
+			if err != nil {
+				out.SetException(err)
+				return
+			}
+			results[k] = v
+		}
+		out.SetResult(results)
+	}
+	if remaining == 0 {
+		finish()
+		return out
+	}
+	for _, f := range futs {
+		f.OnDone(func() {
+			remaining--
+			if remaining == 0 {
+				finish()
+			}
+		})
+	}
+	return out
+}
+
+// MultiAny waits for Futures of any types and resolves with the first
+// error in order, or with nothing.
+func MultiAny(fs ...concurrent.Awaitable) *concurrent.Future[struct{}] {
+	out := concurrent.NewFuture[struct{}]()
+	remaining := len(fs)
+	finish := func() {
+		for _, f := range fs {
+			if err := f.Exception(); err != nil {
+				out.SetException(err)
+				return
+			}
+		}
+		out.SetResult(struct{}{})
+	}
+	if remaining == 0 {
+		finish()
+		return out
+	}
+	for _, f := range fs {
+		f.OnDone(func() {
+			remaining--
+			if remaining == 0 {
+				finish()
+			}
+		})
+	}
+	return out
+}
+
+// WithTimeout returns a Future that resolves like f, or with ErrTimeout if
+// f is not done within d: Tornado's gen.with_timeout. Like Tornado, f itself
+// is not cancelled; it carries on and its outcome is dropped.
+func WithTimeout[T any](loop *ioloop.IOLoop, d time.Duration, f *concurrent.Future[T]) *concurrent.Future[T] {
+	if f.Done() {
+		return f
+	}
+	out := concurrent.NewFuture[T]()
+	to := loop.CallLater(d, func() {
+		if !out.Done() {
+			out.SetException(ErrTimeout)
+		}
+	})
+	f.AddDoneCallback(func(f *concurrent.Future[T]) {
+		loop.RemoveTimeout(to)
+		if !out.Done() {
+			out.Set(f.Result())
+		}
+	})
+	return out
+}
+
+// Sleep returns a Future that resolves after d: `await gen.sleep(d)`, a
+// non-blocking time.Sleep.
+func Sleep(loop *ioloop.IOLoop, d time.Duration) *concurrent.Future[struct{}] {
+	f := concurrent.NewFuture[struct{}]()
+	loop.CallLater(d, func() { f.SetResult(struct{}{}) })
+	return f
+}
+
+// WaitIterator yields the results of Futures in the order they finish,
+// like Tornado's gen.WaitIterator:
+//
+//	it := gen.NewWaitIterator(futs...)
+//	for !it.Done() {
+//		v, err := gen.Await(c, it.Next())
+//		// it.CurrentIndex() says which Future it was
+//	}
+type WaitIterator[T any] struct {
+	// futs are the Futures waited on.
+	futs []*concurrent.Future[T]
+	// finished holds the indices of done Futures not yet handed out.
+	finished []int
+	// waiting is the Future returned by Next while no input has finished.
+	waiting *concurrent.Future[T]
+	// handed counts the results handed out by Next.
+	handed int
+	// current is the index of the Future whose result Next last gave.
+	current int
+}
+
+// NewWaitIterator starts waiting on futs.
+func NewWaitIterator[T any](futs ...*concurrent.Future[T]) *WaitIterator[T] {
+	w := &WaitIterator[T]{futs: futs, current: -1}
+	for i, f := range futs {
+		f.OnDone(func() { w.finish(i) })
+	}
+	return w
+}
+
+// Done reports whether every result has been handed out.
+func (w *WaitIterator[T]) Done() bool { return w.handed == len(w.futs) && w.waiting == nil }
+
+// Next returns a Future of the next input to finish; its result is that
+// input's result (or error). Call it again only after the previous one is
+// done.
+func (w *WaitIterator[T]) Next() *concurrent.Future[T] {
+	out := concurrent.NewFuture[T]()
+	if len(w.finished) > 0 {
+		w.hand(out)
+		return out
+	}
+	if w.handed == len(w.futs) {
+		out.SetException(concurrent.ErrNotDone)
+		return out
+	}
+	w.waiting = out
+	return out
+}
+
+// CurrentIndex returns the index of the input whose result Next gave last,
+// or -1 before the first.
+func (w *WaitIterator[T]) CurrentIndex() int { return w.current }
+
+// CurrentFuture returns that input itself.
+func (w *WaitIterator[T]) CurrentFuture() *concurrent.Future[T] {
+	if w.current < 0 {
+		return nil
+	}
+	return w.futs[w.current]
+}
+
+// finish records that input i is done and satisfies a waiting Next.
+func (w *WaitIterator[T]) finish(i int) {
+	w.finished = append(w.finished, i)
+	if out := w.waiting; out != nil {
+		w.waiting = nil
+		w.hand(out)
+	}
+}
+
+// hand resolves out with the oldest finished input.
+func (w *WaitIterator[T]) hand(out *concurrent.Future[T]) {
+	i := w.finished[0]
+	w.finished = w.finished[1:]
+	w.current = i
+	w.handed++
+	out.Set(w.futs[i].Result())
+}
