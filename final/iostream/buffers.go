@@ -1,0 +1,61 @@
+// Buffers, per DESIGN.md: each loop owns one read buffer that every stream
+// on it reads into, and a small free list of chunks; a stream holds a chunk
+// of its own only while it has unread or unsent bytes, so an idle keep-alive
+// connection holds no buffer at all.
+
+package iostream
+
+import "github.com/gornado/gornado/final/ioloop"
+
+// chunkSize is the size of the chunks streams keep unread or unsent bytes
+// in; larger amounts get larger buffers, which are not pooled.
+const chunkSize = 16 * 1024
+
+// maxFreeChunks bounds each loop's free list (4 MiB of chunks).
+const maxFreeChunks = 256
+
+// loopBuffers is one loop's shared buffers. Loop goroutine only.
+type loopBuffers struct {
+	// read is the loop's read buffer (ioloop.ReadBuffer).
+	read []byte
+	// lent is true while a stream holds bytes in read that it has not
+	// yet consumed or copied out; others then read into chunks of their
+	// own, so that a callback run in between cannot clobber them.
+	lent bool
+	// free holds chunks for reuse, each chunkSize long.
+	free [][]byte
+}
+
+// loopBuffersKey is the ioloop.Value key of a loop's loopBuffers.
+type loopBuffersKey struct{}
+
+// buffersOf returns loop's shared buffers, creating them on first use.
+func buffersOf(loop *ioloop.IOLoop) *loopBuffers {
+	if b, ok := loop.Value(loopBuffersKey{}).(*loopBuffers); ok {
+		return b
+	}
+	b := &loopBuffers{read: loop.ReadBuffer()}
+	loop.SetValue(loopBuffersKey{}, b)
+	return b
+}
+
+// get returns an empty buffer with capacity for at least n bytes.
+func (lb *loopBuffers) get(n int) []byte {
+	if n <= chunkSize {
+		if k := len(lb.free); k > 0 {
+			c := lb.free[k-1]
+			lb.free[k-1] = nil
+			lb.free = lb.free[:k-1]
+			return c[:0]
+		}
+		return make([]byte, 0, chunkSize)
+	}
+	return make([]byte, 0, n)
+}
+
+// put returns a buffer from get for reuse.
+func (lb *loopBuffers) put(c []byte) {
+	if cap(c) == chunkSize && len(lb.free) < maxFreeChunks {
+		lb.free = append(lb.free, c[:0])
+	}
+}

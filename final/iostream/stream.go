@@ -1,0 +1,868 @@
+// The buffered stream engine shared by IOStream, PipeIOStream and
+// SSLIOStream: Tornado's BaseIOStream. One read may be pending at a time;
+// writes queue in order. Everything here runs on the stream's loop.
+
+package iostream
+
+import (
+	"bytes"
+	"fmt"
+	"regexp"
+
+	"github.com/gornado/gornado/final/concurrent"
+	"github.com/gornado/gornado/final/ioloop"
+)
+
+// Defaults of Tornado's BaseIOStream.
+const (
+	// DefaultMaxBufferSize bounds the read buffer (Tornado's
+	// max_buffer_size, 100 MiB).
+	DefaultMaxBufferSize = 100 * 1024 * 1024
+	// DefaultReadChunkSize is the most read per system call (Tornado's
+	// read_chunk_size, 64 KiB).
+	DefaultReadChunkSize = 64 * 1024
+	// inlineWriteMin is the size from which a write goes to the
+	// descriptor at once, without copying, when nothing is queued;
+	// smaller writes are gathered and flushed once per loop iteration.
+	inlineWriteMin = 16 * 1024
+)
+
+// readKind is the kind of the pending read.
+type readKind uint8
+
+const (
+	readNone readKind = iota
+	readBytes
+	readUntil
+	readRegex
+	readUntilClose
+)
+
+// writeWait is a Write's Future with the stream position at which it is
+// done.
+type writeWait struct {
+	// pos is the total of bytes queued when the write was made.
+	pos int64
+	// fut resolves when that many bytes have been written.
+	fut *concurrent.Future[struct{}]
+}
+
+// Stream is the buffered, non-blocking stream of bytes that IOStream,
+// PipeIOStream and SSLIOStream share (Tornado's BaseIOStream). Methods must
+// be called on the stream's loop.
+type Stream struct {
+	// MaxBufferSize bounds the read buffer; a stream that would hold more
+	// unread bytes closes with a StreamBufferFullError.
+	MaxBufferSize int
+	// ReadChunkSize is the most read per system call.
+	ReadChunkSize int
+	// MaxWriteBufferSize, if positive, bounds the unsent bytes; a write
+	// that would exceed it fails with a StreamBufferFullError (Tornado's
+	// max_write_buffer_size; unlimited by default).
+	MaxWriteBufferSize int
+
+	// loop runs the stream.
+	loop *ioloop.IOLoop
+	// bufs are the loop's shared buffers.
+	bufs *loopBuffers
+	// t moves bytes to and from the descriptor.
+	t transport
+	// fd is the descriptor watched on the loop.
+	fd int
+
+	// rbuf holds unread bytes from rstart on; nil when there are none.
+	// It is either the loop's read buffer (borrowed) or a chunk of the
+	// stream's own.
+	rbuf   []byte
+	rstart int
+	// borrowed is true while rbuf is the loop's read buffer.
+	borrowed bool
+
+	// kind and the fields after it describe the pending read.
+	kind readKind
+	// n is the byte count of ReadBytes or ReadInto.
+	n int
+	// partial lets ReadBytes or ReadInto finish with fewer bytes.
+	partial bool
+	// delim is ReadUntil's delimiter.
+	delim []byte
+	// re is ReadUntilRegex's pattern.
+	re *regexp.Regexp
+	// maxBytes, if positive, bounds ReadUntil and ReadUntilRegex.
+	maxBytes int
+	// scanned is how far into the unread bytes the delimiter is known to
+	// be absent, so that each arrival is searched once.
+	scanned int
+	// rfut, into/intoFut, or fn receive the pending read's result.
+	rfut    *concurrent.Future[[]byte]
+	into    []byte
+	intoFut *concurrent.Future[int]
+	fn      func([]byte, error)
+	// inRead is true while readLoop runs; reads started from its
+	// callbacks are picked up by it rather than run inline.
+	inRead bool
+
+	// wbufs are the unsent bytes, in order; whead is how much of wbufs[0]
+	// is sent already, and wsize the unsent total.
+	wbufs [][]byte
+	whead int
+	wsize int
+	// wqueued and wsent count bytes ever queued and ever sent.
+	wqueued, wsent int64
+	// waits are the Write Futures not yet resolved, in order.
+	waits []writeWait
+	// flushScheduled is true while a flush callback is pending.
+	flushScheduled bool
+	// blocked is true while the descriptor refused writes and the stream
+	// waits for WRITE readiness.
+	blocked bool
+	// flushFn is the flush method value, made once.
+	flushFn func()
+
+	// connecting is true while Connect waits for the connection.
+	connecting bool
+	// connectFut resolves when the connection is made.
+	connectFut *concurrent.Future[struct{}]
+	// state is the interest registered with the loop; registered says
+	// whether a handler is registered at all.
+	state      ioloop.Events
+	registered bool
+	// closed is set once by close.
+	closed bool
+	// err is the error that closed the stream.
+	err error
+	// closeCallback runs on the loop after the stream closes.
+	closeCallback func()
+	// handler is the events method value, made once.
+	handler ioloop.Handler
+	// afterClose lets SSLIOStream fail its handshake Future.
+	afterClose func(error)
+}
+
+// init prepares a Stream over t, watching fd on loop.
+func (s *Stream) init(loop *ioloop.IOLoop, fd int, t transport) {
+	s.MaxBufferSize = DefaultMaxBufferSize
+	s.ReadChunkSize = DefaultReadChunkSize
+	s.loop = loop
+	s.bufs = buffersOf(loop)
+	s.t = t
+	s.fd = fd
+	s.flushFn = s.flush
+	s.handler = s.handleEvents
+}
+
+// Loop returns the stream's loop.
+func (s *Stream) Loop() *ioloop.IOLoop { return s.loop }
+
+// Fileno returns the stream's descriptor.
+func (s *Stream) Fileno() int { return s.fd }
+
+// Closed reports whether the stream is closed.
+func (s *Stream) Closed() bool { return s.closed }
+
+// Error returns the error that closed the stream, or nil (Tornado's
+// stream.error).
+func (s *Stream) Error() error { return s.err }
+
+// Reading reports whether a read is pending.
+func (s *Stream) Reading() bool { return s.kind != readNone }
+
+// Writing reports whether unsent bytes are queued.
+func (s *Stream) Writing() bool { return s.wsize > 0 }
+
+// SetCloseCallback sets fn to run on the loop after the stream closes
+// (replacing an earlier one; nil removes it). Setting it on a closed stream
+// schedules it at once.
+func (s *Stream) SetCloseCallback(fn func()) {
+	s.closeCallback = fn
+	if s.closed && fn != nil {
+		s.closeCallback = nil
+		s.loop.AddCallback(fn)
+		return
+	}
+	s.updateState()
+}
+
+// unread returns the bytes received and not yet consumed.
+func (s *Stream) unread() []byte {
+	if s.rbuf == nil {
+		return nil
+	}
+	return s.rbuf[s.rstart:]
+}
+
+// BufferedLen returns how many received bytes wait to be read.
+func (s *Stream) BufferedLen() int { return len(s.rbuf) - s.rstart }
+
+// ---- reads ---------------------------------------------------------------
+
+// startRead checks that a read may start now.
+func (s *Stream) startRead() error {
+	if s.kind != readNone {
+		return ErrAlreadyReading
+	}
+	return nil
+}
+
+// ReadBytes reads n bytes; with partial, it finishes as soon as any bytes
+// are available, with at most n (Tornado's read_bytes).
+func (s *Stream) ReadBytes(n int, partial bool) *concurrent.Future[[]byte] {
+	f := concurrent.NewFuture[[]byte]()
+	if err := s.startRead(); err != nil {
+		f.SetException(err)
+		return f
+	}
+	s.kind, s.n, s.partial, s.rfut = readBytes, n, partial, f
+	s.tryRead()
+	return f
+}
+
+// ReadInto fills buf and resolves with the count read; with partial, it
+// finishes as soon as any bytes are available (Tornado's read_into). The
+// bytes go straight to buf, without an allocation.
+func (s *Stream) ReadInto(buf []byte, partial bool) *concurrent.Future[int] {
+	f := concurrent.NewFuture[int]()
+	if err := s.startRead(); err != nil {
+		f.SetException(err)
+		return f
+	}
+	s.kind, s.n, s.partial, s.into, s.intoFut = readBytes, len(buf), partial, buf, f
+	s.tryRead()
+	return f
+}
+
+// ReadUntil reads up to and including delim. With maxBytes > 0, a
+// delimiter not found within maxBytes (which count the delimiter, as
+// tornado/iostream.py read_until does) closes the stream with an
+// UnsatisfiableReadError.
+func (s *Stream) ReadUntil(delim []byte, maxBytes int) *concurrent.Future[[]byte] {
+	f := concurrent.NewFuture[[]byte]()
+	if err := s.startRead(); err != nil {
+		f.SetException(err)
+		return f
+	}
+	s.kind, s.delim, s.maxBytes, s.scanned, s.rfut = readUntil, delim, maxBytes, 0, f
+	s.tryRead()
+	return f
+}
+
+// ReadUntilRegex reads up to and including the first match of re, with
+// maxBytes as in ReadUntil.
+func (s *Stream) ReadUntilRegex(re *regexp.Regexp, maxBytes int) *concurrent.Future[[]byte] {
+	f := concurrent.NewFuture[[]byte]()
+	if err := s.startRead(); err != nil {
+		f.SetException(err)
+		return f
+	}
+	s.kind, s.re, s.maxBytes, s.rfut = readRegex, re, maxBytes, f
+	s.tryRead()
+	return f
+}
+
+// ReadUntilClose reads everything until the stream closes, and resolves
+// with it then (an error only if it closed with one).
+func (s *Stream) ReadUntilClose() *concurrent.Future[[]byte] {
+	f := concurrent.NewFuture[[]byte]()
+	if err := s.startRead(); err != nil {
+		f.SetException(err)
+		return f
+	}
+	if s.closed {
+		f.SetResult(s.take(s.BufferedLen()))
+		return f
+	}
+	s.kind, s.rfut = readUntilClose, f
+	s.tryRead()
+	return f
+}
+
+// ReadUntilFunc is ReadUntil for code that must not allocate per read (the
+// HTTP layer): fn receives the bytes, valid only until it returns, or the
+// error. fn runs on the loop, possibly before ReadUntilFunc returns.
+func (s *Stream) ReadUntilFunc(delim []byte, maxBytes int, fn func([]byte, error)) {
+	if err := s.startRead(); err != nil {
+		fn(nil, err)
+		return
+	}
+	s.kind, s.delim, s.maxBytes, s.scanned, s.fn = readUntil, delim, maxBytes, 0, fn
+	s.tryRead()
+}
+
+// ReadBytesFunc is ReadBytes with a callback, as ReadUntilFunc.
+func (s *Stream) ReadBytesFunc(n int, partial bool, fn func([]byte, error)) {
+	if err := s.startRead(); err != nil {
+		fn(nil, err)
+		return
+	}
+	s.kind, s.n, s.partial, s.fn = readBytes, n, partial, fn
+	s.tryRead()
+}
+
+// findReadPos returns how many unread bytes satisfy the pending read, or -1,
+// or an UnsatisfiableReadError (Tornado's _find_read_pos).
+func (s *Stream) findReadPos() (int, error) {
+	buf := s.unread()
+	switch s.kind {
+	case readBytes:
+		if len(buf) >= s.n || (s.partial && len(buf) > 0) {
+			return min(s.n, len(buf)), nil
+		}
+	case readUntil:
+		if i := bytes.Index(buf[s.scanned:], s.delim); i >= 0 {
+			end := s.scanned + i + len(s.delim)
+			if s.maxBytes > 0 && end > s.maxBytes {
+				return -1, s.unsatisfiable()
+			}
+			return end, nil
+		}
+		s.scanned = max(0, len(buf)-len(s.delim)+1)
+		if s.maxBytes > 0 && len(buf) > s.maxBytes {
+			return -1, s.unsatisfiable()
+		}
+	case readRegex:
+		if m := s.re.FindIndex(buf); m != nil {
+			if s.maxBytes > 0 && m[1] > s.maxBytes {
+				return -1, s.unsatisfiable()
+			}
+			return m[1], nil
+		}
+		if s.maxBytes > 0 && len(buf) > s.maxBytes {
+			return -1, s.unsatisfiable()
+		}
+	}
+	return -1, nil
+}
+
+// unsatisfiable describes the failed ReadUntil or ReadUntilRegex.
+func (s *Stream) unsatisfiable() error {
+	what := fmt.Sprintf("delimiter %q", s.delim)
+	if s.kind == readRegex {
+		what = fmt.Sprintf("regex %q", s.re.String())
+	}
+	return &UnsatisfiableReadError{Reason: fmt.Sprintf("%s not found within %d bytes", what, s.maxBytes)}
+}
+
+// take consumes n unread bytes and returns a copy of them.
+func (s *Stream) take(n int) []byte {
+	out := make([]byte, n)
+	copy(out, s.unread())
+	s.rstart += n
+	return out
+}
+
+// finishRead completes the pending read with the first n unread bytes. The
+// pending state is cleared first, so the receiver may start the next read.
+func (s *Stream) finishRead(n int) {
+	rfut, into, intoFut, fn := s.rfut, s.into, s.intoFut, s.fn
+	s.clearRead()
+	switch {
+	case fn != nil:
+		data := s.unread()[:n]
+		s.rstart += n
+		fn(data, nil)
+	case intoFut != nil:
+		copy(into, s.unread()[:n])
+		s.rstart += n
+		intoFut.SetResult(n)
+	default:
+		rfut.SetResult(s.take(n))
+	}
+	s.releaseIfEmpty()
+}
+
+// failRead completes the pending read with err.
+func (s *Stream) failRead(err error) {
+	rfut, intoFut, fn := s.rfut, s.intoFut, s.fn
+	if s.kind == readNone {
+		return
+	}
+	s.clearRead()
+	switch {
+	case fn != nil:
+		fn(nil, err)
+	case intoFut != nil:
+		intoFut.SetException(err)
+	default:
+		rfut.SetException(err)
+	}
+}
+
+// clearRead forgets the pending read.
+func (s *Stream) clearRead() {
+	s.kind, s.n, s.partial, s.delim, s.re, s.maxBytes, s.scanned = readNone, 0, false, nil, nil, 0, 0
+	s.rfut, s.into, s.intoFut, s.fn = nil, nil, nil, nil
+}
+
+// tryRead runs a newly started read: from the buffer if it can, else from
+// the descriptor at once (Tornado's _try_inline_read), else it waits for
+// READ readiness.
+func (s *Stream) tryRead() {
+	if s.inRead {
+		return // readLoop, which called back into us, takes it from here
+	}
+	s.readLoop()
+}
+
+// readLoop satisfies pending reads from the buffer and the descriptor until
+// one must wait, then sets the loop interest. With no read pending, it reads
+// one chunk (to notice a close), as Tornado's _read_to_buffer_loop does.
+func (s *Stream) readLoop() {
+	s.inRead = true
+	defer func() { s.inRead = false }()
+	// Reading with no read pending happens only when the loop reports the
+	// descriptor readable (one chunk, to notice a close); once a read
+	// completes, nothing more is read until the next one starts.
+	idleReads := 0
+	for {
+		if s.kind != readNone {
+			pos, err := s.findReadPos()
+			if err != nil {
+				s.loop.Logger().Info("iostream: unsatisfiable read, closing connection", "err", err)
+				s.close(err)
+				s.failRead(&StreamClosedError{RealError: s.err})
+				break
+			}
+			if pos >= 0 {
+				s.finishRead(pos)
+				idleReads++
+				continue
+			}
+		}
+		if s.closed {
+			s.failRead(&StreamClosedError{RealError: s.err})
+			break
+		}
+		if s.connecting || (s.kind == readNone && (idleReads > 0 || s.BufferedLen() > 0)) {
+			break
+		}
+		n, err := s.fill()
+		if err == errWouldBlock {
+			break
+		}
+		if err != nil {
+			s.close(err)
+			continue
+		}
+		if n == 0 {
+			s.close(nil) // end of file
+			continue
+		}
+		if s.BufferedLen() > s.MaxBufferSize {
+			err := &StreamBufferFullError{Which: "read", Limit: s.MaxBufferSize}
+			s.loop.Logger().Error("iostream: reached maximum read buffer size", "limit", s.MaxBufferSize)
+			s.close(err)
+			continue
+		}
+		if s.kind == readNone {
+			idleReads++
+		}
+	}
+	s.unborrow()
+	s.releaseIfEmpty()
+	s.updateState()
+}
+
+// fill reads once from the descriptor into the read buffer: the loop's
+// shared buffer when the stream has no unread bytes and it is free, else a
+// buffer of the stream's own.
+func (s *Stream) fill() (int, error) {
+	chunk := s.ReadChunkSize
+	if s.borrowed && s.BufferedLen() == 0 {
+		s.unborrow() // all consumed: start over at the buffer's head
+	}
+	if s.BufferedLen() == 0 && !s.bufs.lent {
+		buf := s.bufs.read
+		if chunk < len(buf) {
+			buf = buf[:chunk]
+		}
+		n, err := s.t.read(buf)
+		if n > 0 {
+			s.rbuf, s.rstart, s.borrowed = buf[:n], 0, true
+			s.bufs.lent = true
+		}
+		return n, err
+	}
+	s.own(chunk)
+	end := len(s.rbuf)
+	space := s.rbuf[end:cap(s.rbuf)]
+	if len(space) > chunk {
+		space = space[:chunk]
+	}
+	n, err := s.t.read(space)
+	if n > 0 {
+		s.rbuf = s.rbuf[:end+n]
+	}
+	return n, err
+}
+
+// own makes rbuf a buffer of the stream's own with the unread bytes at its
+// start and room for at least min(want, chunkSize) more.
+func (s *Stream) own(want int) {
+	unread := s.unread()
+	room := min(want, chunkSize)
+	if !s.borrowed && s.rbuf != nil && cap(s.rbuf)-len(s.rbuf) >= room {
+		return
+	}
+	if !s.borrowed && s.rbuf != nil && s.rstart > 0 && cap(s.rbuf)-len(unread) >= room {
+		// Enough room once the consumed bytes are dropped.
+		n := copy(s.rbuf[:cap(s.rbuf)], unread)
+		s.rbuf, s.rstart = s.rbuf[:n], 0
+		return
+	}
+	size := len(unread) + room
+	if !s.borrowed && s.rbuf != nil {
+		size = max(size, 2*cap(s.rbuf)) // amortize growth of a large read
+	}
+	nb := s.bufs.get(size)
+	nb = append(nb, unread...)
+	if s.borrowed {
+		s.bufs.lent = false
+		s.borrowed = false
+	} else if s.rbuf != nil {
+		s.bufs.put(s.rbuf)
+	}
+	s.rbuf, s.rstart = nb, 0
+}
+
+// unborrow gives the loop's read buffer back, copying leftover bytes into
+// a buffer of the stream's own.
+func (s *Stream) unborrow() {
+	if !s.borrowed {
+		return
+	}
+	if s.BufferedLen() > 0 {
+		s.own(0)
+		return
+	}
+	s.rbuf, s.rstart, s.borrowed = nil, 0, false
+	s.bufs.lent = false
+}
+
+// releaseIfEmpty drops an owned buffer once every byte in it is read, so an
+// idle stream holds none.
+func (s *Stream) releaseIfEmpty() {
+	if s.rbuf == nil || s.BufferedLen() > 0 || s.borrowed {
+		return
+	}
+	s.bufs.put(s.rbuf)
+	s.rbuf, s.rstart = nil, 0
+}
+
+// ---- writes --------------------------------------------------------------
+
+// Write queues data and returns a Future resolved once all of it (and
+// everything queued before it) is written to the descriptor (Tornado's
+// write). data is not retained: small writes are copied and gathered until
+// the end of the loop iteration, so that many small writes (pipelined
+// responses) leave in one system call; a large write with nothing queued
+// goes out at once without a copy.
+func (s *Stream) Write(data []byte) *concurrent.Future[struct{}] {
+	if err := s.queue(data); err != nil {
+		return concurrent.Failed[struct{}](err)
+	}
+	if s.wsent >= s.wqueued {
+		return concurrent.Resolved(struct{}{})
+	}
+	f := concurrent.NewFuture[struct{}]()
+	s.waits = append(s.waits, writeWait{pos: s.wqueued, fut: f})
+	return f
+}
+
+// WriteBuffered queues data like Write without a Future: the allocation-free
+// form for the HTTP layer. Errors that happen later close the stream.
+func (s *Stream) WriteBuffered(data []byte) error { return s.queue(data) }
+
+// queue adds data to the write buffer and makes sure it will be flushed.
+func (s *Stream) queue(data []byte) error {
+	if s.closed {
+		return &StreamClosedError{RealError: s.err}
+	}
+	if s.MaxWriteBufferSize > 0 && s.wsize+len(data) > s.MaxWriteBufferSize {
+		return &StreamBufferFullError{Which: "write", Limit: s.MaxWriteBufferSize}
+	}
+	s.wqueued += int64(len(data))
+	if s.wsize == 0 && len(data) >= inlineWriteMin && !s.blocked && !s.connecting {
+		n, err := s.t.write([][]byte{data})
+		if err != nil && err != errWouldBlock {
+			s.wqueued -= int64(len(data))
+			s.closeOnWriteError(err)
+			return &StreamClosedError{RealError: err}
+		}
+		s.wsent += int64(n)
+		data = data[n:]
+		if len(data) > 0 {
+			s.blocked = true
+		}
+	}
+	if len(data) == 0 {
+		return nil
+	}
+	s.appendWrite(data)
+	if s.blocked || s.connecting {
+		s.updateState()
+	} else if !s.flushScheduled {
+		s.flushScheduled = true
+		s.loop.AddCallback(s.flushFn)
+	}
+	return nil
+}
+
+// appendWrite copies data to the end of the write buffer.
+func (s *Stream) appendWrite(data []byte) {
+	s.wsize += len(data)
+	if k := len(s.wbufs); k > 0 {
+		last := s.wbufs[k-1]
+		if n := copy(last[len(last):cap(last)], data); n > 0 {
+			s.wbufs[k-1] = last[:len(last)+n]
+			data = data[n:]
+		}
+	}
+	for len(data) > 0 {
+		c := s.bufs.get(len(data))
+		n := copy(c[:cap(c)], data)
+		s.wbufs = append(s.wbufs, c[:n])
+		data = data[n:]
+	}
+}
+
+// flush is the end-of-iteration write of the gathered bytes.
+func (s *Stream) flush() {
+	s.flushScheduled = false
+	if s.closed || s.blocked || s.connecting {
+		return
+	}
+	s.handleWrite()
+}
+
+// handleWrite writes queued bytes until done or the descriptor is full.
+func (s *Stream) handleWrite() {
+	for s.wsize > 0 {
+		iov := s.wbufs
+		first := iov[0]
+		iov[0] = first[s.whead:]
+		n, err := s.t.write(iov)
+		iov[0] = first
+		if err == errWouldBlock {
+			s.blocked = true
+			break
+		}
+		if err != nil {
+			s.closeOnWriteError(err)
+			return
+		}
+		s.consumeWrite(n)
+	}
+	if s.wsize == 0 {
+		s.blocked = false
+	}
+	s.resolveWrites()
+	s.updateState()
+}
+
+// consumeWrite drops n sent bytes from the write buffer.
+func (s *Stream) consumeWrite(n int) {
+	s.wsize -= n
+	s.wsent += int64(n)
+	for n > 0 {
+		left := len(s.wbufs[0]) - s.whead
+		if n < left {
+			s.whead += n
+			return
+		}
+		n -= left
+		s.bufs.put(s.wbufs[0])
+		s.wbufs[0] = nil
+		s.wbufs = s.wbufs[1:]
+		s.whead = 0
+	}
+	if len(s.wbufs) == 0 {
+		s.wbufs = nil // drop the spine too: idle streams hold nothing
+	}
+}
+
+// resolveWrites resolves the Write Futures whose bytes are all sent.
+func (s *Stream) resolveWrites() {
+	i := 0
+	for ; i < len(s.waits) && s.waits[i].pos <= s.wsent; i++ {
+	}
+	if i == 0 {
+		return
+	}
+	done := s.waits[:i]
+	s.waits = s.waits[i:]
+	if len(s.waits) == 0 {
+		s.waits = nil
+	}
+	for _, w := range done {
+		w.fut.SetResult(struct{}{})
+	}
+}
+
+// closeOnWriteError closes the stream after a failed write, logging errors
+// other than a peer's reset (Tornado's _handle_write).
+func (s *Stream) closeOnWriteError(err error) {
+	if !isConnReset(err) {
+		s.loop.Logger().Warn("iostream: write error", "fd", s.fd, "err", err)
+	}
+	s.close(err)
+}
+
+// ---- events and state ----------------------------------------------------
+
+// handleEvents is the stream's descriptor handler: one switch over what the
+// descriptor is ready for.
+func (s *Stream) handleEvents(fd int, ev ioloop.Events) {
+	if s.closed {
+		return
+	}
+	if s.connecting && ev&(ioloop.WRITE|ioloop.ERROR) != 0 {
+		s.handleConnect()
+		return
+	}
+	if ev&ioloop.READ != 0 {
+		s.readLoop()
+	}
+	if !s.closed && ev&ioloop.WRITE != 0 {
+		s.blocked = false
+		s.handleWrite()
+	}
+	if !s.closed && ev&ioloop.ERROR != 0 {
+		// Tornado's _handle_events: an error or hang-up closes the stream
+		// with the socket's pending error, after the readable data was
+		// taken above. (ERROR is reported whatever the interest, so
+		// leaving it would spin the loop.)
+		s.close(socketError(s.fd))
+		return
+	}
+	s.updateState()
+}
+
+// updateState registers the interest the stream needs now: READ while a
+// read waits for data or while it is idle (to notice the peer closing, as
+// Tornado's _handle_events listens when idle), WRITE while writes are
+// blocked or a connect is in progress.
+func (s *Stream) updateState() {
+	if s.closed {
+		return
+	}
+	var want ioloop.Events
+	if s.connecting || s.blocked {
+		want |= ioloop.WRITE
+	}
+	if !s.connecting {
+		if s.kind != readNone || (s.BufferedLen() == 0 && s.closeCallback != nil) || (want == 0 && s.BufferedLen() == 0) {
+			want |= ioloop.READ
+		}
+	}
+	if want == s.state && s.registered {
+		return
+	}
+	if !s.registered {
+		if want == 0 {
+			return
+		}
+		if err := s.loop.AddHandler(s.fd, s.handler, want); err != nil {
+			s.close(err)
+			return
+		}
+		s.registered = true
+	} else if err := s.loop.UpdateHandler(s.fd, want); err != nil {
+		s.close(err)
+		return
+	}
+	s.state = want
+}
+
+// Close closes the stream (Tornado's close()). Pending reads that buffered
+// bytes can satisfy complete; the others fail with StreamClosedError, as do
+// pending writes; the close callback runs on the next iteration.
+func (s *Stream) Close() error {
+	s.close(nil)
+	return nil
+}
+
+// CloseWithError closes the stream, recording err as its Error (Tornado's
+// close(exc_info)).
+func (s *Stream) CloseWithError(err error) { s.close(err) }
+
+// close is Tornado's close followed by _signal_closed.
+func (s *Stream) close(err error) {
+	if s.closed {
+		return
+	}
+	if err != nil && s.err == nil {
+		s.err = err
+	}
+	if err == nil && s.wsize > 0 && !s.blocked && !s.connecting {
+		// Writes are gathered until the end of the iteration; Tornado
+		// writes at once, so `write(x); close()` sends x. Send what the
+		// socket takes now; the rest is dropped, as in Tornado.
+		s.flushBeforeClose()
+	}
+	s.closed = true
+	switch s.kind {
+	case readUntilClose:
+		s.finishRead(s.BufferedLen())
+	case readNone:
+	default:
+		if pos, ferr := s.findReadPos(); ferr == nil && pos >= 0 {
+			s.finishRead(pos)
+		}
+	}
+	if s.registered {
+		s.loop.RemoveHandler(s.fd)
+		s.registered = false
+	}
+	_ = s.t.close()
+	s.signalClosed()
+}
+
+// flushBeforeClose writes queued bytes until done or the descriptor is full,
+// ignoring errors (the stream is closing anyway).
+func (s *Stream) flushBeforeClose() {
+	for s.wsize > 0 {
+		iov := s.wbufs
+		first := iov[0]
+		iov[0] = first[s.whead:]
+		n, err := s.t.write(iov)
+		iov[0] = first
+		if err != nil {
+			break
+		}
+		s.consumeWrite(n)
+	}
+	s.resolveWrites()
+}
+
+// signalClosed fails what is pending and schedules the close callback.
+func (s *Stream) signalClosed() {
+	cerr := &StreamClosedError{RealError: s.err}
+	if !s.inRead {
+		s.failRead(cerr) // inside readLoop, it fails the read itself
+	}
+	waits := s.waits
+	s.waits = nil
+	for _, w := range waits {
+		w.fut.SetException(cerr)
+	}
+	if s.connectFut != nil {
+		f := s.connectFut
+		s.connectFut = nil
+		s.connecting = false
+		f.SetException(cerr)
+	}
+	if s.afterClose != nil {
+		s.afterClose(cerr)
+	}
+	for _, c := range s.wbufs {
+		s.bufs.put(c)
+	}
+	s.wbufs, s.wsize, s.whead = nil, 0, 0
+	if s.BufferedLen() == 0 {
+		s.releaseIfEmpty()
+	}
+	if cb := s.closeCallback; cb != nil {
+		s.closeCallback = nil
+		s.loop.AddCallback(cb)
+	}
+}

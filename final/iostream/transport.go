@@ -1,0 +1,75 @@
+// Transports: how a stream moves bytes to and from its descriptor. A plain
+// socket or pipe reads and writes the descriptor; SSLIOStream's transport
+// goes through crypto/tls. The buffering above (stream.go) is the same for
+// all, like Tornado's BaseIOStream with read_from_fd and write_to_fd.
+
+package iostream
+
+import (
+	"errors"
+
+	"golang.org/x/sys/unix"
+)
+
+// transport is what a stream needs from its descriptor.
+type transport interface {
+	// read fills p and returns how much it read. (0, nil) is end of file;
+	// errWouldBlock means no data now.
+	read(p []byte) (int, error)
+	// write writes from bufs in order and returns how much it wrote, or
+	// errWouldBlock if nothing could be written now.
+	write(bufs [][]byte) (int, error)
+	// close closes the descriptor.
+	close() error
+}
+
+// fdTransport is the transport of a non-blocking socket or pipe.
+type fdTransport struct {
+	// fd is the descriptor.
+	fd int
+}
+
+func (t *fdTransport) read(p []byte) (int, error) {
+	for {
+		n, err := unix.Read(t.fd, p)
+		switch {
+		case err == nil:
+			return n, nil
+		case errors.Is(err, unix.EINTR):
+			continue
+		case errors.Is(err, unix.EAGAIN):
+			return 0, errWouldBlock
+		}
+		return 0, err
+	}
+}
+
+func (t *fdTransport) write(bufs [][]byte) (int, error) {
+	for {
+		var n int
+		var err error
+		if len(bufs) == 1 {
+			n, err = unix.Write(t.fd, bufs[0])
+		} else {
+			n, err = writev(t.fd, bufs)
+		}
+		switch {
+		case err == nil:
+			return n, nil
+		case errors.Is(err, unix.EINTR):
+			continue
+		case errors.Is(err, unix.EAGAIN):
+			return 0, errWouldBlock
+		}
+		return 0, err
+	}
+}
+
+func (t *fdTransport) close() error { return unix.Close(t.fd) }
+
+// isConnReset reports the errors of a peer that went away, which close a
+// stream quietly (Tornado's _is_connreset).
+func isConnReset(err error) bool {
+	return errors.Is(err, unix.ECONNRESET) || errors.Is(err, unix.EPIPE) ||
+		errors.Is(err, unix.ECONNABORTED) || errors.Is(err, unix.ETIMEDOUT)
+}
