@@ -70,11 +70,14 @@ func (p *PeriodicCallback) schedule() {
 	p.timeout = p.loop.CallAt(p.next, p.run)
 }
 
-// nextRun is the first slot of the grid next, next+interval, ... that lies
-// after now. Slots missed while the loop was busy are skipped in one step.
+// nextRun is the slot after next on the grid next, next+interval, ... that
+// lies after now: slots missed while the loop was busy are skipped in one
+// step. If next is still in the future (only a clock that moved backwards
+// does that) it moves one slot on anyway, so no slot runs twice. This is
+// Tornado's PeriodicCallback._update_next, floor and all.
 func nextRun(next, now time.Time, interval time.Duration) time.Time {
 	if next.After(now) {
-		return next
+		return next.Add(interval)
 	}
 	missed := now.Sub(next) / interval
 	return next.Add((missed + 1) * interval)
