@@ -1,0 +1,146 @@
+// Byte classes of the HTTP grammar (RFC 9110, section 5.6.2; RFC 5234,
+// appendix B.1) as lookup tables, and the ASCII case helpers the header
+// code uses without allocating.
+
+package httputil
+
+// Byte classes; a byte may belong to several.
+const (
+	// classToken: tchar, the bytes of a token (RFC 9110, section 5.6.2):
+	// "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." / "^" /
+	// "_" / "`" / "|" / "~" / DIGIT / ALPHA.
+	classToken = 1 << iota
+	// classValue: field-vchar / SP / HTAB, the bytes allowed inside a
+	// field value (RFC 9110, section 5.5): VCHAR, obs-text (0x80-0xFF),
+	// space and horizontal tab. Every other control byte, including CR, LF
+	// and NUL, is excluded.
+	classValue
+	// classTarget: the bytes of a request-target as this package accepts
+	// it: visible ASCII (0x21-0x7E). RFC 3986 allows fewer, but a server
+	// that rejects "|" or "{" breaks real clients; spaces, controls and
+	// non-ASCII are refused (RFC 9112, section 3.2).
+	classTarget
+	// classHex: HEXDIG (RFC 5234, appendix B.1).
+	classHex
+	// classHost: the bytes of uri-host ":" port, loosely: reg-name
+	// (unreserved / pct-encoded / sub-delims), IP-literal brackets and
+	// colons (RFC 3986, section 3.2.2).
+	classHost
+)
+
+// classes maps each byte to its classes.
+var classes = func() (t [256]uint8) {
+	for c := 0; c < 256; c++ {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+			t[c] |= classToken | classHost
+		}
+		if c >= 0x21 && c <= 0x7e {
+			t[c] |= classValue | classTarget
+		}
+		if c >= 0x80 || c == ' ' || c == '\t' {
+			t[c] |= classValue
+		}
+		if (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') {
+			t[c] |= classHex
+		}
+	}
+	for _, c := range []byte("!#$%&'*+-.^_`|~") {
+		t[c] |= classToken
+	}
+	for _, c := range []byte("-._~%!$&'()*+,;=:[]") {
+		t[c] |= classHost
+	}
+	return t
+}()
+
+// isToken reports whether b is a non-empty token.
+func isToken(b []byte) bool {
+	if len(b) == 0 {
+		return false
+	}
+	for _, c := range b {
+		if classes[c]&classToken == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// toLower maps ASCII upper case to lower case and leaves other bytes.
+var toLower = func() (t [256]byte) {
+	for i := range t {
+		t[i] = byte(i)
+		if i >= 'A' && i <= 'Z' {
+			t[i] = byte(i) + 'a' - 'A'
+		}
+	}
+	return t
+}()
+
+// equalFold reports whether a and b are equal under ASCII case folding.
+func equalFold(a []byte, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		if toLower[a[i]] != toLower[b[i]] {
+			return false
+		}
+	}
+	return true
+}
+
+// equalFoldBytes is equalFold for two byte slices.
+func equalFoldBytes(a, b []byte) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		if toLower[a[i]] != toLower[b[i]] {
+			return false
+		}
+	}
+	return true
+}
+
+// appendCanonical appends name in Tornado's normal form (httputil's
+// _normalize_header): the first letter and every letter after a hyphen upper
+// case, the rest lower case, so "content-TYPE" becomes "Content-Type".
+func appendCanonical(dst []byte, name []byte) []byte {
+	upper := true
+	for _, c := range name {
+		if upper && c >= 'a' && c <= 'z' {
+			c -= 'a' - 'A'
+		} else if !upper && c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		upper = c == '-'
+		dst = append(dst, c)
+	}
+	return dst
+}
+
+// trimOWS removes optional whitespace (SP and HTAB, RFC 9110, section 5.6.3)
+// from both ends of b.
+func trimOWS(b []byte) []byte {
+	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
+		b = b[1:]
+	}
+	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\t') {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+// nextListElement splits the first element off a comma-separated list
+// (RFC 9110, section 5.6.1) and returns it trimmed, with the rest. Empty
+// elements come back empty; callers skip them, as section 5.6.1 requires.
+func nextListElement(list []byte) (elem, rest []byte) {
+	for i, c := range list {
+		if c == ',' {
+			return trimOWS(list[:i]), list[i+1:]
+		}
+	}
+	return trimOWS(list), nil
+}

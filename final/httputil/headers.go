@@ -1,0 +1,286 @@
+// HTTPHeaders: a case-insensitive, multi-valued header map that keeps the
+// order fields were added, stored in one reusable byte arena.
+
+package httputil
+
+import (
+	"iter"
+	"strings"
+)
+
+// HTTPHeaders holds header fields like Tornado's httputil.HTTPHeaders: names
+// compare case-insensitively, a name may have several values, and iteration
+// follows the order the fields were added. Names are stored in Tornado's
+// normal form ("Content-Type").
+//
+// Every name and value lives in one byte arena, so a server that keeps one
+// HTTPHeaders per connection and calls Reset between requests adds fields
+// without allocating once the arena has grown to fit its requests. The []byte
+// results of Peek and At point into that arena: they stay valid until the
+// next Reset and must not be modified.
+//
+// The zero value is an empty set ready to use. HTTPHeaders is not safe for
+// concurrent use.
+type HTTPHeaders struct {
+	// buf holds the bytes of every name and value, back to back. Set and
+	// Del leave unreferenced bytes behind; Reset reclaims them.
+	buf []byte
+	// fields indexes buf, one entry per field line, in insertion order.
+	fields []headerField
+}
+
+// headerField locates one field's name and value in the arena.
+type headerField struct {
+	// nameStart and nameEnd bound the canonical name in buf.
+	nameStart, nameEnd uint32
+	// valueEnd ends the value, which starts at nameEnd.
+	valueEnd uint32
+}
+
+// NewHTTPHeaders returns headers holding the given name, value pairs in
+// order; it panics on an odd number of arguments, as a programming error.
+func NewHTTPHeaders(pairs ...string) *HTTPHeaders {
+	if len(pairs)%2 != 0 {
+		panic("httputil: NewHTTPHeaders needs name, value pairs")
+	}
+	h := &HTTPHeaders{}
+	for i := 0; i < len(pairs); i += 2 {
+		h.Add(pairs[i], pairs[i+1])
+	}
+	return h
+}
+
+// Reset empties h, keeping its storage for reuse.
+func (h *HTTPHeaders) Reset() {
+	h.buf = h.buf[:0]
+	h.fields = h.fields[:0]
+}
+
+// Len returns the number of field lines.
+func (h *HTTPHeaders) Len() int { return len(h.fields) }
+
+// At returns the name and value of the i-th field line, in insertion order,
+// without allocating; 0 <= i < Len().
+func (h *HTTPHeaders) At(i int) (name, value []byte) {
+	f := h.fields[i]
+	return h.buf[f.nameStart:f.nameEnd:f.nameEnd], h.buf[f.nameEnd:f.valueEnd:f.valueEnd]
+}
+
+// Add appends a field line; an existing value of the same name is kept, as in
+// Tornado's HTTPHeaders.add.
+func (h *HTTPHeaders) Add(name, value string) {
+	start := len(h.buf)
+	for i := 0; i < len(name); i++ { // appendCanonical without a []byte conversion
+		h.buf = append(h.buf, name[i])
+	}
+	canonicalInPlace(h.buf[start:])
+	nameEnd := len(h.buf)
+	h.buf = append(h.buf, value...)
+	h.fields = append(h.fields, headerField{uint32(start), uint32(nameEnd), uint32(len(h.buf))})
+}
+
+// AddBytes is Add for byte slices; it copies both, without allocating once
+// the arena is large enough.
+func (h *HTTPHeaders) AddBytes(name, value []byte) {
+	start := len(h.buf)
+	h.buf = appendCanonical(h.buf, name)
+	nameEnd := len(h.buf)
+	h.buf = append(h.buf, value...)
+	h.fields = append(h.fields, headerField{uint32(start), uint32(nameEnd), uint32(len(h.buf))})
+}
+
+// appendToLast appends sep and more to the value of the last field line;
+// the response parser uses it to unfold obs-fold continuation lines.
+func (h *HTTPHeaders) appendToLast(sep byte, more []byte) {
+	last := &h.fields[len(h.fields)-1]
+	if int(last.valueEnd) != len(h.buf) {
+		panic("httputil: appendToLast after a non-append")
+	}
+	if last.valueEnd > last.nameEnd {
+		h.buf = append(h.buf, sep)
+	}
+	h.buf = append(h.buf, more...)
+	last.valueEnd = uint32(len(h.buf))
+}
+
+// canonicalInPlace rewrites name into Tornado's normal form.
+func canonicalInPlace(name []byte) {
+	upper := true
+	for i, c := range name {
+		if upper && c >= 'a' && c <= 'z' {
+			name[i] = c - ('a' - 'A')
+		} else if !upper && c >= 'A' && c <= 'Z' {
+			name[i] = c + ('a' - 'A')
+		}
+		upper = c == '-'
+	}
+}
+
+// index returns the position of the first field named name at or after
+// from, or -1.
+func (h *HTTPHeaders) index(name string, from int) int {
+	for i := from; i < len(h.fields); i++ {
+		f := h.fields[i]
+		if equalFold(h.buf[f.nameStart:f.nameEnd], name) {
+			return i
+		}
+	}
+	return -1
+}
+
+// Has reports whether a field named name is present.
+func (h *HTTPHeaders) Has(name string) bool { return h.index(name, 0) >= 0 }
+
+// Peek returns the first value of name, or nil, without allocating.
+func (h *HTTPHeaders) Peek(name string) []byte {
+	i := h.index(name, 0)
+	if i < 0 {
+		return nil
+	}
+	_, v := h.At(i)
+	return v
+}
+
+// Get returns the values of name joined by commas, as Tornado's
+// HTTPHeaders[name] does for a multi-valued field, or "" when absent. Use
+// Has to tell an absent field from an empty one.
+func (h *HTTPHeaders) Get(name string) string {
+	i := h.index(name, 0)
+	if i < 0 {
+		return ""
+	}
+	_, v := h.At(i)
+	j := h.index(name, i+1)
+	if j < 0 {
+		return string(v)
+	}
+	var b strings.Builder
+	b.Write(v)
+	for ; j >= 0; j = h.index(name, j+1) {
+		_, v = h.At(j)
+		b.WriteByte(',')
+		b.Write(v)
+	}
+	return b.String()
+}
+
+// GetList returns every value of name in order, like Tornado's get_list;
+// nil when absent.
+func (h *HTTPHeaders) GetList(name string) []string {
+	var out []string
+	for i := h.index(name, 0); i >= 0; i = h.index(name, i+1) {
+		_, v := h.At(i)
+		out = append(out, string(v))
+	}
+	return out
+}
+
+// Values iterates over the values of name in order, without allocating.
+func (h *HTTPHeaders) Values(name string) iter.Seq[[]byte] {
+	return func(yield func([]byte) bool) {
+		for i := h.index(name, 0); i >= 0; i = h.index(name, i+1) {
+			_, v := h.At(i)
+			if !yield(v) {
+				return
+			}
+		}
+	}
+}
+
+// Set replaces every value of name with value, like Tornado's
+// HTTPHeaders[name] = value. The new field goes where the first old one was,
+// or at the end.
+func (h *HTTPHeaders) Set(name, value string) {
+	i := h.index(name, 0)
+	if i < 0 {
+		h.Add(name, value)
+		return
+	}
+	h.delFrom(name, i+1)
+	start := len(h.buf)
+	h.buf = append(h.buf, name...)
+	canonicalInPlace(h.buf[start:])
+	nameEnd := len(h.buf)
+	h.buf = append(h.buf, value...)
+	h.fields[i] = headerField{uint32(start), uint32(nameEnd), uint32(len(h.buf))}
+}
+
+// Del removes every field named name.
+func (h *HTTPHeaders) Del(name string) { h.delFrom(name, 0) }
+
+// delFrom removes the fields named name at or after from, keeping order.
+func (h *HTTPHeaders) delFrom(name string, from int) {
+	out := h.fields[:from]
+	for _, f := range h.fields[from:] {
+		if !equalFold(h.buf[f.nameStart:f.nameEnd], name) {
+			out = append(out, f)
+		}
+	}
+	h.fields = out
+}
+
+// All iterates over the field lines in order with names in normal form,
+// like Tornado's get_all. It allocates a string per name and value; At is
+// the allocation-free form.
+func (h *HTTPHeaders) All() iter.Seq2[string, string] {
+	return func(yield func(string, string) bool) {
+		for i := range h.fields {
+			n, v := h.At(i)
+			if !yield(string(n), string(v)) {
+				return
+			}
+		}
+	}
+}
+
+// Copy returns an independent copy of h, compacted.
+func (h *HTTPHeaders) Copy() *HTTPHeaders {
+	c := &HTTPHeaders{fields: make([]headerField, 0, len(h.fields))}
+	for i := range h.fields {
+		n, v := h.At(i)
+		c.AddBytes(n, v)
+	}
+	return c
+}
+
+// AppendTo appends the fields in wire form, "Name: value\r\n" each.
+func (h *HTTPHeaders) AppendTo(dst []byte) []byte {
+	for i := range h.fields {
+		n, v := h.At(i)
+		dst = append(dst, n...)
+		dst = append(dst, ": "...)
+		dst = append(dst, v...)
+		dst = append(dst, "\r\n"...)
+	}
+	return dst
+}
+
+// String returns the fields in wire form, like Tornado's str(headers).
+func (h *HTTPHeaders) String() string { return string(h.AppendTo(nil)) }
+
+// ParseHeaders parses a header block in wire form, lines separated by CRLF
+// (or LF: this entry point serves stored text, such as Tornado's
+// HTTPHeaders.parse, not the network), with the strict field rules of the
+// request parser. A trailing empty line is allowed.
+func ParseHeaders(text string) (*HTTPHeaders, error) {
+	h := &HTTPHeaders{}
+	for text != "" {
+		line := text
+		if i := strings.IndexByte(text, '\n'); i >= 0 {
+			line, text = text[:i], text[i+1:]
+		} else {
+			text = ""
+		}
+		line = strings.TrimSuffix(line, "\r")
+		if line == "" {
+			if text != "" {
+				return nil, wrapInput(ErrBadHeaderName, "empty line inside header block")
+			}
+			break
+		}
+		if err := parseFieldLine([]byte(line), h, false); err != nil {
+			return nil, err
+		}
+	}
+	return h, nil
+}

@@ -1,0 +1,368 @@
+// The hostile-input table: what the request head parser answers to each
+// malformed or smuggling-prone request, checked whole, byte by byte, at
+// random split points and pipelined, and rendered into
+// docs/http-hostile-input.md so the page cannot drift from the code.
+
+package httputil
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// updateDoc rewrites the generated table in docs/http-hostile-input.md.
+var updateDoc = flag.Bool("update", false, "rewrite the table in docs/http-hostile-input.md")
+
+// hostileCase is one row of the table.
+type hostileCase struct {
+	// what describes the request.
+	what string
+	// input is the request head as sent.
+	input string
+	// show replaces input in the doc when input is too long to print.
+	show string
+	// status is the answer: 0 when the head is accepted.
+	status int
+	// err is the sentinel a refused head gets.
+	err *HTTPInputError
+	// keepAlive is, for an accepted head, whether the connection stays open.
+	keepAlive bool
+	// framing is, for an accepted head, the body framing: "none",
+	// "length N" or "chunked".
+	framing string
+	// rfc names the rule.
+	rfc string
+}
+
+const h11 = "GET / HTTP/1.1\r\nHost: a\r\n"
+
+// hostileCases is the table. Each input is a complete head or, for cases
+// rejected before the head ends, enough of one.
+var hostileCases = []hostileCase{
+	// Accepted requests, for contrast.
+	{what: "plain HTTP/1.1 GET", input: h11 + "\r\n", keepAlive: true, framing: "none", rfc: "RFC 9112 §3, §9.3"},
+	{what: "HTTP/1.0 GET without Host or Connection", input: "GET / HTTP/1.0\r\n\r\n", framing: "none", rfc: "RFC 9112 §9.3"},
+	{what: "HTTP/1.0 with Connection: keep-alive", input: "GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", keepAlive: true, framing: "none", rfc: "RFC 9112 §9.3, RFC 7230 §A.1.2"},
+	{what: "HTTP/1.1 with Connection: close", input: h11 + "Connection: close\r\n\r\n", framing: "none", rfc: "RFC 9112 §9.6"},
+	{what: "Content-Length: 5", input: "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\n", keepAlive: true, framing: "length 5", rfc: "RFC 9112 §6.3 rule 6"},
+	{what: "Content-Length twice with the same value", input: "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n", keepAlive: true, framing: "length 5", rfc: "RFC 9110 §8.6"},
+	{what: "Content-Length: 5, 5", input: "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5, 5\r\n\r\n", keepAlive: true, framing: "length 5", rfc: "RFC 9110 §8.6"},
+	{what: "Content-Length: 0", input: "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n", keepAlive: true, framing: "none", rfc: "RFC 9112 §6.3 rule 6"},
+	{what: "Content-Length with leading zeros", input: "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 007\r\n\r\n", keepAlive: true, framing: "length 7", rfc: "RFC 9110 §8.6 (1*DIGIT)"},
+	{what: "Transfer-Encoding: chunked", input: "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n", keepAlive: true, framing: "chunked", rfc: "RFC 9112 §6.3 rule 4"},
+	{what: "Transfer-Encoding:\\tchunked (a tab is OWS)", input: "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding:\tchunked\r\n\r\n", keepAlive: true, framing: "chunked", rfc: "RFC 9112 §5.1, RFC 9110 §5.6.3"},
+	{what: "Transfer-Encoding:  chunked with trailing spaces", input: "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding:  chunked  \r\n\r\n", keepAlive: true, framing: "chunked", rfc: "RFC 9112 §5.1"},
+	{what: "Transfer-Encoding: CHUNKED (codings are case-insensitive)", input: "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: CHUNKED\r\n\r\n", keepAlive: true, framing: "chunked", rfc: "RFC 9112 §7"},
+	{what: "Transfer-Encoding: , chunked (empty list element)", input: "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: , chunked\r\n\r\n", keepAlive: true, framing: "chunked", rfc: "RFC 9110 §5.6.1"},
+	{what: "empty line before the request line", input: "\r\n" + h11 + "\r\n", keepAlive: true, framing: "none", rfc: "RFC 9112 §2.2"},
+	{what: "absolute-form target (Host taken from it)", input: "GET http://b/x HTTP/1.1\r\nHost: a\r\n\r\n", keepAlive: true, framing: "none", rfc: "RFC 9112 §3.2.2"},
+	{what: "OPTIONS *", input: "OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n", keepAlive: true, framing: "none", rfc: "RFC 9112 §3.2.4"},
+	{what: "CONNECT authority-form", input: "CONNECT a:443 HTTP/1.1\r\nHost: a:443\r\n\r\n", keepAlive: true, framing: "none", rfc: "RFC 9112 §3.2.3"},
+	{what: "empty Host on HTTP/1.1", input: "GET / HTTP/1.1\r\nHost:\r\n\r\n", keepAlive: true, framing: "none", rfc: "RFC 9110 §7.2"},
+	{what: "Host with IPv6 literal and port", input: "GET / HTTP/1.1\r\nHost: [::1]:8080\r\n\r\n", keepAlive: true, framing: "none", rfc: "RFC 9110 §7.2, RFC 3986 §3.2.2"},
+	{what: "unknown lower-case method (the application answers 405/501)", input: "get / HTTP/1.1\r\nHost: a\r\n\r\n", keepAlive: true, framing: "none", rfc: "RFC 9110 §9.1"},
+	{what: "obs-text (0x80-0xFF) in a value", input: h11 + "X: caf\xc3\xa9\r\n\r\n", keepAlive: true, framing: "none", rfc: "RFC 9110 §5.5"},
+	{what: "Expect: 100-continue", input: "POST / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\n", keepAlive: true, framing: "length 1", rfc: "RFC 9110 §10.1.1"},
+
+	// Request smuggling: CL.TE, TE.CL, TE.TE.
+	{what: "CL.TE: Content-Length then Transfer-Encoding", input: "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 6\r\nTransfer-Encoding: chunked\r\n\r\n", status: 400, err: ErrTEAndCL, rfc: "RFC 9112 §6.3 rule 3"},
+	{what: "TE.CL: Transfer-Encoding then Content-Length", input: "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nContent-Length: 6\r\n\r\n", status: 400, err: ErrTEAndCL, rfc: "RFC 9112 §6.3 rule 3"},
+	{what: "Transfer-Encoding: xchunked", input: "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: xchunked\r\n\r\n", status: 400, err: ErrBadTransferEncoding, rfc: "RFC 9112 §6.3 rule 4"},
+	{what: "Transfer-Encoding: chunked, identity", input: "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, identity\r\n\r\n", status: 400, err: ErrBadTransferEncoding, rfc: "RFC 9112 §6.3 rule 4"},
+	{what: "Transfer-Encoding: identity", input: "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: identity\r\n\r\n", status: 400, err: ErrBadTransferEncoding, rfc: "RFC 9112 §6.3 rule 4"},
+	{what: "Transfer-Encoding: chunked, chunked", input: "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, chunked\r\n\r\n", status: 400, err: ErrBadTransferEncoding, rfc: "RFC 9112 §6.1, §6.3"},
+	{what: "Transfer-Encoding: chunked on two lines", input: "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n", status: 400, err: ErrBadTransferEncoding, rfc: "RFC 9112 §6.1, RFC 9110 §5.3"},
+	{what: "Transfer-Encoding: chunked then a second line: identity", input: "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: identity\r\n\r\n", status: 400, err: ErrBadTransferEncoding, rfc: "RFC 9112 §6.3 rule 4, RFC 9110 §5.3"},
+	{what: "Transfer-Encoding: gzip, chunked (unsupported coding)", input: "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", status: 501, err: ErrUnsupportedTransferEncoding, rfc: "RFC 9112 §6.1"},
+	{what: "Transfer-Encoding: chunked;x=1 (chunked has no parameters)", input: "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked;x=1\r\n\r\n", status: 400, err: ErrBadTransferEncoding, rfc: "RFC 9112 §7"},
+	{what: "Transfer-Encoding: chu nked", input: "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chu nked\r\n\r\n", status: 400, err: ErrBadTransferEncoding, rfc: "RFC 9112 §6.1"},
+	{what: "Transfer-Encoding:\\vchunked (vertical tab)", input: "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding:\vchunked\r\n\r\n", status: 400, err: ErrBadHeaderValue, rfc: "RFC 9110 §5.5"},
+	{what: "Transfer-Encoding : chunked (space before colon)", input: "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding : chunked\r\n\r\n", status: 400, err: ErrSpaceBeforeColon, rfc: "RFC 9112 §5.1"},
+	{what: "Transfer-Encoding folded onto the previous line", input: "POST / HTTP/1.1\r\nHost: a\r\nX: y\r\n Transfer-Encoding: chunked\r\n\r\n", status: 400, err: ErrObsFold, rfc: "RFC 9112 §5.2"},
+	{what: "Transfer-Encoding value folded (obs-fold)", input: "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding:\r\n chunked\r\n\r\n", status: 400, err: ErrObsFold, rfc: "RFC 9112 §5.2"},
+	{what: "Transfer-Encoding on HTTP/1.0", input: "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", status: 400, err: ErrTEInHTTP10, rfc: "RFC 9112 §6.1"},
+	{what: "Transfer-Encoding and Content-Length on HTTP/1.0", input: "POST / HTTP/1.0\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n", status: 400, err: ErrTEInHTTP10, rfc: "RFC 9112 §6.1"},
+
+	// Content-Length.
+	{what: "Content-Length twice with different values", input: "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n", status: 400, err: ErrBadContentLength, rfc: "RFC 9110 §8.6, RFC 9112 §6.3 rule 5"},
+	{what: "Content-Length: 5, 6", input: "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5, 6\r\n\r\n", status: 400, err: ErrBadContentLength, rfc: "RFC 9110 §8.6"},
+	{what: "Content-Length: +5", input: "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: +5\r\n\r\n", status: 400, err: ErrBadContentLength, rfc: "RFC 9110 §8.6"},
+	{what: "Content-Length: -1", input: "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: -1\r\n\r\n", status: 400, err: ErrBadContentLength, rfc: "RFC 9110 §8.6"},
+	{what: "Content-Length: 0x10", input: "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 0x10\r\n\r\n", status: 400, err: ErrBadContentLength, rfc: "RFC 9110 §8.6"},
+	{what: "Content-Length: 1e3", input: "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1e3\r\n\r\n", status: 400, err: ErrBadContentLength, rfc: "RFC 9110 §8.6"},
+	{what: "Content-Length: 5 5", input: "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5 5\r\n\r\n", status: 400, err: ErrBadContentLength, rfc: "RFC 9110 §8.6"},
+	{what: "Content-Length: 5, (empty element)", input: "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5,\r\n\r\n", status: 400, err: ErrBadContentLength, rfc: "RFC 9110 §8.6"},
+	{what: "Content-Length empty", input: "POST / HTTP/1.1\r\nHost: a\r\nContent-Length:\r\n\r\n", status: 400, err: ErrBadContentLength, rfc: "RFC 9110 §8.6"},
+	{what: "Content-Length: 9223372036854775808 (2^63)", input: "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 9223372036854775808\r\n\r\n", status: 400, err: ErrBadContentLength, rfc: "RFC 9110 §8.6"},
+	{what: "Content-Length: 99999999999999999999999", input: "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 99999999999999999999999\r\n\r\n", status: 400, err: ErrBadContentLength, rfc: "RFC 9110 §8.6"},
+
+	// Field syntax.
+	{what: "NUL in a value", input: h11 + "X: a\x00b\r\n\r\n", status: 400, err: ErrBadHeaderValue, rfc: "RFC 9110 §5.5"},
+	{what: "bare CR in a value", input: h11 + "X: a\rb\r\n\r\n", status: 400, err: ErrBadHeaderValue, rfc: "RFC 9110 §5.5, RFC 9112 §2.2"},
+	{what: "bare LF inside a field line", input: h11 + "X: a\nb: c\r\n\r\n", status: 400, err: ErrBareLF, rfc: "RFC 9112 §2.2"},
+	{what: "other control byte (0x01) in a value", input: h11 + "X: a\x01b\r\n\r\n", status: 400, err: ErrBadHeaderValue, rfc: "RFC 9110 §5.5"},
+	{what: "DEL (0x7F) in a value", input: h11 + "X: a\x7fb\r\n\r\n", status: 400, err: ErrBadHeaderValue, rfc: "RFC 9110 §5.5"},
+	{what: "obs-fold continuation line", input: h11 + "X: a\r\n b\r\n\r\n", status: 400, err: ErrObsFold, rfc: "RFC 9112 §5.2"},
+	{what: "obs-fold with a tab", input: h11 + "X: a\r\n\tb\r\n\r\n", status: 400, err: ErrObsFold, rfc: "RFC 9112 §5.2"},
+	{what: "whitespace before the first field", input: "GET / HTTP/1.1\r\n Host: a\r\n\r\n", status: 400, err: ErrObsFold, rfc: "RFC 9112 §2.2"},
+	{what: "space before the colon", input: "GET / HTTP/1.1\r\nHost : a\r\n\r\n", status: 400, err: ErrSpaceBeforeColon, rfc: "RFC 9112 §5.1"},
+	{what: "tab before the colon", input: "GET / HTTP/1.1\r\nHost\t: a\r\n\r\n", status: 400, err: ErrSpaceBeforeColon, rfc: "RFC 9112 §5.1"},
+	{what: "field name not a token", input: h11 + "X(y): 1\r\n\r\n", status: 400, err: ErrBadHeaderName, rfc: "RFC 9110 §5.1"},
+	{what: "empty field name", input: h11 + ": 1\r\n\r\n", status: 400, err: ErrBadHeaderName, rfc: "RFC 9110 §5.1"},
+	{what: "field line without a colon", input: h11 + "Xy\r\n\r\n", status: 400, err: ErrBadHeaderName, rfc: "RFC 9112 §5"},
+	{what: "non-ASCII in a field name", input: h11 + "X\xc3\xa9: 1\r\n\r\n", status: 400, err: ErrBadHeaderName, rfc: "RFC 9110 §5.1"},
+	{what: "bare LF line endings", input: "GET / HTTP/1.1\nHost: a\n\n", status: 400, err: ErrBareLF, rfc: "RFC 9112 §2.2"},
+	{what: "bare LF ending the head", input: h11 + "\n", status: 400, err: ErrBareLF, rfc: "RFC 9112 §2.2"},
+
+	// Host.
+	{what: "HTTP/1.1 without Host", input: "GET / HTTP/1.1\r\n\r\n", status: 400, err: ErrMissingHost, rfc: "RFC 9112 §3.2"},
+	{what: "two Host lines", input: h11 + "Host: b\r\n\r\n", status: 400, err: ErrDuplicateHost, rfc: "RFC 9112 §3.2"},
+	{what: "two Host lines on HTTP/1.0", input: "GET / HTTP/1.0\r\nHost: a\r\nHost: a\r\n\r\n", status: 400, err: ErrDuplicateHost, rfc: "RFC 9112 §3.2"},
+	{what: "Host: a, b", input: "GET / HTTP/1.1\r\nHost: a, b\r\n\r\n", status: 400, err: ErrBadHost, rfc: "RFC 9112 §3.2"},
+	{what: "Host with a space", input: "GET / HTTP/1.1\r\nHost: a b\r\n\r\n", status: 400, err: ErrBadHost, rfc: "RFC 9112 §3.2"},
+	{what: "Host with userinfo", input: "GET / HTTP/1.1\r\nHost: u@a\r\n\r\n", status: 400, err: ErrBadHost, rfc: "RFC 9112 §3.2, RFC 9110 §4.2.4"},
+	{what: "Host with a path", input: "GET / HTTP/1.1\r\nHost: a/b\r\n\r\n", status: 400, err: ErrBadHost, rfc: "RFC 9112 §3.2"},
+	{what: "Host with a non-numeric port", input: "GET / HTTP/1.1\r\nHost: a:b\r\n\r\n", status: 400, err: ErrBadHost, rfc: "RFC 9112 §3.2"},
+	{what: "absolute-form without Host on HTTP/1.1", input: "GET http://b/ HTTP/1.1\r\n\r\n", status: 400, err: ErrMissingHost, rfc: "RFC 9112 §3.2"},
+	{what: "absolute-form with userinfo", input: "GET http://u@b/ HTTP/1.1\r\nHost: b\r\n\r\n", status: 400, err: ErrBadTarget, rfc: "RFC 9110 §4.2.4"},
+
+	// Request line.
+	{what: "two spaces after the method", input: "GET  / HTTP/1.1\r\nHost: a\r\n\r\n", status: 400, err: ErrBadTarget, rfc: "RFC 9112 §3"},
+	{what: "two spaces before the version", input: "GET /  HTTP/1.1\r\nHost: a\r\n\r\n", status: 400, err: ErrBadVersion, rfc: "RFC 9112 §3"},
+	{what: "tab as separator", input: "GET\t/ HTTP/1.1\r\nHost: a\r\n\r\n", status: 400, err: ErrBadRequestLine, rfc: "RFC 9112 §3"},
+	{what: "trailing space after the version", input: "GET / HTTP/1.1 \r\nHost: a\r\n\r\n", status: 400, err: ErrBadVersion, rfc: "RFC 9112 §3"},
+	{what: "leading space before the method", input: " GET / HTTP/1.1\r\nHost: a\r\n\r\n", status: 400, err: ErrBadMethod, rfc: "RFC 9112 §3"},
+	{what: "HTTP/0.9 request (no version)", input: "GET /\r\n\r\n", status: 400, err: ErrBadRequestLine, rfc: "RFC 9112 §3"},
+	{what: "method not a token", input: "G(T / HTTP/1.1\r\nHost: a\r\n\r\n", status: 400, err: ErrBadMethod, rfc: "RFC 9110 §9.1"},
+	{what: "HTTP/2.0", input: "GET / HTTP/2.0\r\nHost: a\r\n\r\n", status: 505, err: ErrVersionNotSupported, rfc: "RFC 9112 §2.3, RFC 9110 §15.6.6"},
+	{what: "HTTP/0.9 as a version", input: "GET / HTTP/0.9\r\nHost: a\r\n\r\n", status: 505, err: ErrVersionNotSupported, rfc: "RFC 9110 §15.6.6"},
+	{what: "HTTP/1.2", input: "GET / HTTP/1.2\r\nHost: a\r\n\r\n", status: 505, err: ErrVersionNotSupported, rfc: "RFC 9110 §15.6.6"},
+	{what: "HTTP/1.10", input: "GET / HTTP/1.10\r\nHost: a\r\n\r\n", status: 400, err: ErrBadVersion, rfc: "RFC 9112 §2.3"},
+	{what: "lower-case http/1.1", input: "GET / http/1.1\r\nHost: a\r\n\r\n", status: 400, err: ErrBadVersion, rfc: "RFC 9112 §2.3"},
+	{what: "HTTP/1 (no minor version)", input: "GET / HTTP/1\r\nHost: a\r\n\r\n", status: 400, err: ErrBadVersion, rfc: "RFC 9112 §2.3"},
+	{what: "bare CR ending the request line", input: "GET / HTTP/1.1\rHost: a\r\n\r\n", status: 400, err: ErrBadVersion, rfc: "RFC 9112 §2.2"},
+	{what: "NUL in the target", input: "GET /a\x00b HTTP/1.1\r\nHost: a\r\n\r\n", status: 400, err: ErrBadTarget, rfc: "RFC 9112 §3.2"},
+	{what: "non-ASCII in the target", input: "GET /caf\xc3\xa9 HTTP/1.1\r\nHost: a\r\n\r\n", status: 400, err: ErrBadTarget, rfc: "RFC 9112 §3.2, RFC 3986 §2"},
+	{what: "fragment in the target", input: "GET /a#b HTTP/1.1\r\nHost: a\r\n\r\n", status: 400, err: ErrBadTarget, rfc: "RFC 9112 §3.2"},
+	{what: "relative target", input: "GET a HTTP/1.1\r\nHost: a\r\n\r\n", status: 400, err: ErrBadTarget, rfc: "RFC 9112 §3.2"},
+	{what: "asterisk-form with GET", input: "GET * HTTP/1.1\r\nHost: a\r\n\r\n", status: 400, err: ErrBadTarget, rfc: "RFC 9112 §3.2.4"},
+	{what: "CONNECT with origin-form", input: "CONNECT / HTTP/1.1\r\nHost: a\r\n\r\n", status: 400, err: ErrBadTarget, rfc: "RFC 9112 §3.2.3"},
+
+	// Limits.
+	{what: "request line over 8 KiB", input: "GET /" + strings.Repeat("a", 9000), show: `"GET /aaa…" (9005 bytes, no CRLF yet)`, status: 414, err: ErrRequestLineTooLong, rfc: "RFC 9112 §3, RFC 9110 §15.5.15"},
+	{what: "request line over 8 KiB, complete", input: "GET /" + strings.Repeat("a", 8200) + " HTTP/1.1\r\nHost: a\r\n\r\n", show: `"GET /aaa… HTTP/1.1\r\n…" (8,205-byte line)`, status: 414, err: ErrRequestLineTooLong, rfc: "RFC 9112 §3"},
+	{what: "header block over 64 KiB", input: h11 + strings.Repeat("X-Long: "+strings.Repeat("b", 1000)+"\r\n", 66), show: `"GET / HTTP/1.1\r\nHost: a\r\n" + 66 × "X-Long: bbb…\r\n" (1010 bytes each)`, status: 431, err: ErrHeaderTooLarge, rfc: "RFC 6585 §5"},
+	{what: "one field line over 64 KiB", input: h11 + "X: " + strings.Repeat("b", 70000), show: `"GET / HTTP/1.1\r\nHost: a\r\nX: bbb…" (70,000-byte value, no CRLF yet)`, status: 431, err: ErrHeaderTooLarge, rfc: "RFC 6585 §5"},
+	{what: "101 field lines", input: h11 + strings.Repeat("X: y\r\n", 100) + "\r\n", show: `"GET / HTTP/1.1\r\nHost: a\r\n" + 100 × "X: y\r\n" + "\r\n"`, status: 431, err: ErrTooManyHeaders, rfc: "RFC 6585 §5"},
+	{what: "empty lines before the request line beyond 64 KiB", input: strings.Repeat("\r\n", 33000), show: `33,000 × "\r\n"`, status: 431, err: ErrHeaderTooLarge, rfc: "RFC 9112 §2.2, RFC 6585 §5"},
+}
+
+// outcome is what parsing a case produced, in the table's terms.
+type outcome struct {
+	// status is 0 for an accepted head, else the error's status.
+	status int
+	// err is the error of a refused head.
+	err error
+	// keepAlive and framing describe an accepted head.
+	keepAlive bool
+	// framing is as in hostileCase.
+	framing string
+	// n is the head length for an accepted head.
+	n int
+}
+
+// describe turns a parse result into an outcome.
+func describe(t *testing.T, n int, err error, req *RequestHead) outcome {
+	t.Helper()
+	if err != nil {
+		var ie *HTTPInputError
+		require.True(t, errors.As(err, &ie), "error %v is not an *HTTPInputError", err)
+		return outcome{status: ie.Status, err: err}
+	}
+	f := req.Framing.String()
+	if req.Framing == FramingLength {
+		f = fmt.Sprintf("length %d", req.ContentLength)
+	}
+	return outcome{keepAlive: req.KeepAlive, framing: f, n: n}
+}
+
+// feed parses input in the given pieces (cut points, increasing), as a
+// connection receiving them would, and returns the outcome. It checks that
+// every call before the last returns ErrNeedMore.
+func feed(t *testing.T, input string, cuts []int) outcome {
+	t.Helper()
+	var p RequestParser
+	var req RequestHead
+	buf := make([]byte, 0, len(input))
+	prev := 0
+	for _, c := range append(cuts, len(input)) {
+		buf = append(buf, input[prev:c]...)
+		prev = c
+		n, err := p.Parse(buf, &req)
+		if errors.Is(err, ErrNeedMore) {
+			require.Zero(t, n)
+			continue
+		}
+		return describe(t, n, err, &req)
+	}
+	return outcome{status: -1} // still incomplete
+}
+
+// want returns the outcome a case expects.
+func (c hostileCase) want() outcome {
+	if c.status != 0 {
+		return outcome{status: c.status, err: c.err}
+	}
+	return outcome{keepAlive: c.keepAlive, framing: c.framing, n: len(c.input)}
+}
+
+func TestHostileInput(t *testing.T) {
+	for _, c := range hostileCases {
+		t.Run(c.what, func(t *testing.T) {
+			want := c.want()
+			assert.Equal(t, want, feed(t, c.input, nil), "whole")
+
+			if len(c.input) <= 4096 {
+				cuts := make([]int, 0, len(c.input))
+				for i := 1; i < len(c.input); i++ {
+					cuts = append(cuts, i)
+				}
+				assert.Equal(t, want, feed(t, c.input, cuts), "byte by byte")
+			}
+
+			rng := rand.New(rand.NewPCG(uint64(len(c.input)), 7))
+			for round := 0; round < 20; round++ {
+				var cuts []int
+				for i := 1; i < len(c.input); i++ {
+					if rng.IntN(8) == 0 {
+						cuts = append(cuts, i)
+					}
+				}
+				assert.Equal(t, want, feed(t, c.input, cuts), "random splits %v", cuts)
+			}
+
+			// Pipelined: the case followed by a plain request, in one buffer.
+			// An accepted head leaves the next request intact; a refused one
+			// stops the parser (the server closes).
+			if c.status == 0 && c.framing == "none" {
+				var p RequestParser
+				var req RequestHead
+				buf := []byte(c.input + h11 + "\r\n")
+				n, err := p.Parse(buf, &req)
+				require.NoError(t, err)
+				assert.Equal(t, len(c.input), n)
+				n2, err := p.Parse(buf[n:], &req)
+				require.NoError(t, err)
+				assert.Equal(t, len(h11)+2, n2)
+				assert.Equal(t, "/", string(req.Target))
+			}
+		})
+	}
+}
+
+// renderHostileTable renders the table of docs/http-hostile-input.md.
+func renderHostileTable() string {
+	var b strings.Builder
+	b.WriteString("| Request | Sent | Answer | Connection | Rule |\n")
+	b.WriteString("|---|---|---|---|---|\n")
+	for _, c := range hostileCases {
+		shown := c.show
+		if shown == "" {
+			shown = quoteBytes(c.input)
+		}
+		shown = strings.ReplaceAll(shown, "|", `\|`)
+		answer, conn := "", "close"
+		if c.status != 0 {
+			answer = fmt.Sprintf("**%d** %s (`%s`)", c.status, StatusText(c.status), sentinelName(c.err))
+		} else {
+			answer = "accepted, body: " + c.framing
+			if c.keepAlive {
+				conn = "kept"
+			}
+		}
+		fmt.Fprintf(&b, "| %s | `%s` | %s | %s | %s |\n", c.what, shown, answer, conn, c.rfc)
+	}
+	return b.String()
+}
+
+// docPath is the page holding the table.
+const docPath = "../../docs/http-hostile-input.md"
+
+// Markers around the generated table.
+const (
+	tableBegin = "<!-- BEGIN hostile-input table: generated by TestHostileInputDoc; edit final/httputil/hostile_test.go -->\n"
+	tableEnd   = "<!-- END hostile-input table -->\n"
+)
+
+func TestHostileInputDoc(t *testing.T) {
+	raw, err := os.ReadFile(docPath)
+	require.NoError(t, err)
+	doc := string(raw)
+	i, j := strings.Index(doc, tableBegin), strings.Index(doc, tableEnd)
+	require.True(t, i >= 0 && j > i, "table markers missing in %s", docPath)
+	table := renderHostileTable()
+	if *updateDoc {
+		doc = doc[:i+len(tableBegin)] + table + doc[j:]
+		require.NoError(t, os.WriteFile(docPath, []byte(doc), 0o644))
+		return
+	}
+	assert.Equal(t, table, doc[i+len(tableBegin):j],
+		"%s is out of date: run go test ./final/httputil -run TestHostileInputDoc -update", docPath)
+}
+
+// sentinelName returns the Go name of a sentinel error, for the doc.
+func sentinelName(err *HTTPInputError) string {
+	for name, e := range map[string]*HTTPInputError{
+		"ErrTEAndCL": ErrTEAndCL, "ErrBadTransferEncoding": ErrBadTransferEncoding,
+		"ErrUnsupportedTransferEncoding": ErrUnsupportedTransferEncoding,
+		"ErrBadHeaderValue":              ErrBadHeaderValue, "ErrSpaceBeforeColon": ErrSpaceBeforeColon,
+		"ErrObsFold": ErrObsFold, "ErrTEInHTTP10": ErrTEInHTTP10,
+		"ErrBadContentLength": ErrBadContentLength, "ErrBareLF": ErrBareLF,
+		"ErrBadHeaderName": ErrBadHeaderName, "ErrMissingHost": ErrMissingHost,
+		"ErrDuplicateHost": ErrDuplicateHost, "ErrBadHost": ErrBadHost,
+		"ErrBadTarget": ErrBadTarget, "ErrBadVersion": ErrBadVersion,
+		"ErrBadRequestLine": ErrBadRequestLine, "ErrBadMethod": ErrBadMethod,
+		"ErrVersionNotSupported": ErrVersionNotSupported,
+		"ErrRequestLineTooLong":  ErrRequestLineTooLong,
+		"ErrHeaderTooLarge":      ErrHeaderTooLarge, "ErrTooManyHeaders": ErrTooManyHeaders,
+	} {
+		if e == err {
+			return name
+		}
+	}
+	return "?"
+}
+
+// quoteBytes quotes s like %q but byte by byte: anything outside printable
+// ASCII is shown as an escape, so the doc shows exactly the bytes sent.
+func quoteBytes(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '\r':
+			b.WriteString(`\r`)
+		case c == '\n':
+			b.WriteString(`\n`)
+		case c == '\t':
+			b.WriteString(`\t`)
+		case c == '"' || c == '\\':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case c < 0x20 || c >= 0x7f:
+			fmt.Fprintf(&b, `\x%02x`, c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
