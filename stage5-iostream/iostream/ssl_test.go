@@ -24,7 +24,7 @@ import (
 
 // selfSigned makes a certificate for "localhost" and 127.0.0.1, and the
 // client configuration that trusts it.
-func selfSigned(t *testing.T) (server, client *tls.Config) {
+func selfSigned(t testing.TB) (server, client *tls.Config) {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	require.NoError(t, err)
