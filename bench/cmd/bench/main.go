@@ -1,0 +1,397 @@
+// Command bench runs gornado's side-by-side benchmarks: final's helloworld
+// against net/http, fasthttp, gnet, nbio, gorilla/websocket, Python Tornado
+// and nginx, on this machine, one server at a time.
+//
+// Run it from bench/:
+//
+//	cd bench && go run ./cmd/bench                  # everything, 5s x 3
+//	go run ./cmd/bench -w hello64,idlemem -p nethttp,gnet -d 10s -reps 5
+//	go run ./cmd/bench -list                        # what it knows and what is missing
+//
+// Each server runs pinned to core 0 (taskset -c 0, GOMAXPROCS=1) and the
+// load generator on core 1; measurements interleave (for each repetition,
+// every peer once: A B C A B C ...) and the median of the repetitions is
+// reported, with the reference's ratio to each peer: final's, or net/http's
+// while final is not built. Results go to results/NAME.json, NAME.md and
+// NAME/*.svg. It installs nothing: setup.sh installs wrk, nginx and Tornado.
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/gornado/gornado/bench/internal/report"
+	"github.com/gornado/gornado/bench/internal/results"
+	"github.com/gornado/gornado/bench/internal/wrk"
+)
+
+// env is what a run needs to find: directories, built binaries, tools.
+type env struct {
+	benchDir, rootDir string
+	tmp               string
+	bins              map[string]string // peer name or tool -> built binary
+	missing           map[string]string // peer name -> why it cannot run
+	wrk, nginx        string
+	python            string
+	d, warmup         time.Duration
+	idleConns         int
+}
+
+func (e *env) bin(p Peer) string { return e.bins[p.Name] }
+
+func cores() int { return runtime.NumCPU() }
+
+func main() {
+	wFlag := flag.String("w", "all", "workloads, comma-separated (see -list)")
+	pFlag := flag.String("p", "all", "peers, comma-separated (see -list)")
+	d := flag.Duration("d", 5*time.Second, "measured duration of each run")
+	warmup := flag.Duration("warmup", time.Second, "unmeasured load before each run")
+	reps := flag.Int("reps", 3, "runs per peer and workload, interleaved across peers")
+	idle := flag.Int("idle", 10000, "connections for the idlemem workload")
+	out := flag.String("out", "results", "directory for NAME.json, NAME.md and NAME/*.svg")
+	name := flag.String("name", "", "file name of the results (default: the UTC start time)")
+	list := flag.Bool("list", false, "list workloads and peers, say what is missing, and exit")
+	flag.Parse()
+	log.SetFlags(0)
+	log.SetPrefix("bench: ")
+
+	e := &env{d: *d, warmup: *warmup, idleConns: *idle, bins: map[string]string{}, missing: map[string]string{}}
+	var err error
+	if e.benchDir, err = findBenchDir(); err != nil {
+		log.Fatal(err)
+	}
+	e.rootDir = filepath.Dir(e.benchDir)
+	e.findTools()
+
+	if *list {
+		printList(e)
+		return
+	}
+
+	selW, err := selectWorkloads(*wFlag)
+	if err != nil {
+		log.Fatal(err)
+	}
+	selP, err := selectPeers(*pFlag, selW)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if e.tmp, err = os.MkdirTemp("", "gornado-bench-"); err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(e.tmp)
+	// nginx's workers run as an unprivileged user and must read the 64k file.
+	os.Chmod(e.tmp, 0o755)
+	// Ctrl-C: the deferred stops and removals run through cleanup.
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-sig
+		log.Print("interrupted; stopping the running server")
+		if current != nil {
+			current.stop()
+		}
+		os.RemoveAll(e.tmp)
+		os.Exit(130)
+	}()
+
+	e.build(selP)
+
+	start := time.Now().UTC()
+	if *name == "" {
+		*name = start.Format("2006-01-02T1504")
+	}
+	run := &results.Run{
+		Started:  start.Format(time.RFC3339),
+		Command:  "cd bench && go run ./cmd/bench " + strings.Join(os.Args[1:], " "),
+		Machine:  machine(e),
+		Duration: d.String(),
+		Warmup:   warmup.String(),
+		Reps:     *reps,
+	}
+	if cores() < 2 {
+		run.Notes = append(run.Notes, "fewer than 2 cores: server and load generator share a core")
+	}
+	for _, p := range selP {
+		if why := e.missing[p.Name]; why != "" {
+			run.Notes = append(run.Notes, p.Name+": "+why)
+			log.Printf("%s: %s", p.Name, why)
+		}
+	}
+
+	for _, w := range selW {
+		rw := results.Workload{Name: w.Name, Title: w.Title, Unit: w.Unit, HigherIsBetter: w.Higher, Fallback: w.Fallback}
+		var active []Peer
+		for _, p := range selP {
+			if !w.Applies(p) {
+				continue
+			}
+			r := results.Result{Peer: p.Name}
+			if why := e.skip(w, p); why != "" {
+				r.Skipped = why
+			} else {
+				active = append(active, p)
+			}
+			rw.Peers = append(rw.Peers, r)
+		}
+		// Interleave: every repetition visits every peer once.
+		for rep := 1; rep <= *reps; rep++ {
+			for _, p := range active {
+				v, errs, err := e.measure(w, p)
+				r := rw.Find(p.Name)
+				if err != nil {
+					log.Printf("%-10s %d/%d %-16s error: %v", w.Name, rep, *reps, p.Name, err)
+					run.Notes = append(run.Notes, fmt.Sprintf("%s %s run %d: %v", w.Name, p.Name, rep, firstLine(err.Error())))
+					r.Errors++
+					continue
+				}
+				r.Runs = append(r.Runs, v)
+				r.Errors += errs
+				extra := ""
+				if errs > 0 {
+					extra = fmt.Sprintf(" (%d errors)", errs)
+				}
+				log.Printf("%-10s %d/%d %-16s %s %s%s", w.Name, rep, *reps, p.Name, results.FormatNumber(v), w.Unit, extra)
+			}
+		}
+		for i := range rw.Peers {
+			rw.Peers[i].Summarize()
+		}
+		run.Workloads = append(run.Workloads, rw)
+	}
+	run.Machine.LoadAvg += " -> " + loadavg() + " (start -> end)"
+	run.Finished = time.Now().UTC().Format(time.RFC3339)
+
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		log.Fatal(err)
+	}
+	jsonPath := filepath.Join(*out, *name+".json")
+	if err := run.Save(jsonPath); err != nil {
+		log.Fatal(err)
+	}
+	paths, err := report.Write(run, filepath.Join(*out, *name))
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Print(run.Markdown())
+	fmt.Println()
+	fmt.Println("wrote", jsonPath)
+	for _, p := range paths {
+		fmt.Println("wrote", p)
+	}
+}
+
+// current is the server running now, stopped on Ctrl-C.
+var current *server
+
+// skip says why peer p cannot take part in workload w, or "".
+func (e *env) skip(w Workload, p Peer) string {
+	if why := e.missing[p.Name]; why != "" {
+		if p.Optional && strings.HasPrefix(p.Name, "final") {
+			return "not built yet"
+		}
+		return why
+	}
+	switch w.Method {
+	case wrkLoad:
+		if e.wrk == "" {
+			return "no wrk"
+		}
+	case clientGet:
+		if e.nginx == "" {
+			return "no nginx"
+		}
+	}
+	return ""
+}
+
+// measure runs one measurement: starts the server, warms it, loads it,
+// stops it. It returns the value in the workload's unit and a count of
+// failed requests.
+func (e *env) measure(w Workload, p Peer) (float64, int64, error) {
+	server := placement{core: 0}
+	load := placement{core: 1}
+	if w.AllCores {
+		server = placement{core: -1, allCores: true}
+		load = placement{core: -1, allCores: true}
+	}
+	if cores() < 2 {
+		server.core, load.core = -1, -1
+	}
+
+	if w.Method == clientGet {
+		// The client is under test: it gets core 0, nginx core 1.
+		n := *peerByName("nginx")
+		s, err := e.startServer(n, load)
+		if err != nil {
+			return 0, 0, err
+		}
+		current = s
+		defer func() { s.stop(); current = nil }()
+		args := append([]string{e.bin(p)}, p.Args...)
+		args = append(args, "-url", "http://"+s.addr+w.Path, "-c", fmt.Sprint(w.Conns),
+			"-d", e.d.String(), "-warmup", e.warmup.String())
+		var rep struct {
+			Rate   float64 `json:"rate"`
+			Errors int64   `json:"errors"`
+		}
+		if err := runJSON(server.command(args...), &rep); err != nil {
+			return 0, 0, err
+		}
+		return rep.Rate, rep.Errors, nil
+	}
+
+	s, err := e.startServer(p, server)
+	if err != nil {
+		return 0, 0, err
+	}
+	current = s
+	defer func() { s.stop(); current = nil }()
+
+	switch w.Method {
+	case wrkLoad:
+		if err := checkEndpoints(s.addr); err != nil {
+			return 0, 0, fmt.Errorf("%s answers wrongly: %w", p.Name, err)
+		}
+		threads := 1
+		if w.AllCores {
+			threads = cores()
+		}
+		url := "http://" + s.addr + w.Path
+		script, sargs := "", []string(nil)
+		if w.Pipeline > 1 {
+			script = filepath.Join(e.benchDir, "scripts", "pipeline.lua")
+			sargs = []string{fmt.Sprint(w.Pipeline), w.Path}
+		}
+		if e.warmup > 0 {
+			warm := load.command(append([]string{e.wrk}, wrk.Args(threads, w.Conns, e.warmup, url, script, sargs...)...)...)
+			if outp, err := warm.CombinedOutput(); err != nil {
+				return 0, 0, fmt.Errorf("wrk warmup: %v: %s", err, outp)
+			}
+		}
+		cmd := load.command(append([]string{e.wrk}, wrk.Args(threads, w.Conns, e.d, url, script, sargs...)...)...)
+		outp, err := cmd.CombinedOutput()
+		if err != nil {
+			return 0, 0, fmt.Errorf("wrk: %v: %s", err, outp)
+		}
+		r, err := wrk.Parse(string(outp))
+		if err != nil {
+			return 0, 0, fmt.Errorf("%w: %s", err, outp)
+		}
+		return r.RequestsPerSec, r.Errors(), nil
+
+	case idleMem:
+		pids, err := s.pids()
+		if err != nil {
+			return 0, 0, err
+		}
+		var ps []string
+		for _, p := range pids {
+			ps = append(ps, fmt.Sprint(p))
+		}
+		var rep struct {
+			PerConn float64 `json:"per_conn_bytes"`
+		}
+		cmd := load.command(e.bins["idleconns"], "-addr", s.addr, "-pids", strings.Join(ps, ","),
+			"-n", fmt.Sprint(e.idleConns), "-path", w.Path)
+		if err := runJSON(cmd, &rep); err != nil {
+			return 0, 0, err
+		}
+		return rep.PerConn, 0, nil
+
+	case wsEcho:
+		var rep struct {
+			Rate   float64 `json:"rate"`
+			Errors int64   `json:"errors"`
+		}
+		cmd := load.command(e.bins["wsload"], "-url", "ws://"+s.addr+"/echo", "-c", fmt.Sprint(w.Conns),
+			"-size", "1024", "-d", e.d.String(), "-warmup", e.warmup.String())
+		if err := runJSON(cmd, &rep); err != nil {
+			return 0, 0, err
+		}
+		return rep.Rate, rep.Errors, nil
+	}
+	return 0, 0, fmt.Errorf("unknown method %d", w.Method)
+}
+
+// runJSON runs a helper program and decodes the JSON line it prints.
+func runJSON(cmd *exec.Cmd, v any) error {
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("%s: %v: %s", filepath.Base(cmd.Args[len(cmd.Args)-1]), err, strings.TrimSpace(stderr.String()+stdout.String()))
+	}
+	if err := json.Unmarshal(stdout.Bytes(), v); err != nil {
+		return fmt.Errorf("%s printed %q: %w", cmd.Path, stdout.String(), err)
+	}
+	return nil
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	return s
+}
+
+func selectWorkloads(spec string) ([]Workload, error) {
+	if spec == "all" || spec == "" {
+		return workloads, nil
+	}
+	var out []Workload
+	for _, n := range strings.Split(spec, ",") {
+		found := false
+		for _, w := range workloads {
+			if w.Name == strings.TrimSpace(n) {
+				out = append(out, w)
+				found = true
+			}
+		}
+		if !found {
+			return nil, fmt.Errorf("unknown workload %q (see -list)", n)
+		}
+	}
+	return out, nil
+}
+
+// selectPeers returns the chosen peers; nginx comes along for the client
+// workload, which needs it as the server.
+func selectPeers(spec string, ws []Workload) ([]Peer, error) {
+	if spec == "all" || spec == "" {
+		return peers, nil
+	}
+	var out []Peer
+	for _, n := range strings.Split(spec, ",") {
+		p := peerByName(strings.TrimSpace(n))
+		if p == nil {
+			return nil, fmt.Errorf("unknown peer %q (see -list)", n)
+		}
+		out = append(out, *p)
+	}
+	return out, nil
+}
+
+// findBenchDir finds bench/: the current directory or its bench/ child,
+// whichever holds bench's go.mod.
+func findBenchDir() (string, error) {
+	wd, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for _, dir := range []string{wd, filepath.Join(wd, "bench")} {
+		b, err := os.ReadFile(filepath.Join(dir, "go.mod"))
+		if err == nil && bytes.HasPrefix(b, []byte("module github.com/gornado/gornado/bench\n")) {
+			return dir, nil
+		}
+	}
+	return "", fmt.Errorf("run me from bench/ (cd bench && go run ./cmd/bench)")
+}

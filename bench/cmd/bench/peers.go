@@ -1,0 +1,61 @@
+package main
+
+// The peers: every server (and HTTP client) the runner knows. Adding one is
+// an entry here; final's entries are already in place and come alive when
+// their directories exist in the root module.
+
+// kind says how a peer is built and started.
+type kind int
+
+const (
+	goProgram kind = iota // a Go main package, built with go build
+	python                // servers/tornado/app.py under Debian's python3
+	nginxKind             // Debian's nginx with a generated config
+)
+
+// Peer is a server under test, or an HTTP client under test.
+type Peer struct {
+	Name  string // the key in flags and results
+	About string // one line for -list and the docs
+	Kind  kind
+	// Pkg is the Go package to build: relative to bench/ ("./servers/gnet"),
+	// or to the repository root when InRoot is set ("./final/demos/helloworld").
+	Pkg    string
+	InRoot bool
+	// Args are passed before -addr (clientload's "-client nethttp").
+	Args []string
+	HTTP bool // serves GET /, /json and /64k
+	WS   bool // serves a WebSocket echo on /echo
+	// Client marks an HTTP client measured by the client workload; it runs
+	// as clientload does: flags -url -c -d -warmup, one JSON line with "rate".
+	Client bool
+	// Optional peers that are missing are reported, not fatal: final while
+	// it is being built.
+	Optional bool
+}
+
+var peers = []Peer{
+	{Name: "final", About: "gornado final/: final/demos/helloworld, Application + RequestHandler",
+		Kind: goProgram, Pkg: "./final/demos/helloworld", InRoot: true, HTTP: true, WS: true, Optional: true},
+	{Name: "nethttp", About: "net/http Server + ServeMux", Kind: goProgram, Pkg: "./servers/nethttp", HTTP: true},
+	{Name: "fasthttp", About: "valyala/fasthttp Server", Kind: goProgram, Pkg: "./servers/fasthttp", HTTP: true},
+	{Name: "gnet", About: "panjf2000/gnet v2 with a minimal HTTP/1.1 responder", Kind: goProgram, Pkg: "./servers/gnet", HTTP: true},
+	{Name: "nbio", About: "lesismal/nbio nbhttp engine and its WebSocket upgrader", Kind: goProgram, Pkg: "./servers/nbio", HTTP: true, WS: true},
+	{Name: "gorilla", About: "gorilla/websocket echo on net/http", Kind: goProgram, Pkg: "./servers/gorilla", WS: true},
+	{Name: "tornado", About: "Python Tornado (Debian python3-tornado), servers/tornado/app.py", Kind: python, HTTP: true, WS: true},
+	{Name: "nginx", About: "nginx (Debian), one worker, return 200 and a static 64k file", Kind: nginxKind, HTTP: true},
+
+	{Name: "final-client", About: "gornado final/httpclient: final/demos/clientload (clientload's flags and output)",
+		Kind: goProgram, Pkg: "./final/demos/clientload", InRoot: true, Client: true, Optional: true},
+	{Name: "nethttp-client", About: "net/http Client (cmd/clientload -client nethttp)", Kind: goProgram, Pkg: "./cmd/clientload", Args: []string{"-client", "nethttp"}, Client: true},
+	{Name: "fasthttp-client", About: "fasthttp Client (cmd/clientload -client fasthttp)", Kind: goProgram, Pkg: "./cmd/clientload", Args: []string{"-client", "fasthttp"}, Client: true},
+}
+
+func peerByName(name string) *Peer {
+	for i := range peers {
+		if peers[i].Name == name {
+			return &peers[i]
+		}
+	}
+	return nil
+}

@@ -1,0 +1,108 @@
+// Package procmem reads a process's resident memory and its children from
+// Linux's /proc, for the idle-connection workload.
+package procmem
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// ParseVmRSS reads the VmRSS line of a /proc/PID/status file and returns it
+// in bytes. The kernel prints it in kibibytes: "VmRSS:	   12345 kB".
+func ParseVmRSS(status io.Reader) (int64, error) {
+	sc := bufio.NewScanner(status)
+	for sc.Scan() {
+		rest, ok := strings.CutPrefix(sc.Text(), "VmRSS:")
+		if !ok {
+			continue
+		}
+		f := strings.Fields(rest)
+		if len(f) != 2 || f[1] != "kB" {
+			return 0, fmt.Errorf("procmem: malformed VmRSS line %q", sc.Text())
+		}
+		kb, err := strconv.ParseInt(f[0], 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("procmem: VmRSS: %w", err)
+		}
+		return kb * 1024, nil
+	}
+	if err := sc.Err(); err != nil {
+		return 0, err
+	}
+	// Kernel threads and zombies have no VmRSS line.
+	return 0, fmt.Errorf("procmem: no VmRSS line")
+}
+
+// RSS returns the resident memory of process pid, in bytes.
+func RSS(pid int) (int64, error) {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	return ParseVmRSS(f)
+}
+
+// TotalRSS adds up the resident memory of several processes (nginx's
+// workers), in bytes.
+func TotalRSS(pids []int) (int64, error) {
+	var sum int64
+	for _, p := range pids {
+		n, err := RSS(p)
+		if err != nil {
+			return 0, fmt.Errorf("pid %d: %w", p, err)
+		}
+		sum += n
+	}
+	return sum, nil
+}
+
+// ParseChildren reads a /proc/PID/task/TID/children file: process ids
+// separated by spaces.
+func ParseChildren(s string) ([]int, error) {
+	var pids []int
+	for _, f := range strings.Fields(s) {
+		p, err := strconv.Atoi(f)
+		if err != nil {
+			return nil, fmt.Errorf("procmem: children: %w", err)
+		}
+		pids = append(pids, p)
+	}
+	return pids, nil
+}
+
+// Children returns the child processes of pid (across all its threads), as
+// the kernel lists them under /proc/PID/task/*/children.
+func Children(pid int) ([]int, error) {
+	files, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", pid))
+	if err != nil {
+		return nil, err
+	}
+	var all []int
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue // the thread ended
+		}
+		pids, err := ParseChildren(string(b))
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, pids...)
+	}
+	return all, nil
+}
+
+// PerConn is the growth from before to after spread over n connections, in
+// bytes; zero for no connections.
+func PerConn(before, after int64, n int) float64 {
+	if n <= 0 {
+		return 0
+	}
+	return float64(after-before) / float64(n)
+}

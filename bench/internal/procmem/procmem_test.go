@@ -1,0 +1,79 @@
+package procmem
+
+import (
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const status = `Name:	nginx
+Umask:	0022
+State:	S (sleeping)
+Pid:	4242
+VmPeak:	   60000 kB
+VmSize:	   55000 kB
+VmHWM:	   13000 kB
+VmRSS:	   12345 kB
+RssAnon:	    2000 kB
+Threads:	1
+`
+
+func TestParseVmRSS(t *testing.T) {
+	n, err := ParseVmRSS(strings.NewReader(status))
+	require.NoError(t, err)
+	assert.Equal(t, int64(12345*1024), n)
+}
+
+func TestParseVmRSSMissingOrMalformed(t *testing.T) {
+	_, err := ParseVmRSS(strings.NewReader("Name:\tkthreadd\nState:\tS\n"))
+	assert.ErrorContains(t, err, "no VmRSS")
+	_, err = ParseVmRSS(strings.NewReader("VmRSS:\t12 MB\n"))
+	assert.ErrorContains(t, err, "malformed")
+	_, err = ParseVmRSS(strings.NewReader("VmRSS:\tx kB\n"))
+	assert.Error(t, err)
+}
+
+// The test process itself has a VmRSS: a check on the real file format.
+func TestRSSOfSelf(t *testing.T) {
+	if _, err := os.Stat("/proc/self/status"); err != nil {
+		t.Skip("no /proc on this system")
+	}
+	n, err := RSS(os.Getpid())
+	require.NoError(t, err)
+	assert.Greater(t, n, int64(1<<20))
+	total, err := TotalRSS([]int{os.Getpid(), os.Getpid()})
+	require.NoError(t, err)
+	assert.InDelta(t, 2*n, total, float64(n)/2)
+}
+
+func TestParseChildren(t *testing.T) {
+	pids, err := ParseChildren("123 456 \n")
+	require.NoError(t, err)
+	assert.Equal(t, []int{123, 456}, pids)
+	pids, err = ParseChildren("")
+	require.NoError(t, err)
+	assert.Empty(t, pids)
+	_, err = ParseChildren("12 x")
+	assert.Error(t, err)
+}
+
+func TestChildrenOfSelf(t *testing.T) {
+	if _, err := os.Stat("/proc/self/task"); err != nil {
+		t.Skip("no /proc on this system")
+	}
+	cmd := exec.Command("sleep", "5")
+	require.NoError(t, cmd.Start())
+	defer cmd.Process.Kill()
+	pids, err := Children(os.Getpid())
+	require.NoError(t, err)
+	assert.Contains(t, pids, cmd.Process.Pid)
+}
+
+func TestPerConn(t *testing.T) {
+	assert.Equal(t, 1024.0, PerConn(10<<20, 10<<20+10000*1024, 10000))
+	assert.Equal(t, 0.0, PerConn(1, 2, 0))
+}

@@ -1,0 +1,52 @@
+package report
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/gornado/gornado/bench/internal/results"
+)
+
+func run() *results.Run {
+	w := results.Workload{Name: "hello64", Title: "hello world", Unit: "requests/s",
+		HigherIsBetter: true, Fallback: "nethttp",
+		Peers: []results.Result{
+			{Peer: "final", Skipped: "not built yet"},
+			{Peer: "nethttp", Runs: []float64{10, 20, 30}},
+			{Peer: "fasthttp", Runs: []float64{40, 40, 40}},
+		}}
+	for i := range w.Peers {
+		w.Peers[i].Summarize()
+	}
+	return &results.Run{Reps: 3, Duration: "5s", Workloads: []results.Workload{w}}
+}
+
+func TestChart(t *testing.T) {
+	c := Chart(run().Workloads[0])
+	require.Len(t, c.Bars, 3)
+	assert.Equal(t, "not built yet", c.Bars[0].Note)
+	assert.True(t, c.Bars[0].Highlight)
+	assert.Equal(t, 20.0, c.Bars[1].Value)
+	assert.Equal(t, 10.0, c.Bars[1].Lo)
+	assert.Equal(t, 30.0, c.Bars[1].Hi)
+	assert.Equal(t, "20.0", c.Bars[1].Text, "the reference has no ratio to itself")
+	assert.Equal(t, "40.0  (nethttp 0.50x)", c.Bars[2].Text)
+	assert.Contains(t, c.Subtitle, "higher is better")
+}
+
+func TestWrite(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run1")
+	paths, err := Write(run(), dir)
+	require.NoError(t, err)
+	assert.Equal(t, []string{filepath.Join(dir, "hello64.svg"), dir + ".md"}, paths)
+	svg, err := os.ReadFile(paths[0])
+	require.NoError(t, err)
+	assert.Contains(t, string(svg), "<svg")
+	md, err := os.ReadFile(paths[1])
+	require.NoError(t, err)
+	assert.Contains(t, string(md), "| hello64 |")
+}

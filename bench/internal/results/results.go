@@ -1,0 +1,258 @@
+// Package results is the file format of a benchmark run (JSON), and its
+// rendering as Markdown tables: medians per peer, and the reference's ratio
+// to each peer (the reference is final when it has a number, net/http or the
+// workload's stand-in while final is not built).
+package results
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"strings"
+
+	"github.com/gornado/gornado/bench/internal/stats"
+)
+
+// Run is one invocation of the runner, as written to bench/results/*.json.
+type Run struct {
+	Started   string     `json:"started"`  // RFC 3339, UTC
+	Finished  string     `json:"finished"` // RFC 3339, UTC
+	Command   string     `json:"command"`  // the command line, to rerun it
+	Machine   Machine    `json:"machine"`
+	Duration  string     `json:"duration"` // of each measurement
+	Warmup    string     `json:"warmup"`   // unmeasured load before each measurement
+	Reps      int        `json:"reps"`     // measurements per peer and workload
+	Workloads []Workload `json:"workloads"`
+	Notes     []string   `json:"notes,omitempty"` // what was skipped and why
+}
+
+// Machine describes where the run happened.
+type Machine struct {
+	CPU      string            `json:"cpu"`
+	Cores    int               `json:"cores"`
+	Kernel   string            `json:"kernel"`
+	Go       string            `json:"go"`
+	Tools    map[string]string `json:"tools,omitempty"`    // wrk, nginx, tornado versions
+	LoadAvg  string            `json:"loadavg,omitempty"`  // /proc/loadavg at the start
+	LoadNote string            `json:"loadnote,omitempty"` // other users of the machine
+}
+
+// Workload is one kind of load, measured on each of its peers.
+type Workload struct {
+	Name           string `json:"name"`  // "hello64"
+	Title          string `json:"title"` // "hello world, 64 keep-alive connections"
+	Unit           string `json:"unit"`  // "requests/s"
+	HigherIsBetter bool   `json:"higher_is_better"`
+	// Fallback is the peer ratios are given against while final has no
+	// number: "nethttp" for the HTTP server workloads.
+	Fallback string   `json:"fallback"`
+	Peers    []Result `json:"peers"`
+}
+
+// Result is one peer's measurements in one workload.
+type Result struct {
+	Peer    string    `json:"peer"`
+	Runs    []float64 `json:"runs,omitempty"` // one value per repetition, in run order
+	Median  float64   `json:"median,omitempty"`
+	Min     float64   `json:"min,omitempty"`
+	Max     float64   `json:"max,omitempty"`
+	Errors  int64     `json:"errors,omitempty"`  // failed requests over all runs
+	Skipped string    `json:"skipped,omitempty"` // why there is no number ("not built yet")
+}
+
+// Summarize fills Median, Min and Max from Runs.
+func (r *Result) Summarize() {
+	if len(r.Runs) == 0 {
+		return
+	}
+	r.Median = stats.Median(r.Runs)
+	r.Min, r.Max = stats.MinMax(r.Runs)
+}
+
+// Find returns the named peer's result, or nil.
+func (w *Workload) Find(peer string) *Result {
+	for i := range w.Peers {
+		if w.Peers[i].Peer == peer {
+			return &w.Peers[i]
+		}
+	}
+	return nil
+}
+
+// Reference is the peer the ratios are against: final when it has a number
+// in this workload, else the fallback.
+func (w *Workload) Reference() string {
+	if r := w.Find("final"); r != nil && r.Median > 0 {
+		return "final"
+	}
+	return w.Fallback
+}
+
+// Ratio is the reference's ratio to peer in this workload (above 1: the
+// reference is ahead), NaN when either has no number.
+func (w *Workload) Ratio(peer string) float64 {
+	ref, p := w.Find(w.Reference()), w.Find(peer)
+	if ref == nil || p == nil {
+		return math.NaN()
+	}
+	return stats.Ratio(ref.Median, p.Median, w.HigherIsBetter)
+}
+
+// Load reads a run from a JSON file.
+func Load(path string) (*Run, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var r Run
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return &r, nil
+}
+
+// Save writes the run as indented JSON.
+func (r *Run) Save(path string) error {
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o644)
+}
+
+// Markdown renders the run's two tables: medians, then ratios.
+func (r *Run) Markdown() string {
+	var b strings.Builder
+	peers := r.peerOrder()
+	fmt.Fprintf(&b, "Medians of %d runs of %s each (min–max in the JSON).\n\n", r.Reps, r.Duration)
+	b.WriteString("| workload | unit |")
+	for _, p := range peers {
+		fmt.Fprintf(&b, " %s |", p)
+	}
+	b.WriteString("\n|---|---|")
+	for range peers {
+		b.WriteString("--:|")
+	}
+	b.WriteString("\n")
+	for _, w := range r.Workloads {
+		fmt.Fprintf(&b, "| %s | %s |", w.Name, unitWithDirection(w))
+		for _, p := range peers {
+			fmt.Fprintf(&b, " %s |", cell(w.Find(p)))
+		}
+		b.WriteString("\n")
+	}
+
+	b.WriteString("\nRatios: the reference's number over each peer's, oriented so that above 1 means the reference is ahead")
+	b.WriteString(" (for memory, the peer's bytes over the reference's).\n\n")
+	b.WriteString("| workload | reference |")
+	for _, p := range peers {
+		fmt.Fprintf(&b, " vs %s |", p)
+	}
+	b.WriteString("\n|---|---|")
+	for range peers {
+		b.WriteString("--:|")
+	}
+	b.WriteString("\n")
+	for _, w := range r.Workloads {
+		ref := w.Reference()
+		fmt.Fprintf(&b, "| %s | %s |", w.Name, ref)
+		for _, p := range peers {
+			switch {
+			case w.Find(p) == nil:
+				b.WriteString("  |")
+			case p == ref:
+				b.WriteString(" 1 |")
+			default:
+				fmt.Fprintf(&b, " %s |", FormatRatio(w.Ratio(p)))
+			}
+		}
+		b.WriteString("\n")
+	}
+	if len(r.Notes) > 0 {
+		b.WriteString("\n")
+		for _, n := range r.Notes {
+			fmt.Fprintf(&b, "- %s\n", n)
+		}
+	}
+	return b.String()
+}
+
+// peerOrder lists every peer that appears, in first-seen order, final first.
+func (r *Run) peerOrder() []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(p string) {
+		if !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	for _, w := range r.Workloads {
+		if w.Find("final") != nil {
+			add("final")
+		}
+	}
+	for _, w := range r.Workloads {
+		for _, p := range w.Peers {
+			add(p.Peer)
+		}
+	}
+	return out
+}
+
+func unitWithDirection(w Workload) string {
+	if w.HigherIsBetter {
+		return w.Unit + " ↑"
+	}
+	return w.Unit + " ↓"
+}
+
+func cell(r *Result) string {
+	switch {
+	case r == nil:
+		return ""
+	case r.Skipped != "":
+		return r.Skipped
+	case len(r.Runs) == 0:
+		return "—"
+	}
+	s := FormatNumber(r.Median)
+	if r.Errors > 0 {
+		s += fmt.Sprintf(" (%d errors)", r.Errors)
+	}
+	return s
+}
+
+// FormatNumber prints a measurement with thousands separators, and with one
+// decimal below 100 (a ratio of bytes, a small rate).
+func FormatNumber(v float64) string {
+	if math.IsNaN(v) {
+		return "—"
+	}
+	if math.Abs(v) < 100 {
+		return fmt.Sprintf("%.1f", v)
+	}
+	s := fmt.Sprintf("%.0f", v)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var out []byte
+	for i := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			out = append(out, ',')
+		}
+		out = append(out, s[i])
+	}
+	if neg {
+		return "-" + string(out)
+	}
+	return string(out)
+}
+
+// FormatRatio prints a ratio as "1.23x", or "—" when unknown.
+func FormatRatio(v float64) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return "—"
+	}
+	return fmt.Sprintf("%.2fx", v)
+}
