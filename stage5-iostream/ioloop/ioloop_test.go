@@ -249,6 +249,9 @@ func TestHandlers(t *testing.T) {
 }
 
 func TestErrorIsReportedWithoutAsking(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("kqueue reports errors only on a READ or WRITE filter (see poller.go)")
+	}
 	l, _ := newLoop(t)
 	r, w := pipe(t)
 	defer unix.Close(r)
@@ -267,9 +270,7 @@ func TestErrorIsReportedWithoutAsking(t *testing.T) {
 		return done
 	}, 5*time.Second)
 	require.NoError(t, err)
-	if runtime.GOOS == "linux" {
-		assert.Equal(t, ERROR, got)
-	}
+	assert.Equal(t, ERROR, got)
 	unix.Close(w)
 }
 

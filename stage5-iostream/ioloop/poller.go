@@ -14,7 +14,11 @@ import (
 // constructor newPoller() (*poller, error):
 //
 //	add(fd, events)     start watching fd for READ and/or WRITE. ERROR needs no
-//	                    asking: a backend always reports errors and hang-ups.
+//	                    asking: epoll reports errors and hang-ups on any fd it
+//	                    watches, even for nothing; kqueue reports them only on
+//	                    a READ or WRITE filter (EV_EOF, EV_ERROR), so there an
+//	                    fd watched for nothing hears nothing. Streams never
+//	                    rely on that case: an idle stream watches READ.
 //	modify(fd, events)  replace the set of events watched on fd.
 //	remove(fd)          stop watching fd. The fd itself stays open.
 //	wait(timeout, out)  block until some watched fd is ready, wake is called,

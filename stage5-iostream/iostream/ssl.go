@@ -120,7 +120,12 @@ func (s *SSLIOStream) WaitForHandshake() *futures.Future {
 
 // ConnectionState is the negotiated TLS state (version, peer certificates),
 // valid once the handshake is done.
-func (s *SSLIOStream) ConnectionState() tls.ConnectionState { return s.conn.ConnectionState() }
+func (s *SSLIOStream) ConnectionState() tls.ConnectionState {
+	if !s.done {
+		return tls.ConnectionState{}
+	}
+	return s.conn.ConnectionState()
+}
 
 func (s *SSLIOStream) startHandshake() {
 	if s.started || s.closed {
