@@ -135,9 +135,18 @@ type Stream struct {
 	closeCallback func()
 	// handler is the events method value, made once.
 	handler ioloop.Handler
-	// afterClose lets SSLIOStream fail its handshake Future.
-	afterClose func(error)
+	// tls is the TLS state of an SSLIOStream, nil for plain streams.
+	tls *tlsState
+	// iov1 is a one-element gather list reused by inline writes.
+	iov1 [1][]byte
+	// detached is set by StartTLS: the descriptor now belongs to another
+	// stream, so close must not close it.
+	detached bool
 }
+
+// notReady reports whether the transport cannot carry data yet: a connect
+// or a TLS handshake is under way.
+func (s *Stream) notReady() bool { return s.connecting || (s.tls != nil && !s.tls.done) }
 
 // init prepares a Stream over t, watching fd on loop.
 func (s *Stream) init(loop *ioloop.IOLoop, fd int, t transport) {
@@ -432,7 +441,7 @@ func (s *Stream) readLoop() {
 			s.failRead(&StreamClosedError{RealError: s.err})
 			break
 		}
-		if s.connecting || (s.kind == readNone && (idleReads > 0 || s.BufferedLen() > 0)) {
+		if s.notReady() || (s.kind == readNone && (idleReads > 0 || s.BufferedLen() > 0)) {
 			break
 		}
 		n, err := s.fill()
@@ -581,8 +590,10 @@ func (s *Stream) queue(data []byte) error {
 		return &StreamBufferFullError{Which: "write", Limit: s.MaxWriteBufferSize}
 	}
 	s.wqueued += int64(len(data))
-	if s.wsize == 0 && len(data) >= inlineWriteMin && !s.blocked && !s.connecting {
-		n, err := s.t.write([][]byte{data})
+	if s.wsize == 0 && len(data) >= inlineWriteMin && !s.blocked && !s.notReady() {
+		s.iov1[0] = data
+		n, err := s.t.write(s.iov1[:])
+		s.iov1[0] = nil
 		if err != nil && err != errWouldBlock {
 			s.wqueued -= int64(len(data))
 			s.closeOnWriteError(err)
@@ -590,15 +601,18 @@ func (s *Stream) queue(data []byte) error {
 		}
 		s.wsent += int64(n)
 		data = data[n:]
-		if len(data) > 0 {
+		if len(data) > 0 || err == errWouldBlock {
 			s.blocked = true
 		}
 	}
 	if len(data) == 0 {
+		if s.blocked {
+			s.updateState()
+		}
 		return nil
 	}
 	s.appendWrite(data)
-	if s.blocked || s.connecting {
+	if s.blocked || s.notReady() {
 		s.updateState()
 	} else if !s.flushScheduled {
 		s.flushScheduled = true
@@ -628,20 +642,29 @@ func (s *Stream) appendWrite(data []byte) {
 // flush is the end-of-iteration write of the gathered bytes.
 func (s *Stream) flush() {
 	s.flushScheduled = false
-	if s.closed || s.blocked || s.connecting {
+	if s.closed || s.blocked || s.notReady() {
 		return
 	}
 	s.handleWrite()
 }
 
-// handleWrite writes queued bytes until done or the descriptor is full.
+// handleWrite writes queued bytes until done or the descriptor is full. A
+// transport may hold bytes of its own (TLS records not yet sent); they count
+// as queued until it has written them.
 func (s *Stream) handleWrite() {
-	for s.wsize > 0 {
-		iov := s.wbufs
-		first := iov[0]
-		iov[0] = first[s.whead:]
+	for s.wsize > 0 || s.t.pending() {
+		var iov [][]byte
+		var first []byte
+		if len(s.wbufs) > 0 {
+			iov = s.wbufs
+			first = iov[0]
+			iov[0] = first[s.whead:]
+		}
 		n, err := s.t.write(iov)
-		iov[0] = first
+		if iov != nil {
+			iov[0] = first
+		}
+		s.consumeWrite(n)
 		if err == errWouldBlock {
 			s.blocked = true
 			break
@@ -650,9 +673,8 @@ func (s *Stream) handleWrite() {
 			s.closeOnWriteError(err)
 			return
 		}
-		s.consumeWrite(n)
 	}
-	if s.wsize == 0 {
+	if s.wsize == 0 && !s.t.pending() {
 		s.blocked = false
 	}
 	s.resolveWrites()
@@ -719,6 +741,10 @@ func (s *Stream) handleEvents(fd int, ev ioloop.Events) {
 		s.handleConnect()
 		return
 	}
+	if s.tls != nil && !s.tls.done {
+		s.handshakeEvents(ev)
+		return
+	}
 	if ev&ioloop.READ != 0 {
 		s.readLoop()
 	}
@@ -746,10 +772,15 @@ func (s *Stream) updateState() {
 		return
 	}
 	var want ioloop.Events
-	if s.connecting || s.blocked {
-		want |= ioloop.WRITE
-	}
-	if !s.connecting {
+	switch {
+	case s.connecting:
+		want = ioloop.WRITE
+	case s.tls != nil && !s.tls.done:
+		want = s.tls.interest()
+	default:
+		if s.blocked {
+			want |= ioloop.WRITE
+		}
 		if s.kind != readNone || (s.BufferedLen() == 0 && s.closeCallback != nil) || (want == 0 && s.BufferedLen() == 0) {
 			want |= ioloop.READ
 		}
@@ -793,7 +824,7 @@ func (s *Stream) close(err error) {
 	if err != nil && s.err == nil {
 		s.err = err
 	}
-	if err == nil && s.wsize > 0 && !s.blocked && !s.connecting {
+	if err == nil && s.wsize > 0 && !s.blocked && !s.notReady() {
 		// Writes are gathered until the end of the iteration; Tornado
 		// writes at once, so `write(x); close()` sends x. Send what the
 		// socket takes now; the rest is dropped, as in Tornado.
@@ -813,7 +844,9 @@ func (s *Stream) close(err error) {
 		s.loop.RemoveHandler(s.fd)
 		s.registered = false
 	}
-	_ = s.t.close()
+	if !s.detached {
+		_ = s.t.close()
+	}
 	s.signalClosed()
 }
 
@@ -826,10 +859,10 @@ func (s *Stream) flushBeforeClose() {
 		iov[0] = first[s.whead:]
 		n, err := s.t.write(iov)
 		iov[0] = first
+		s.consumeWrite(n)
 		if err != nil {
 			break
 		}
-		s.consumeWrite(n)
 	}
 	s.resolveWrites()
 }
@@ -851,8 +884,8 @@ func (s *Stream) signalClosed() {
 		s.connecting = false
 		f.SetException(cerr)
 	}
-	if s.afterClose != nil {
-		s.afterClose(cerr)
+	if s.tls != nil {
+		s.tls.failHandshake(cerr)
 	}
 	for _, c := range s.wbufs {
 		s.bufs.put(c)

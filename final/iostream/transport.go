@@ -16,9 +16,13 @@ type transport interface {
 	// read fills p and returns how much it read. (0, nil) is end of file;
 	// errWouldBlock means no data now.
 	read(p []byte) (int, error)
-	// write writes from bufs in order and returns how much it wrote, or
-	// errWouldBlock if nothing could be written now.
+	// write writes from bufs in order and returns how much of them it
+	// took; with errWouldBlock it could take no more now (and may still
+	// have taken some). bufs may be empty, to flush pending().
 	write(bufs [][]byte) (int, error)
+	// pending reports whether the transport holds bytes it has taken but
+	// not yet written (TLS records); plain descriptors never do.
+	pending() bool
 	// close closes the descriptor.
 	close() error
 }
@@ -44,7 +48,12 @@ func (t *fdTransport) read(p []byte) (int, error) {
 	}
 }
 
+func (t *fdTransport) pending() bool { return false }
+
 func (t *fdTransport) write(bufs [][]byte) (int, error) {
+	if len(bufs) == 0 {
+		return 0, nil
+	}
 	for {
 		var n int
 		var err error

@@ -73,3 +73,6 @@ func stacks(b []byte) string {
 	}
 	return strings.Join(out, "\n\n")
 }
+
+// CloseFD closes a descriptor, ignoring the error (for defers).
+func CloseFD(fd int) { unix.Close(fd) }
