@@ -4,7 +4,10 @@
 
 package httputil
 
-import "bytes"
+import (
+	"bytes"
+	"encoding/binary"
+)
 
 // Version is an HTTP version this package speaks.
 type Version uint8
@@ -532,12 +535,8 @@ func parseFieldLine(line []byte, h *HTTPHeaders, lenient bool) error {
 				return ErrBadHeaderValue
 			}
 		}
-	} else {
-		for _, c := range value {
-			if classes[c]&classValue == 0 {
-				return ErrBadHeaderValue
-			}
-		}
+	} else if !validValue(value) {
+		return ErrBadHeaderValue
 	}
 	h.AddBytes(name, trimOWS(value))
 	return nil
@@ -678,4 +677,43 @@ func (st *headState) finishRequest(req *RequestHead) error {
 	}
 	req.Upgrade = st.connUpgrade
 	return nil
+}
+
+// SWAR constants for validValue.
+const (
+	// ones has 0x01 in every byte.
+	ones = 0x0101010101010101
+	// highs has 0x80 in every byte.
+	highs = 0x8080808080808080
+)
+
+// validValue reports whether every byte of v is field-vchar, SP or HTAB
+// (RFC 9110, section 5.5). Values are most of a head's bytes, so it checks
+// eight at a time: a word passes fast when no byte is below 0x20 and none
+// is 0x7F; a word that fails the fast test (a tab, or a bad byte) is
+// checked byte by byte.
+func validValue(v []byte) bool {
+	for len(v) >= 8 {
+		x := binary.LittleEndian.Uint64(v)
+		// A byte below 0x20 whose top bit is clear sets its 0x80 bit in
+		// (x - 0x20 per byte) &^ x; bytes >= 0x80 (obs-text) never do.
+		ctl := (x - 0x20*ones) &^ x & highs
+		// A byte equal to 0x7F becomes zero after the xor.
+		y := x ^ 0x7f*ones
+		del := (y - ones) &^ y & highs
+		if ctl|del != 0 {
+			for _, c := range v[:8] {
+				if classes[c]&classValue == 0 {
+					return false
+				}
+			}
+		}
+		v = v[8:]
+	}
+	for _, c := range v {
+		if classes[c]&classValue == 0 {
+			return false
+		}
+	}
+	return true
 }

@@ -1,0 +1,107 @@
+package httputil
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestHTTPHeadersMultiValuedCaseInsensitive(t *testing.T) {
+	h := NewHTTPHeaders("content-type", "text/html", "Set-Cookie", "A=b", "SET-COOKIE", "C=d")
+	assert.Equal(t, "text/html", h.Get("Content-Type"))
+	assert.Equal(t, "text/html", h.Get("CONTENT-TYPE"))
+	assert.Equal(t, "A=b,C=d", h.Get("set-cookie"), "multi-valued fields join with a comma, like Tornado")
+	assert.Equal(t, []string{"A=b", "C=d"}, h.GetList("Set-Cookie"))
+	assert.Nil(t, h.GetList("X-Missing"))
+	assert.Equal(t, "", h.Get("X-Missing"))
+	assert.False(t, h.Has("X-Missing"))
+	assert.True(t, h.Has("set-cookie"))
+	assert.Equal(t, []byte("text/html"), h.Peek("content-type"))
+	assert.Nil(t, h.Peek("x"))
+
+	var names []string
+	for n, v := range h.All() {
+		names = append(names, n+"="+v)
+	}
+	assert.Equal(t, []string{"Content-Type=text/html", "Set-Cookie=A=b", "Set-Cookie=C=d"}, names,
+		"iteration keeps insertion order and normalises names")
+	var vals []string
+	for v := range h.Values("SET-cookie") {
+		vals = append(vals, string(v))
+	}
+	assert.Equal(t, []string{"A=b", "C=d"}, vals)
+}
+
+func TestHTTPHeadersSetDelCopy(t *testing.T) {
+	h := NewHTTPHeaders("A", "1", "B", "2", "a", "3", "C", "4")
+	h.Set("a", "9")
+	assert.Equal(t, "A: 9\r\nB: 2\r\nC: 4\r\n", h.String(), "Set replaces all values in place of the first")
+	h.Set("D", "5")
+	assert.Equal(t, "5", h.Get("d"))
+	h.Del("b")
+	assert.Equal(t, "A: 9\r\nC: 4\r\nD: 5\r\n", h.String())
+	c := h.Copy()
+	h.Set("A", "changed")
+	h.Reset()
+	assert.Equal(t, 0, h.Len())
+	assert.Equal(t, "A: 9\r\nC: 4\r\nD: 5\r\n", c.String(), "a copy is independent")
+	n, v := c.At(1)
+	assert.Equal(t, "C", string(n))
+	assert.Equal(t, "4", string(v))
+}
+
+func TestHTTPHeadersNormalisesNames(t *testing.T) {
+	h := &HTTPHeaders{}
+	h.Add("x-forwarded-FOR", "a")
+	h.AddBytes([]byte("WWW-AUTHENTICATE"), []byte("b"))
+	n0, _ := h.At(0)
+	n1, _ := h.At(1)
+	assert.Equal(t, "X-Forwarded-For", string(n0))
+	assert.Equal(t, "Www-Authenticate", string(n1), "Tornado's _normalize_header capitalises each word")
+}
+
+func TestHTTPHeadersReuseDoesNotAllocate(t *testing.T) {
+	h := &HTTPHeaders{}
+	name, value := []byte("Accept-Encoding"), []byte("gzip, deflate, br")
+	fill := func() {
+		h.Reset()
+		for i := 0; i < 20; i++ {
+			h.AddBytes(name, value)
+		}
+		_ = h.Peek("accept-encoding")
+		_ = h.Has("x")
+	}
+	fill()
+	assert.Zero(t, testing.AllocsPerRun(100, fill))
+}
+
+func TestParseHeaders(t *testing.T) {
+	h, err := ParseHeaders("Content-Type: text/html\r\nX: 1\r\nx:  2 \r\n\r\n")
+	require.NoError(t, err)
+	assert.Equal(t, "1,2", h.Get("X"))
+	assert.Equal(t, "text/html", h.Get("content-type"))
+
+	h, err = ParseHeaders("A: b\nC: d")
+	require.NoError(t, err, "stored text may use LF")
+	assert.Equal(t, "d", h.Get("c"))
+
+	for _, bad := range []string{"A : b", "A: b\x00", " A: b", "A", "A: b\r\n\r\nC: d", "(: x"} {
+		_, err := ParseHeaders(bad)
+		assert.Error(t, err, "%q", bad)
+	}
+}
+
+func TestValidValueMatchesTable(t *testing.T) {
+	// Every byte value at every position of a 19-byte value, so both the
+	// word loop and the tail see it.
+	base := []byte("abcdefghij klmnopqr")
+	for pos := range base {
+		for c := 0; c < 256; c++ {
+			v := append([]byte(nil), base...)
+			v[pos] = byte(c)
+			want := classes[byte(c)]&classValue != 0
+			require.Equal(t, want, validValue(v), "byte %#x at %d", c, pos)
+		}
+	}
+}
