@@ -148,7 +148,7 @@ func main() {
 		// Interleave: every repetition visits every peer once.
 		for rep := 1; rep <= *reps; rep++ {
 			for _, p := range active {
-				v, errs, err := e.measure(w, p)
+				m, err := e.measure(w, p)
 				r := rw.Find(p.Name)
 				if err != nil {
 					log.Printf("%-10s %d/%d %-16s error: %v", w.Name, rep, *reps, p.Name, err)
@@ -156,13 +156,17 @@ func main() {
 					r.Errors++
 					continue
 				}
-				r.Runs = append(r.Runs, v)
-				r.Errors += errs
+				r.Runs = append(r.Runs, m.value)
+				r.Errors += m.errors
 				extra := ""
-				if errs > 0 {
-					extra = fmt.Sprintf(" (%d errors)", errs)
+				if m.cpu > 0 {
+					r.CPU = append(r.CPU, m.cpu)
+					extra = fmt.Sprintf(", server CPU %.0f%%", m.cpu)
 				}
-				log.Printf("%-10s %d/%d %-16s %s %s%s", w.Name, rep, *reps, p.Name, results.FormatNumber(v), w.Unit, extra)
+				if m.errors > 0 {
+					extra += fmt.Sprintf(" (%d errors)", m.errors)
+				}
+				log.Printf("%-10s %d/%d %-16s %s %s%s", w.Name, rep, *reps, p.Name, results.FormatNumber(m.value), w.Unit, extra)
 			}
 		}
 		for i := range rw.Peers {
@@ -216,10 +220,16 @@ func (e *env) skip(w Workload, p Peer) string {
 	return ""
 }
 
+// measurement is one run's outcome.
+type measurement struct {
+	value  float64 // in the workload's unit
+	errors int64   // failed requests
+	cpu    float64 // the server's CPU use, % of one core; 0 if not measured
+}
+
 // measure runs one measurement: starts the server, warms it, loads it,
-// stops it. It returns the value in the workload's unit and a count of
-// failed requests.
-func (e *env) measure(w Workload, p Peer) (float64, int64, error) {
+// stops it.
+func (e *env) measure(w Workload, p Peer) (measurement, error) {
 	server := placement{core: 0}
 	load := placement{core: 1}
 	if w.AllCores {
@@ -235,7 +245,7 @@ func (e *env) measure(w Workload, p Peer) (float64, int64, error) {
 		n := *peerByName("nginx")
 		s, err := e.startServer(n, load)
 		if err != nil {
-			return 0, 0, err
+			return measurement{}, err
 		}
 		current = s
 		defer func() { s.stop(); current = nil }()
@@ -246,15 +256,16 @@ func (e *env) measure(w Workload, p Peer) (float64, int64, error) {
 			Rate   float64 `json:"rate"`
 			Errors int64   `json:"errors"`
 		}
+		cpu := s.cpuMeter()
 		if err := runJSON(server.command(args...), &rep); err != nil {
-			return 0, 0, err
+			return measurement{}, err
 		}
-		return rep.Rate, rep.Errors, nil
+		return measurement{rep.Rate, rep.Errors, cpu()}, nil
 	}
 
 	s, err := e.startServer(p, server)
 	if err != nil {
-		return 0, 0, err
+		return measurement{}, err
 	}
 	current = s
 	defer func() { s.stop(); current = nil }()
@@ -262,7 +273,7 @@ func (e *env) measure(w Workload, p Peer) (float64, int64, error) {
 	switch w.Method {
 	case wrkLoad:
 		if err := checkEndpoints(s.addr); err != nil {
-			return 0, 0, fmt.Errorf("%s answers wrongly: %w", p.Name, err)
+			return measurement{}, fmt.Errorf("%s answers wrongly: %w", p.Name, err)
 		}
 		threads := 1
 		if w.AllCores {
@@ -277,24 +288,29 @@ func (e *env) measure(w Workload, p Peer) (float64, int64, error) {
 		if e.warmup > 0 {
 			warm := load.command(append([]string{e.wrk}, wrk.Args(threads, w.Conns, e.warmup, url, script, sargs...)...)...)
 			if outp, err := warm.CombinedOutput(); err != nil {
-				return 0, 0, fmt.Errorf("wrk warmup: %v: %s", err, outp)
+				return measurement{}, fmt.Errorf("wrk warmup: %v: %s", err, outp)
 			}
 		}
 		cmd := load.command(append([]string{e.wrk}, wrk.Args(threads, w.Conns, e.d, url, script, sargs...)...)...)
+		cpu := s.cpuMeter()
 		outp, err := cmd.CombinedOutput()
+		used := cpu()
 		if err != nil {
-			return 0, 0, fmt.Errorf("wrk: %v: %s", err, outp)
+			return measurement{}, fmt.Errorf("wrk: %v: %s", err, outp)
 		}
 		r, err := wrk.Parse(string(outp))
 		if err != nil {
-			return 0, 0, fmt.Errorf("%w: %s", err, outp)
+			return measurement{}, fmt.Errorf("%w: %s", err, outp)
 		}
-		return r.RequestsPerSec, r.Errors(), nil
+		if r.Requests == 0 {
+			return measurement{}, fmt.Errorf("wrk got no responses: %s", outp)
+		}
+		return measurement{r.RequestsPerSec, r.Errors(), used}, nil
 
 	case idleMem:
 		pids, err := s.pids()
 		if err != nil {
-			return 0, 0, err
+			return measurement{}, err
 		}
 		var ps []string
 		for _, p := range pids {
@@ -306,9 +322,9 @@ func (e *env) measure(w Workload, p Peer) (float64, int64, error) {
 		cmd := load.command(e.bins["idleconns"], "-addr", s.addr, "-pids", strings.Join(ps, ","),
 			"-n", fmt.Sprint(e.idleConns), "-path", w.Path)
 		if err := runJSON(cmd, &rep); err != nil {
-			return 0, 0, err
+			return measurement{}, err
 		}
-		return rep.PerConn, 0, nil
+		return measurement{value: rep.PerConn}, nil
 
 	case wsEcho:
 		var rep struct {
@@ -317,12 +333,13 @@ func (e *env) measure(w Workload, p Peer) (float64, int64, error) {
 		}
 		cmd := load.command(e.bins["wsload"], "-url", "ws://"+s.addr+"/echo", "-c", fmt.Sprint(w.Conns),
 			"-size", "1024", "-d", e.d.String(), "-warmup", e.warmup.String())
+		cpu := s.cpuMeter()
 		if err := runJSON(cmd, &rep); err != nil {
-			return 0, 0, err
+			return measurement{}, err
 		}
-		return rep.Rate, rep.Errors, nil
+		return measurement{rep.Rate, rep.Errors, cpu()}, nil
 	}
-	return 0, 0, fmt.Errorf("unknown method %d", w.Method)
+	return measurement{}, fmt.Errorf("unknown method %d", w.Method)
 }
 
 // runJSON runs a helper program and decodes the JSON line it prints.

@@ -199,22 +199,47 @@ func trunc(b []byte) []byte {
 	return b
 }
 
-// pids returns the processes whose memory the server is: nginx's workers,
-// Tornado's processes, or the one Go process (taskset execs, so the pid is
-// the server's).
+// pids returns the processes whose memory and CPU are the server's: nginx's
+// workers, Tornado's forked processes when it forks, or else the one process
+// (taskset execs, so the pid is the server's).
 func (s *server) pids() ([]int, error) {
 	pid := s.cmd.Process.Pid
-	if s.peer.Kind == nginxKind {
-		kids, err := procmem.Children(pid)
-		if err != nil {
-			return nil, err
-		}
-		if len(kids) == 0 {
-			return nil, errors.New("nginx has no worker processes")
-		}
+	if s.peer.Kind == goProgram {
+		return []int{pid}, nil
+	}
+	kids, err := procmem.Children(pid)
+	if err != nil {
+		return nil, err
+	}
+	if len(kids) > 0 {
 		return kids, nil
 	}
+	if s.peer.Kind == nginxKind {
+		return nil, errors.New("nginx has no worker processes")
+	}
 	return []int{pid}, nil
+}
+
+// cpuMeter starts measuring the server's CPU use; the function it returns
+// gives the percent of one core used since, or 0 if /proc could not tell.
+func (s *server) cpuMeter() func() float64 {
+	pids, err := s.pids()
+	if err != nil {
+		return func() float64 { return 0 }
+	}
+	t0 := time.Now()
+	c0, err := procmem.CPUTicks(pids)
+	if err != nil {
+		return func() float64 { return 0 }
+	}
+	return func() float64 {
+		c1, err := procmem.CPUTicks(pids)
+		if err != nil {
+			return 0
+		}
+		secs := time.Since(t0).Seconds()
+		return float64(c1-c0) / procmem.ClockTicks / secs * 100
+	}
 }
 
 // stop ends the server's process group: SIGTERM, then SIGKILL after 3s.

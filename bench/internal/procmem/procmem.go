@@ -106,3 +106,46 @@ func PerConn(before, after int64, n int) float64 {
 	}
 	return float64(after-before) / float64(n)
 }
+
+// ParseStatCPU reads the CPU time a process has used, user plus system, in
+// clock ticks, from a /proc/PID/stat line. The command name in parentheses
+// may contain spaces, so fields are counted after its closing parenthesis:
+// utime and stime are fields 14 and 15 of proc(5).
+func ParseStatCPU(stat string) (int64, error) {
+	i := strings.LastIndexByte(stat, ')')
+	if i < 0 {
+		return 0, fmt.Errorf("procmem: malformed stat %q", stat)
+	}
+	f := strings.Fields(stat[i+1:])
+	// f[0] is field 3 (state), so field n is f[n-3].
+	if len(f) < 13 {
+		return 0, fmt.Errorf("procmem: short stat %q", stat)
+	}
+	u, err1 := strconv.ParseInt(f[11], 10, 64)
+	s, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, fmt.Errorf("procmem: stat times %q %q", f[11], f[12])
+	}
+	return u + s, nil
+}
+
+// ClockTicks is USER_HZ, the unit of /proc/PID/stat times: 100 on every
+// Linux architecture Go supports.
+const ClockTicks = 100
+
+// CPUTicks adds up the CPU time of several processes, in clock ticks.
+func CPUTicks(pids []int) (int64, error) {
+	var sum int64
+	for _, p := range pids {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p))
+		if err != nil {
+			return 0, err
+		}
+		n, err := ParseStatCPU(string(b))
+		if err != nil {
+			return 0, err
+		}
+		sum += n
+	}
+	return sum, nil
+}

@@ -77,3 +77,27 @@ func TestPerConn(t *testing.T) {
 	assert.Equal(t, 1024.0, PerConn(10<<20, 10<<20+10000*1024, 10000))
 	assert.Equal(t, 0.0, PerConn(1, 2, 0))
 }
+
+func TestParseStatCPU(t *testing.T) {
+	// A real line of /proc/PID/stat, with a command name holding a space and
+	// a parenthesis; utime 1500 and stime 250.
+	line := "4242 (my (srv) x) S 1 4242 4242 0 -1 4194560 1038 0 0 0 1500 250 0 0 20 0 3 0 1771 1236992000 3281 18446744073709551615\n"
+	n, err := ParseStatCPU(line)
+	require.NoError(t, err)
+	assert.Equal(t, int64(1750), n)
+
+	_, err = ParseStatCPU("4242 no parenthesis")
+	assert.Error(t, err)
+	_, err = ParseStatCPU("4242 (x) S 1 2")
+	assert.Error(t, err)
+}
+
+func TestCPUTicksOfSelf(t *testing.T) {
+	if _, err := os.Stat("/proc/self/stat"); err != nil {
+		t.Skip("no /proc on this system")
+	}
+	_, err := CPUTicks([]int{os.Getpid()})
+	require.NoError(t, err)
+	_, err = CPUTicks([]int{-1})
+	assert.Error(t, err)
+}

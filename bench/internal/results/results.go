@@ -52,12 +52,16 @@ type Workload struct {
 
 // Result is one peer's measurements in one workload.
 type Result struct {
-	Peer    string    `json:"peer"`
-	Runs    []float64 `json:"runs,omitempty"` // one value per repetition, in run order
-	Median  float64   `json:"median,omitempty"`
-	Min     float64   `json:"min,omitempty"`
-	Max     float64   `json:"max,omitempty"`
-	Errors  int64     `json:"errors,omitempty"`  // failed requests over all runs
+	Peer   string    `json:"peer"`
+	Runs   []float64 `json:"runs,omitempty"` // one value per repetition, in run order
+	Median float64   `json:"median,omitempty"`
+	Min    float64   `json:"min,omitempty"`
+	Max    float64   `json:"max,omitempty"`
+	Errors int64     `json:"errors,omitempty"` // failed requests over all runs
+	// CPU is the server's CPU use during each run, in percent of one core
+	// (nginx: its workers): near 100 when pinned means the server was the
+	// bottleneck; well below, the load generator or a neighbour was.
+	CPU     []float64 `json:"server_cpu,omitempty"`
 	Skipped string    `json:"skipped,omitempty"` // why there is no number ("not built yet")
 }
 
@@ -165,6 +169,27 @@ func (r *Run) Markdown() string {
 				b.WriteString(" 1 |")
 			default:
 				fmt.Fprintf(&b, " %s |", FormatRatio(w.Ratio(p)))
+			}
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString("\nServer CPU during the measured runs, median % of one core (the client workload: nginx's).\n\n")
+	b.WriteString("| workload |")
+	for _, p := range peers {
+		fmt.Fprintf(&b, " %s |", p)
+	}
+	b.WriteString("\n|---|")
+	for range peers {
+		b.WriteString("--:|")
+	}
+	b.WriteString("\n")
+	for _, w := range r.Workloads {
+		fmt.Fprintf(&b, "| %s |", w.Name)
+		for _, p := range peers {
+			if res := w.Find(p); res != nil && len(res.CPU) > 0 {
+				fmt.Fprintf(&b, " %.0f%% |", stats.Median(res.CPU))
+			} else {
+				b.WriteString("  |")
 			}
 		}
 		b.WriteString("\n")

@@ -55,7 +55,9 @@ func Parse(out string) (Result, error) {
 			if r.Requests, err = strconv.ParseInt(f[0], 10, 64); err == nil {
 				r.Elapsed, err = ParseDuration(strings.TrimSuffix(f[3], ","))
 			}
-		case f != nil && f[0] == "Latency" && len(f) >= 2 && r.LatencyAvg == 0:
+		case len(f) == 5 && f[0] == "Latency":
+			// "Latency   1.26ms    1.57ms  27.66ms   93.17%", not the
+			// "Latency Distribution" heading.
 			r.LatencyAvg, err = ParseDuration(f[1])
 		case len(f) == 2 && f[0] == "50%":
 			r.LatencyP50, err = ParseDuration(f[1])

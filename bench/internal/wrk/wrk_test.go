@@ -93,3 +93,15 @@ func TestArgs(t *testing.T) {
 		[]string{"-t2", "-c64", "-d3s", "--latency", "-s", "p.lua", "http://h/", "--", "16", "/"},
 		Args(2, 64, 3*time.Second, "http://h/", "p.lua", "16", "/"))
 }
+
+// When no response arrives, wrk prints zeros and "-nan%"; that is a result
+// of 0 requests/s, not a parse failure.
+func TestParseNoResponses(t *testing.T) {
+	b, err := os.ReadFile("testdata/noresponses.txt")
+	require.NoError(t, err)
+	r, err := Parse(string(b))
+	require.NoError(t, err)
+	assert.Zero(t, r.Requests)
+	assert.Zero(t, r.RequestsPerSec)
+	assert.Zero(t, r.LatencyAvg)
+}
