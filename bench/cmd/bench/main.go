@@ -161,7 +161,8 @@ func main() {
 				extra := ""
 				if m.cpu > 0 {
 					r.CPU = append(r.CPU, m.cpu)
-					extra = fmt.Sprintf(", server CPU %.0f%%", m.cpu)
+					r.Others = append(r.Others, m.others)
+					extra = fmt.Sprintf(", server CPU %.0f%%, others %.0f%%", m.cpu, m.others)
 				}
 				if m.errors > 0 {
 					extra += fmt.Sprintf(" (%d errors)", m.errors)
@@ -225,6 +226,7 @@ type measurement struct {
 	value  float64 // in the workload's unit
 	errors int64   // failed requests
 	cpu    float64 // the server's CPU use, % of one core; 0 if not measured
+	others float64 // everything else's CPU use but the load generator's, % of one core
 }
 
 // measure runs one measurement: starts the server, warms it, loads it,
@@ -256,11 +258,13 @@ func (e *env) measure(w Workload, p Peer) (measurement, error) {
 			Rate   float64 `json:"rate"`
 			Errors int64   `json:"errors"`
 		}
-		cpu := s.cpuMeter()
-		if err := runJSON(server.command(args...), &rep); err != nil {
+		m := s.startMeter()
+		cmd := server.command(args...)
+		if err := runJSON(cmd, &rep); err != nil {
 			return measurement{}, err
 		}
-		return measurement{rep.Rate, rep.Errors, cpu()}, nil
+		cpu, others := m.stop(cmd.ProcessState)
+		return measurement{rep.Rate, rep.Errors, cpu, others}, nil
 	}
 
 	s, err := e.startServer(p, server)
@@ -292,9 +296,9 @@ func (e *env) measure(w Workload, p Peer) (measurement, error) {
 			}
 		}
 		cmd := load.command(append([]string{e.wrk}, wrk.Args(threads, w.Conns, e.d, url, script, sargs...)...)...)
-		cpu := s.cpuMeter()
+		m := s.startMeter()
 		outp, err := cmd.CombinedOutput()
-		used := cpu()
+		cpu, others := m.stop(cmd.ProcessState)
 		if err != nil {
 			return measurement{}, fmt.Errorf("wrk: %v: %s", err, outp)
 		}
@@ -305,7 +309,7 @@ func (e *env) measure(w Workload, p Peer) (measurement, error) {
 		if r.Requests == 0 {
 			return measurement{}, fmt.Errorf("wrk got no responses: %s", outp)
 		}
-		return measurement{r.RequestsPerSec, r.Errors(), used}, nil
+		return measurement{r.RequestsPerSec, r.Errors(), cpu, others}, nil
 
 	case idleMem:
 		pids, err := s.pids()
@@ -333,11 +337,12 @@ func (e *env) measure(w Workload, p Peer) (measurement, error) {
 		}
 		cmd := load.command(e.bins["wsload"], "-url", "ws://"+s.addr+"/echo", "-c", fmt.Sprint(w.Conns),
 			"-size", "1024", "-d", e.d.String(), "-warmup", e.warmup.String())
-		cpu := s.cpuMeter()
+		m := s.startMeter()
 		if err := runJSON(cmd, &rep); err != nil {
 			return measurement{}, err
 		}
-		return measurement{rep.Rate, rep.Errors, cpu()}, nil
+		cpu, others := m.stop(cmd.ProcessState)
+		return measurement{rep.Rate, rep.Errors, cpu, others}, nil
 	}
 	return measurement{}, fmt.Errorf("unknown method %d", w.Method)
 }

@@ -220,26 +220,49 @@ func (s *server) pids() ([]int, error) {
 	return []int{pid}, nil
 }
 
-// cpuMeter starts measuring the server's CPU use; the function it returns
-// gives the percent of one core used since, or 0 if /proc could not tell.
-func (s *server) cpuMeter() func() float64 {
-	pids, err := s.pids()
-	if err != nil {
-		return func() float64 { return 0 }
+// meter measures CPU use over one measured run: the server's, and that of
+// everything else on the machine besides the server and the load generator
+// (other people's builds and tests on a shared machine).
+type meter struct {
+	pids   []int
+	t0     time.Time
+	server int64 // the server's ticks at t0
+	busy   int64 // the machine's busy ticks at t0
+	ok     bool
+}
+
+func (s *server) startMeter() *meter {
+	m := &meter{t0: time.Now()}
+	var err1, err2, err3 error
+	m.pids, err1 = s.pids()
+	if err1 == nil {
+		m.server, err2 = procmem.CPUTicks(m.pids)
 	}
-	t0 := time.Now()
-	c0, err := procmem.CPUTicks(pids)
-	if err != nil {
-		return func() float64 { return 0 }
+	m.busy, err3 = procmem.MachineBusy()
+	m.ok = err1 == nil && err2 == nil && err3 == nil
+	return m
+}
+
+// stop returns the server's CPU use and the others', in percent of one core,
+// given the finished load generator's process state; zeros if /proc could
+// not tell.
+func (m *meter) stop(loadgen *os.ProcessState) (server, others float64) {
+	if !m.ok {
+		return 0, 0
 	}
-	return func() float64 {
-		c1, err := procmem.CPUTicks(pids)
-		if err != nil {
-			return 0
-		}
-		secs := time.Since(t0).Seconds()
-		return float64(c1-c0) / procmem.ClockTicks / secs * 100
+	c1, err1 := procmem.CPUTicks(m.pids)
+	b1, err2 := procmem.MachineBusy()
+	if err1 != nil || err2 != nil {
+		return 0, 0
 	}
+	secs := time.Since(m.t0).Seconds()
+	pct := func(ticks float64) float64 { return ticks / procmem.ClockTicks / secs * 100 }
+	server = pct(float64(c1 - m.server))
+	rest := float64(b1-m.busy) - float64(c1-m.server)
+	if loadgen != nil {
+		rest -= (loadgen.UserTime() + loadgen.SystemTime()).Seconds() * procmem.ClockTicks
+	}
+	return server, max(0, pct(rest))
 }
 
 // stop ends the server's process group: SIGTERM, then SIGKILL after 3s.

@@ -149,3 +149,34 @@ func CPUTicks(pids []int) (int64, error) {
 	}
 	return sum, nil
 }
+
+// ParseMachineBusy reads the first line of /proc/stat ("cpu  user nice
+// system idle iowait irq softirq steal ...") and returns the ticks all CPUs
+// spent running processes: user + nice + system. Interrupt time is left out
+// because the kernel charges loopback packet processing there, which is the
+// benchmark's own traffic.
+func ParseMachineBusy(stat string) (int64, error) {
+	line, _, _ := strings.Cut(stat, "\n")
+	f := strings.Fields(line)
+	if len(f) < 4 || f[0] != "cpu" {
+		return 0, fmt.Errorf("procmem: malformed /proc/stat line %q", line)
+	}
+	var sum int64
+	for _, s := range f[1:4] {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("procmem: /proc/stat: %w", err)
+		}
+		sum += n
+	}
+	return sum, nil
+}
+
+// MachineBusy returns ParseMachineBusy of this machine's /proc/stat.
+func MachineBusy() (int64, error) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, err
+	}
+	return ParseMachineBusy(string(b))
+}

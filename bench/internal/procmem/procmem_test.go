@@ -101,3 +101,17 @@ func TestCPUTicksOfSelf(t *testing.T) {
 	_, err = CPUTicks([]int{-1})
 	assert.Error(t, err)
 }
+
+func TestParseMachineBusy(t *testing.T) {
+	n, err := ParseMachineBusy("cpu  100 5 30 9000 7 1 2 0 0 0\ncpu0 50 2 15 4500 3 0 1 0 0 0\n")
+	require.NoError(t, err)
+	assert.Equal(t, int64(135), n)
+	_, err = ParseMachineBusy("intr 1 2 3\n")
+	assert.Error(t, err)
+	_, err = ParseMachineBusy("cpu 1 x 3 4\n")
+	assert.Error(t, err)
+	if _, err := os.Stat("/proc/stat"); err == nil {
+		_, err = MachineBusy()
+		assert.NoError(t, err)
+	}
+}

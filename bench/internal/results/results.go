@@ -61,7 +61,11 @@ type Result struct {
 	// CPU is the server's CPU use during each run, in percent of one core
 	// (nginx: its workers): near 100 when pinned means the server was the
 	// bottleneck; well below, the load generator or a neighbour was.
-	CPU     []float64 `json:"server_cpu,omitempty"`
+	CPU []float64 `json:"server_cpu,omitempty"`
+	// Others is, for each run, the CPU use of every process on the machine
+	// but the server and the load generator, in percent of one core: other
+	// people's work on a shared machine.
+	Others  []float64 `json:"others_cpu,omitempty"`
 	Skipped string    `json:"skipped,omitempty"` // why there is no number ("not built yet")
 }
 
@@ -173,7 +177,8 @@ func (r *Run) Markdown() string {
 		}
 		b.WriteString("\n")
 	}
-	b.WriteString("\nServer CPU during the measured runs, median % of one core (the client workload: nginx's).\n\n")
+	b.WriteString("\nCPU during the measured runs, medians in % of one core: the server's (the client workload: nginx's),")
+	b.WriteString(" then in brackets everything else's but the load generator's (other work on the machine).\n\n")
 	b.WriteString("| workload |")
 	for _, p := range peers {
 		fmt.Fprintf(&b, " %s |", p)
@@ -187,7 +192,11 @@ func (r *Run) Markdown() string {
 		fmt.Fprintf(&b, "| %s |", w.Name)
 		for _, p := range peers {
 			if res := w.Find(p); res != nil && len(res.CPU) > 0 {
-				fmt.Fprintf(&b, " %.0f%% |", stats.Median(res.CPU))
+				fmt.Fprintf(&b, " %.0f%%", stats.Median(res.CPU))
+				if len(res.Others) > 0 {
+					fmt.Fprintf(&b, " (%.0f%%)", stats.Median(res.Others))
+				}
+				b.WriteString(" |")
 			} else {
 				b.WriteString("  |")
 			}

@@ -15,7 +15,7 @@ func sample() *Run {
 	hello := Workload{Name: "hello64", Unit: "requests/s", HigherIsBetter: true, Fallback: "nethttp",
 		Peers: []Result{
 			{Peer: "final", Skipped: "not built yet"},
-			{Peer: "nethttp", Runs: []float64{30000, 34000, 32000}, CPU: []float64{99, 97, 100}},
+			{Peer: "nethttp", Runs: []float64{30000, 34000, 32000}, CPU: []float64{99, 97, 100}, Others: []float64{3, 40, 5}},
 			{Peer: "fasthttp", Runs: []float64{64000, 60000, 70000}, Errors: 2},
 		}}
 	mem := Workload{Name: "idlemem", Unit: "bytes/conn", Fallback: "nethttp",
@@ -71,7 +71,7 @@ func TestMarkdown(t *testing.T) {
 	assert.Contains(t, md, "| idlemem | bytes/conn ↓ |  | 19,000 |  | 600 |")
 	assert.Contains(t, md, "| hello64 | nethttp | — | 1 | 0.50x |  |")
 	assert.Contains(t, md, "| idlemem | nethttp |  | 1 |  | 0.03x |")
-	assert.Contains(t, md, "| hello64 |  | 99% |  |  |")
+	assert.Contains(t, md, "| hello64 |  | 99% (5%) |  |  |")
 	// Every table row has as many cells as its header.
 	for _, line := range strings.Split(md, "\n") {
 		if strings.HasPrefix(line, "| workload | unit") || strings.HasPrefix(line, "| workload | reference") {
