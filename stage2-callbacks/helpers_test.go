@@ -32,8 +32,9 @@ func run(t testing.TB, l *Loop) {
 	case err := <-done:
 		require.NoError(t, err)
 	case <-time.After(10 * time.Second):
+		// Stop goes through the same wake-up that may be broken, so do not
+		// wait for it: fail now and let the loop's goroutine leak.
 		l.Stop()
-		<-done
 		t.Fatal("the loop did not stop within 10s")
 	}
 }

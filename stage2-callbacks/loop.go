@@ -87,13 +87,14 @@ type Loop struct {
 	readBuf  []byte // one read buffer for all of the loop's sockets: one handler runs at a time
 
 	// The one shared part: the queue that AddCallback fills from any goroutine,
-	// and the pipe that wakes the loop when the queue stops being empty.
-	mu      sync.Mutex
-	queue   []func()
-	running bool
-	closed  bool
-	wakeR   int // the loop polls this end of the self-pipe
-	wakeW   int // AddCallback writes a byte to this end
+	// and the pipe that wakes the loop when it sleeps in poll(2).
+	mu       sync.Mutex
+	queue    []func()
+	sleeping bool // the loop is in poll(2), or about to be, with no wake-up byte sent yet
+	running  bool
+	closed   bool
+	wakeR    int // the loop polls this end of the self-pipe
+	wakeW    int // AddCallback writes a byte to this end
 }
 
 type handler struct {
@@ -130,8 +131,7 @@ func NewLoop() (*Loop, error) {
 	}
 	// The read end of the pipe is watched like any other descriptor. Its
 	// handler only empties the pipe: the queue itself is run at the top of the
-	// next turn, which always comes after this drain. That order matters; see
-	// AddCallback.
+	// next turn.
 	l.AddHandler(l.wakeR, Read, func(Events) {
 		var buf [128]byte
 		for {
@@ -152,11 +152,12 @@ func NewLoop() (*Loop, error) {
 // goroutine may be taking it. The lock guards only the append and the swap, a
 // few nanoseconds, never a callback.
 //
-// The loop may be asleep in poll(2), which knows nothing of Go slices. So when
-// the queue goes from empty to non-empty, AddCallback also writes one byte to
-// the self-pipe, and poll wakes up because the pipe's read end is readable.
-// While the queue is non-empty a byte is already waiting (or the loop is awake
-// and about to take the queue), so further callbacks need no write.
+// The loop may be asleep in poll(2), which knows nothing of Go slices. So if
+// the loop is asleep, AddCallback also writes one byte to the self-pipe, and
+// poll wakes up because the pipe's read end is readable. The sleeping flag
+// keeps that to one write per sleep, and to none at all when the loop is
+// awake (a callback adding another, say): the loop looks at the queue, under
+// the same lock, before it goes to sleep. See sleep.
 //
 // After Close, AddCallback drops fn: the pipe is gone, and its descriptor
 // number may already belong to some other file.
@@ -167,7 +168,8 @@ func (l *Loop) AddCallback(fn func()) {
 		return
 	}
 	l.queue = append(l.queue, fn)
-	if len(l.queue) == 1 {
+	if l.sleeping {
+		l.sleeping = false
 		// EAGAIN means the pipe is full of wake-up bytes already: good enough.
 		_, _ = unix.Write(l.wakeW, []byte{0})
 	}
@@ -317,7 +319,11 @@ func (l *Loop) poll() error {
 		}
 		fds = append(fds, unix.PollFd{Fd: int32(fd), Events: ev})
 	}
-	if _, err := unix.Poll(fds, l.pollTimeout()); err != nil {
+	_, err := unix.Poll(fds, l.sleep())
+	l.mu.Lock()
+	l.sleeping = false
+	l.mu.Unlock()
+	if err != nil {
 		if err == unix.EINTR {
 			return nil // a signal arrived; go round again
 		}
@@ -349,11 +355,28 @@ func (l *Loop) poll() error {
 	return nil
 }
 
-// pollTimeout is how many milliseconds poll may sleep: until the next live
-// timer is due, rounded up so the loop never wakes a little early and spins,
-// or -1 (for ever) when no timer is waiting. Cancelled timers at the top of
-// the heap are dropped here.
-func (l *Loop) pollTimeout() int {
+// sleep decides how many milliseconds poll may sleep. If callbacks are
+// queued, none: they are due now. Otherwise the loop declares itself asleep,
+// under the lock AddCallback takes, so that from here on any new callback
+// writes the wake-up byte; one added between this moment and the poll call
+// leaves its byte in the pipe, and poll returns at once. Without that flag
+// set under the lock, a callback could slip in after the check and sleep
+// unnoticed until the next timer, or for ever.
+func (l *Loop) sleep() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.queue) > 0 {
+		return 0
+	}
+	l.sleeping = true
+	return l.timerTimeout()
+}
+
+// timerTimeout is how long until the next live timer is due, in
+// milliseconds, rounded up so the loop never wakes a little early and spins;
+// -1 (for ever) when no timer is waiting. Cancelled timers at the top of the
+// heap are dropped here.
+func (l *Loop) timerTimeout() int {
 	for len(l.timers) > 0 && l.timers[0].fn == nil {
 		heap.Pop(&l.timers)
 	}

@@ -84,6 +84,22 @@ func TestAddCallbackFromManyGoroutines(t *testing.T) {
 	assert.Equal(t, goroutines*each, count)
 }
 
+// Ping-pong with a loop that has nothing else to do: each callback finds the
+// loop asleep in poll(2) with no timer to wake it, so only the self-pipe can.
+// A lost wake-up hangs the exchange, and run fails the test after 10s.
+func TestAddCallbackWakesASleepingLoop(t *testing.T) {
+	l := newLoop(t)
+	ran := make(chan struct{})
+	go func() {
+		for i := 0; i < 300; i++ {
+			l.AddCallback(func() { ran <- struct{}{} })
+			<-ran
+		}
+		l.Stop()
+	}()
+	run(t, l)
+}
+
 func TestStopFromAnotherGoroutine(t *testing.T) {
 	l := newLoop(t)
 	running := make(chan struct{})
