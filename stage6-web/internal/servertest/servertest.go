@@ -1,0 +1,171 @@
+// Package servertest runs a stage6 HTTP server on a loop of its own, on
+// 127.0.0.1 port 0, for the tests of httpserver, web, websocket and chat. The
+// test talks to it over real sockets from its own goroutine, as a client
+// would. When the test ends the server and loop are closed, and the test
+// fails if a goroutine or a file descriptor was left behind.
+package servertest
+
+import (
+	"bufio"
+	"bytes"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gornado/gornado/stage5-iostream/ioloop"
+	"github.com/gornado/gornado/stage6-web/httpserver"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// Server is a running server.
+type Server struct {
+	// Addr is "127.0.0.1:port"; URL is "http://" + Addr.
+	Addr, URL string
+	Loop      *ioloop.IOLoop
+	HTTP      *httpserver.HTTPServer
+
+	logs *syncBuffer
+}
+
+// Start serves delegate until the test ends.
+func Start(t testing.TB, delegate httpserver.Delegate) *Server {
+	t.Helper()
+	fds, goroutines := openFDs(), runtime.NumGoroutine()
+	loop, err := ioloop.New()
+	require.NoError(t, err)
+	logs := &syncBuffer{}
+	loop.ErrorLog = log.New(logs, "", 0)
+	srv := httpserver.NewHTTPServer(loop, delegate, &httpserver.Options{ErrorLog: log.New(logs, "", 0)})
+	require.NoError(t, srv.Listen("127.0.0.1:0"))
+	done := make(chan error, 1)
+	go func() { done <- loop.Start() }()
+	s := &Server{Addr: srv.Addr(), URL: "http://" + srv.Addr(), Loop: loop, HTTP: srv, logs: logs}
+	t.Cleanup(func() {
+		loop.AddCallback(func() {
+			srv.Close()
+			loop.Stop()
+		})
+		require.NoError(t, <-done)
+		require.NoError(t, loop.Close(true))
+		assert.NotContains(t, logs.String(), "panic", "something panicked on the loop")
+		if fds >= 0 {
+			assert.Equal(t, fds, openFDs(), "file descriptors leaked")
+		}
+		deadline := time.Now().Add(5 * time.Second)
+		for runtime.NumGoroutine() > goroutines && time.Now().Before(deadline) {
+			time.Sleep(time.Millisecond)
+		}
+		assert.LessOrEqual(t, runtime.NumGoroutine(), goroutines, "goroutines leaked")
+	})
+	return s
+}
+
+// Do runs fn on the loop and waits until it has run: the way a test looks at
+// state that belongs to the loop's goroutine.
+func (s *Server) Do(fn func()) {
+	done := make(chan struct{})
+	s.Loop.AddCallback(func() {
+		defer close(done)
+		fn()
+	})
+	<-done
+}
+
+// WaitFor calls cond on the loop until it is true, failing the test after 10
+// seconds. Each check is a callback on the loop, so it waits on the loop's own
+// progress rather than on a guessed sleep.
+func (s *Server) WaitFor(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var ok bool
+		s.Do(func() { ok = cond() })
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// Logs returns what the server and the loop logged so far.
+func (s *Server) Logs() string { return s.logs.String() }
+
+// Conn is a raw client connection with a buffered reader for responses.
+type Conn struct {
+	net.Conn
+	R *bufio.Reader
+}
+
+// Dial connects to the server; the connection is closed when the test ends.
+func (s *Server) Dial(t testing.TB) *Conn {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", s.Addr, 5*time.Second)
+	require.NoError(t, err)
+	require.NoError(t, c.SetDeadline(time.Now().Add(20*time.Second)))
+	t.Cleanup(func() { c.Close() })
+	return &Conn{Conn: c, R: bufio.NewReader(c)}
+}
+
+// Send writes raw bytes.
+func (c *Conn) Send(t testing.TB, raw string) {
+	t.Helper()
+	_, err := c.Write([]byte(raw))
+	require.NoError(t, err)
+}
+
+// ReadResponse reads one response to a request with method. The body is
+// read whole and returned; the response's Body is closed.
+func (c *Conn) ReadResponse(t testing.TB, method string) (*http.Response, string) {
+	t.Helper()
+	resp, err := http.ReadResponse(c.R, &http.Request{Method: method})
+	require.NoError(t, err)
+	var body bytes.Buffer
+	_, err = body.ReadFrom(resp.Body)
+	require.NoError(t, err)
+	resp.Body.Close()
+	return resp, body.String()
+}
+
+// RawUntilClose reads everything until the server closes the connection.
+func (c *Conn) RawUntilClose(t testing.TB) string {
+	t.Helper()
+	var b strings.Builder
+	_, err := c.R.WriteTo(&b)
+	require.NoError(t, err)
+	return b.String()
+}
+
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func openFDs() int {
+	entries, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return -1
+	}
+	return len(entries)
+}
