@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"runtime/debug"
 
 	"github.com/gornado/gornado/stage3-futures"
 )
@@ -58,6 +59,18 @@ func (e *PanicError) Error() string { return fmt.Sprintf("coroutines: panic: %v"
 func (e *PanicError) Unwrap() error {
 	err, _ := e.Value.(error)
 	return err
+}
+
+// runGuarded calls fn and turns a panic into a *PanicError, so that a
+// coroutine (or a job on an Executor) that panics fails its Future instead
+// of crashing the program from inside the loop.
+func runGuarded(fn func() (any, error)) (v any, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = &PanicError{Value: p, Stack: debug.Stack()}
+		}
+	}()
+	return fn()
 }
 
 // A coroutine is one running Func: the two functions iter.Pull gave us to

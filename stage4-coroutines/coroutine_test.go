@@ -112,6 +112,7 @@ func TestSpawnCallbackLogsTheFailureWithItsStack(t *testing.T) {
 	require.NoError(t, loop.Start())
 
 	out := logs.String()
+	t.Logf("ErrorLog received:\n%s", out)
 	assert.Contains(t, out, "integer divide by zero")
 	assert.Contains(t, out, ".divide.", "the panic's stack is logged")
 	assert.Contains(t, out, "goroutine ")

@@ -1,7 +1,6 @@
 package coroutines
 
 import (
-	"runtime/debug"
 	"sync"
 
 	"github.com/gornado/gornado/stage3-futures"
@@ -59,12 +58,3 @@ func (e *Executor) Submit(fn func() (any, error)) *futures.Future {
 // ThreadPoolExecutor.shutdown(wait=True). Their results are on their way to
 // the loop, which must run again to deliver them.
 func (e *Executor) Shutdown() { e.wg.Wait() }
-
-func runGuarded(fn func() (any, error)) (v any, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = &PanicError{Value: p, Stack: debug.Stack()}
-		}
-	}()
-	return fn()
-}
