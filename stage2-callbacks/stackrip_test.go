@@ -47,7 +47,7 @@ func TestStackRipping(t *testing.T) {
 	assert.Contains(t, trace, "callbacks.handlePage(")
 	assert.Contains(t, trace, "(*fetch).onReadable(")
 	assert.Contains(t, trace, "(*Loop).Start(")
-	assert.NotContains(t, trace, "startCrawl", "the trace names who started the fetch: no stack ripping?")
+	assert.NotContains(t, trace, "callbacks.startCrawl(", "the trace names who started the fetch: no stack ripping?")
 }
 
 // stopWriter keeps what is written to it and stops the loop.
