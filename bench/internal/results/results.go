@@ -78,6 +78,34 @@ func (r *Result) Summarize() {
 	r.Min, r.Max = stats.MinMax(r.Runs)
 }
 
+// PerCoreSecond is each run's value divided by the server's CPU use, in
+// units per second of one core: how much work the server does for the CPU
+// it takes. When the load generator, not the server, is the bottleneck (wrk
+// on one core tops out near the fastest servers' rate) the rate ties and
+// this still ranks the servers; it is nil without CPU figures.
+func (r *Result) PerCoreSecond() []float64 {
+	if len(r.CPU) != len(r.Runs) {
+		return nil
+	}
+	var out []float64
+	for i, c := range r.CPU {
+		if c > 0 {
+			out = append(out, r.Runs[i]/(c/100))
+		}
+	}
+	return out
+}
+
+// hasCPU reports whether any peer has CPU figures in w.
+func (w *Workload) hasCPU() bool {
+	for _, p := range w.Peers {
+		if len(p.CPU) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // Find returns the named peer's result, or nil.
 func (w *Workload) Find(peer string) *Result {
 	for i := range w.Peers {
@@ -189,6 +217,9 @@ func (r *Run) Markdown() string {
 	}
 	b.WriteString("\n")
 	for _, w := range r.Workloads {
+		if !w.hasCPU() {
+			continue
+		}
 		fmt.Fprintf(&b, "| %s |", w.Name)
 		for _, p := range peers {
 			if res := w.Find(p); res != nil && len(res.CPU) > 0 {
@@ -197,6 +228,31 @@ func (r *Run) Markdown() string {
 					fmt.Fprintf(&b, " (%.0f%%)", stats.Median(res.Others))
 				}
 				b.WriteString(" |")
+			} else {
+				b.WriteString("  |")
+			}
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString("\nWork per CPU: each run's rate over the server's CPU share, median, in units per second of one core")
+	b.WriteString(" (ranks servers even when the load generator is the bottleneck).\n\n")
+	b.WriteString("| workload |")
+	for _, p := range peers {
+		fmt.Fprintf(&b, " %s |", p)
+	}
+	b.WriteString("\n|---|")
+	for range peers {
+		b.WriteString("--:|")
+	}
+	b.WriteString("\n")
+	for _, w := range r.Workloads {
+		if !w.HigherIsBetter || !w.hasCPU() {
+			continue
+		}
+		fmt.Fprintf(&b, "| %s |", w.Name)
+		for _, p := range peers {
+			if res := w.Find(p); res != nil && len(res.PerCoreSecond()) > 0 {
+				fmt.Fprintf(&b, " %s |", FormatNumber(stats.Median(res.PerCoreSecond())))
 			} else {
 				b.WriteString("  |")
 			}

@@ -58,6 +58,13 @@ func TestReferenceFallsBackWhileFinalIsMissing(t *testing.T) {
 	assert.True(t, math.IsNaN(w.Ratio("nginx")))
 }
 
+func TestPerCoreSecond(t *testing.T) {
+	r := Result{Runs: []float64{100, 200}, CPU: []float64{50, 0}}
+	assert.Equal(t, []float64{200}, r.PerCoreSecond(), "a run without a CPU figure is left out")
+	r = Result{Runs: []float64{100, 200}, CPU: []float64{50}}
+	assert.Nil(t, r.PerCoreSecond(), "runs and CPU figures must pair up")
+}
+
 func TestRatioLowerIsBetter(t *testing.T) {
 	r := sample()
 	// net/http's 19000 bytes against gnet's 600: net/http is 0.03x as good.
@@ -72,6 +79,9 @@ func TestMarkdown(t *testing.T) {
 	assert.Contains(t, md, "| hello64 | nethttp | — | 1 | 0.50x |  |")
 	assert.Contains(t, md, "| idlemem | nethttp |  | 1 |  | 0.03x |")
 	assert.Contains(t, md, "| hello64 |  | 99% (5%) |  |  |")
+	// 30000/0.99, 34000/0.97, 32000/1.00: the median is 32,000.
+	assert.Contains(t, md, "| hello64 |  | 32,000 |  |  |")
+	assert.NotContains(t, md, "| idlemem |  |  |  |  |", "no work-per-CPU row for memory")
 	// Every table row has as many cells as its header.
 	for _, line := range strings.Split(md, "\n") {
 		if strings.HasPrefix(line, "| workload | unit") || strings.HasPrefix(line, "| workload | reference") {
