@@ -72,16 +72,30 @@ func (g *Group) Next() *IOLoop {
 	return g.loops[int(g.next.Add(1)-1)%len(g.loops)]
 }
 
-// Stop stops every loop, waits for them to return, and closes them. It
-// returns the loops' errors, if any.
+// Stop stops every loop, waits for them to return, and closes them with
+// every descriptor still registered (Close(true)): a Group owns what runs on
+// it, so stopping it ends its connections and listeners. It returns the
+// loops' errors, if any.
 func (g *Group) Stop() error {
 	g.stopOnce.Do(func() {
 		for _, l := range g.loops {
 			l.Stop()
 		}
 		g.wg.Wait()
+		// A listening socket may be registered on every loop: close each
+		// descriptor once, after no loop watches it, so that a second
+		// close cannot hit a descriptor number reused meanwhile.
+		fds := map[int]bool{}
 		for i, l := range g.loops {
+			for fd, slot := range l.handlers {
+				if slot.fn != nil {
+					fds[fd] = true
+				}
+			}
 			g.errs[i] = errors.Join(g.errs[i], l.Close(false))
+		}
+		for fd := range fds {
+			closeFD(fd)
 		}
 	})
 	return errors.Join(g.errs...)

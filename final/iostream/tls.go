@@ -432,8 +432,19 @@ func (s *IOStream) TLSConnectionState() (state tls.ConnectionState, ok bool) {
 // Future resolves with the new stream once the handshake is done. The
 // stream must have no pending read or write and no buffered bytes.
 func (s *IOStream) StartTLS(server bool, cfg *tls.Config) *concurrent.Future[*IOStream] {
+	ns, err := s.Upgrade(server, cfg)
+	if err != nil {
+		return concurrent.Failed[*IOStream](err)
+	}
+	return concurrent.Then(ns.WaitForHandshake(), func(struct{}) (*IOStream, error) { return ns, nil })
+}
+
+// Upgrade is StartTLS returning the new stream at once, its handshake under
+// way (WaitForHandshake), so that the caller can close it early (a connect
+// timeout, say).
+func (s *IOStream) Upgrade(server bool, cfg *tls.Config) (*IOStream, error) {
 	if s.closed || s.kind != readNone || s.wsize > 0 || s.BufferedLen() > 0 || s.notReady() || s.tls != nil {
-		return concurrent.Failed[*IOStream](errors.New("iostream: stream is not idle; cannot start TLS"))
+		return nil, errors.New("iostream: stream is not idle; cannot start TLS")
 	}
 	cb := s.closeCallback
 	s.closeCallback = nil
@@ -443,5 +454,5 @@ func (s *IOStream) StartTLS(server bool, cfg *tls.Config) *concurrent.Future[*IO
 	ns.startTLS(s.loop, s.fd, cfg, server)
 	ns.MaxBufferSize, ns.ReadChunkSize, ns.MaxWriteBufferSize = s.MaxBufferSize, s.ReadChunkSize, s.MaxWriteBufferSize
 	ns.closeCallback = cb
-	return concurrent.Then(ns.WaitForHandshake(), func(struct{}) (*IOStream, error) { return ns, nil })
+	return ns, nil
 }

@@ -1,0 +1,49 @@
+// Package iostream provides buffered, non-blocking streams on an IOLoop,
+// Tornado's tornado.iostream: IOStream for sockets, SSLIOStream for TLS,
+// PipeIOStream for pipes.
+//
+// # Reads
+//
+// One read is pending at a time: ReadBytes (optionally partial), ReadUntil
+// and ReadUntilRegex (with a maxBytes limit, as Tornado), ReadUntilClose,
+// and ReadInto (into the caller's buffer, without allocating). Each returns a
+// concurrent.Future; ReadUntilFunc and ReadBytesFunc take a callback that
+// sees the bytes in place, valid only during the call, for code that must
+// not allocate per read. A read that buffered bytes can satisfy completes at
+// once; bytes left in the buffer when the stream closes can still be read.
+//
+// # Writes
+//
+// Write queues bytes and returns a Future resolved when they are written.
+// Small writes are copied and gathered until the end of the loop iteration,
+// so that many writes in one iteration (pipelined responses) leave in one
+// system call (writev when they span chunks); a large write with nothing
+// queued goes to the socket at once without a copy. Close sends what the
+// socket takes first, so write-then-close delivers the bytes, as in Tornado.
+//
+// # Buffers and backpressure
+//
+// Streams read into their loop's read buffer; a stream keeps a buffer of its
+// own only while it holds unread or unsent bytes, so an idle keep-alive
+// connection holds none. A stream reads only while a read is pending (or, when
+// idle, one chunk to notice a close), so a busy handler pauses its peer.
+// MaxBufferSize (100 MiB) bounds unread bytes and closes the stream with a
+// StreamBufferFullError; MaxWriteBufferSize (unlimited unless set) refuses
+// writes beyond it.
+//
+// # Errors
+//
+// Operations on a closed stream, or pending when it closes, fail with
+// *StreamClosedError, whose RealError is the cause (errors.Is(err,
+// ErrStreamClosed) matches any). A ReadUntil whose delimiter does not come
+// within maxBytes closes the stream; its error wraps *UnsatisfiableReadError.
+//
+// # TLS
+//
+// NewSSL wraps a connected socket as server or client and starts the
+// handshake; StartTLS upgrades a plain stream. crypto/tls cannot resume a
+// handshake after a would-block error, so the handshake runs on a goroutine
+// fed by the loop; after it, records are handled on the loop itself (see
+// tls.go). TLSConnectionState gives the ALPN protocol, SNI server name and
+// certificates; handshake failures are the stream's Error.
+package iostream

@@ -1,0 +1,291 @@
+// TCPServer: listening sockets on one loop or many, handing each accepted
+// connection to HandleStream as an IOStream (Tornado's tcpserver.TCPServer).
+
+package tcpserver
+
+import (
+	"crypto/tls"
+	"errors"
+	"net"
+	"sync"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/gornado/gornado/final/ioloop"
+	"github.com/gornado/gornado/final/iostream"
+	"github.com/gornado/gornado/final/netutil"
+)
+
+// Sentinel errors of package tcpserver.
+var (
+	// ErrStarted is returned by Bind or Start after Start.
+	ErrStarted = errors.New("tcpserver: already started")
+	// ErrNoLoop is returned by Start without loops, and Listen when there
+	// is no loop to listen on.
+	ErrNoLoop = errors.New("tcpserver: no loop to run on")
+)
+
+// StreamHandler receives each accepted connection, on the loop that
+// accepted it. It may return at once and keep using the stream from
+// callbacks or a coroutine, as Tornado's handle_stream may be a coroutine.
+type StreamHandler func(stream *iostream.IOStream, addr net.Addr)
+
+// TCPServer accepts connections and hands them to HandleStream.
+//
+// With one loop it behaves exactly as Tornado's TCPServer. With several
+// (Start), every loop accepts on its own: each gets its own SO_REUSEPORT
+// socket when Bind asked for ReusePort, or else all share the listening
+// sockets and the kernel wakes one or more of them per connection. Each
+// connection then lives on the loop that accepted it.
+type TCPServer struct {
+	// HandleStream receives the connections. Required.
+	HandleStream StreamHandler
+	// TLSConfig, if set, makes every connection TLS: HandleStream gets an
+	// SSLIOStream (an IOStream over TLS) whose handshake runs as the first
+	// reads and writes proceed (Tornado's ssl_options).
+	TLSConfig *tls.Config
+	// MaxBufferSize and ReadChunkSize, if positive, set the streams'
+	// limits (Tornado's max_buffer_size and read_chunk_size).
+	MaxBufferSize int
+	ReadChunkSize int
+
+	// mu guards the fields below; Stop and Start may come from any
+	// goroutine.
+	mu sync.Mutex
+	// pending are sockets from Bind waiting for Start.
+	pending []bindRequest
+	// listeners are the registered listening sockets, per loop.
+	listeners []listener
+	// started is set by Start or Listen.
+	started bool
+	// stopped is set by Stop.
+	stopped bool
+}
+
+// bindRequest is one Bind call remembered until Start.
+type bindRequest struct {
+	// port and address are Bind's arguments.
+	port    int
+	address string
+	// opts are the bind options.
+	opts netutil.BindOptions
+	// fds are the sockets already bound for the first loop.
+	fds []int
+}
+
+// listener is a listening socket registered on a loop.
+type listener struct {
+	// loop accepts on fd.
+	loop *ioloop.IOLoop
+	// fd is the listening socket.
+	fd int
+	// remove stops accepting (set on the loop once registered).
+	remove func()
+}
+
+// New returns a server handing connections to handle.
+func New(handle StreamHandler) *TCPServer { return &TCPServer{HandleStream: handle} }
+
+// Listen binds port on address ("" for every interface) and starts
+// accepting on loop (ioloop.Current() if nil): Tornado's listen, the
+// one-loop shortcut for Bind and Start.
+func (s *TCPServer) Listen(loop *ioloop.IOLoop, port int, address string) error {
+	fds, err := netutil.BindSockets(port, address, netutil.BindOptions{})
+	if err != nil {
+		return err
+	}
+	if loop == nil {
+		loop = ioloop.Current()
+	}
+	s.AddSockets(loop, fds)
+	return nil
+}
+
+// AddSockets starts accepting on already listening sockets, on loop
+// (Tornado's add_sockets). The server owns the sockets from now on.
+func (s *TCPServer) AddSockets(loop *ioloop.IOLoop, fds []int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.started = true
+	for _, fd := range fds {
+		s.register(loop, fd)
+	}
+}
+
+// Bind binds sockets to be accepted on once Start is called (Tornado's
+// bind). The sockets exist when Bind returns, so a port of 0 is already
+// chosen: see Ports.
+func (s *TCPServer) Bind(port int, address string, opts netutil.BindOptions) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.started {
+		return ErrStarted
+	}
+	fds, err := netutil.BindSockets(port, address, opts)
+	if err != nil {
+		return err
+	}
+	if port == 0 && len(fds) > 0 {
+		port = netutil.SocketPort(fds[0])
+	}
+	s.pending = append(s.pending, bindRequest{port: port, address: address, opts: opts, fds: fds})
+	return nil
+}
+
+// Start accepts on the bound sockets on each of loops (Tornado's start,
+// with loops where Tornado forks processes). With ReusePort, each loop after
+// the first binds a socket of its own; otherwise the loops share sockets.
+func (s *TCPServer) Start(loops ...*ioloop.IOLoop) error {
+	if len(loops) == 0 {
+		return ErrNoLoop
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.started {
+		return ErrStarted
+	}
+	s.started = true
+	pending := s.pending
+	s.pending = nil
+	for _, req := range pending {
+		for i, loop := range loops {
+			switch {
+			case i == 0:
+				for _, fd := range req.fds {
+					s.register(loop, fd)
+				}
+			case req.opts.ReusePort:
+				fds, err := netutil.BindSockets(req.port, req.address, req.opts)
+				if err != nil {
+					return err
+				}
+				for _, fd := range fds {
+					s.register(loop, fd)
+				}
+			default:
+				for _, fd := range req.fds {
+					s.register(loop, fd)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// register adds a listening socket to loop; the accept handler itself is
+// installed on the loop's goroutine. Called with s.mu held.
+func (s *TCPServer) register(loop *ioloop.IOLoop, fd int) {
+	idx := len(s.listeners)
+	s.listeners = append(s.listeners, listener{loop: loop, fd: fd})
+	loop.AddCallback(func() {
+		s.mu.Lock()
+		stopped := s.stopped
+		s.mu.Unlock()
+		if stopped {
+			return
+		}
+		remove, err := netutil.AddAcceptHandler(loop, fd, func(nfd int, addr net.Addr) {
+			s.handleConnection(loop, nfd, addr)
+		})
+		if err != nil {
+			loop.Logger().Error("tcpserver: cannot accept", "fd", fd, "err", err)
+			return
+		}
+		s.mu.Lock()
+		s.listeners[idx].remove = remove
+		s.mu.Unlock()
+	})
+}
+
+// Ports returns the ports the server's sockets listen on.
+func (s *TCPServer) Ports() []int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	seen := map[int]bool{}
+	var ports []int
+	add := func(fd int) {
+		if p := netutil.SocketPort(fd); p != 0 && !seen[p] {
+			seen[p] = true
+			ports = append(ports, p)
+		}
+	}
+	for _, req := range s.pending {
+		for _, fd := range req.fds {
+			add(fd)
+		}
+	}
+	for _, l := range s.listeners {
+		add(l.fd)
+	}
+	return ports
+}
+
+// handleConnection wraps an accepted socket in a stream and hands it over
+// (Tornado's _handle_connection).
+func (s *TCPServer) handleConnection(loop *ioloop.IOLoop, fd int, addr net.Addr) {
+	var stream *iostream.IOStream
+	var err error
+	if s.TLSConfig != nil {
+		stream, err = iostream.NewSSL(loop, fd, s.TLSConfig, true)
+	} else {
+		stream, err = iostream.New(loop, fd)
+	}
+	if err != nil {
+		unix.Close(fd)
+		loop.Logger().Error("tcpserver: cannot wrap connection", "err", err)
+		return
+	}
+	if s.MaxBufferSize > 0 {
+		stream.MaxBufferSize = s.MaxBufferSize
+	}
+	if s.ReadChunkSize > 0 {
+		stream.ReadChunkSize = s.ReadChunkSize
+	}
+	s.HandleStream(stream, addr)
+}
+
+// Stop stops accepting and closes the listening sockets (Tornado's stop).
+// Connections already accepted are not touched: they finish on their own.
+// Safe from any goroutine; the sockets close on their loops' next
+// iteration.
+func (s *TCPServer) Stop() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopped {
+		return
+	}
+	s.stopped = true
+	for _, req := range s.pending {
+		for _, fd := range req.fds {
+			unix.Close(fd)
+		}
+	}
+	s.pending = nil
+	// A socket shared by several loops may close only once every loop
+	// has stopped watching it: the last loop to let go closes it.
+	byFD := map[int][]int{}
+	for i, l := range s.listeners {
+		byFD[l.fd] = append(byFD[l.fd], i)
+	}
+	for fd, idxs := range byFD {
+		remaining := int32(len(idxs))
+		var mu sync.Mutex
+		for _, idx := range idxs {
+			s.listeners[idx].loop.AddCallback(func() {
+				s.mu.Lock()
+				remove := s.listeners[idx].remove
+				s.mu.Unlock()
+				if remove != nil {
+					remove()
+				}
+				mu.Lock()
+				remaining--
+				last := remaining == 0
+				mu.Unlock()
+				if last {
+					unix.Close(fd)
+				}
+			})
+		}
+	}
+}

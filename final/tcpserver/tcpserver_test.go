@@ -1,0 +1,201 @@
+package tcpserver
+
+import (
+	"bufio"
+	"crypto/tls"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/gornado/gornado/final/concurrent"
+	"github.com/gornado/gornado/final/internal/testutil"
+	"github.com/gornado/gornado/final/ioloop"
+	"github.com/gornado/gornado/final/iostream"
+	"github.com/gornado/gornado/final/netutil"
+)
+
+// echoHandler echoes lines until the peer closes.
+func echoHandler(stream *iostream.IOStream, _ net.Addr) {
+	var next func([]byte, error)
+	next = func(line []byte, err error) {
+		if err != nil {
+			stream.Close()
+			return
+		}
+		stream.WriteBuffered(line)
+		stream.ReadUntilFunc([]byte("\n"), 64*1024, next)
+	}
+	stream.ReadUntilFunc([]byte("\n"), 64*1024, next)
+}
+
+// startGroup runs n loops for the test.
+func startGroup(t *testing.T, n int) *ioloop.Group {
+	g, err := ioloop.StartGroup(n, ioloop.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	require.NoError(t, err)
+	t.Cleanup(func() { g.Stop() })
+	return g
+}
+
+// echoOnce dials addr, sends a line and checks the echo.
+func echoOnce(t *testing.T, addr, line string) {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	require.NoError(t, err)
+	defer c.Close()
+	_, err = fmt.Fprintf(c, "%s\n", line)
+	require.NoError(t, err)
+	got, err := bufio.NewReader(c).ReadString('\n')
+	require.NoError(t, err)
+	assert.Equal(t, line+"\n", got)
+}
+
+func addrOf(s *TCPServer) string {
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(s.Ports()[0]))
+}
+
+func TestListenAndEcho(t *testing.T) {
+	testutil.CheckLeaks(t)
+	g := startGroup(t, 1)
+	s := New(echoHandler)
+	require.NoError(t, s.Listen(g.Loops()[0], 0, "127.0.0.1"))
+	defer s.Stop()
+	for i := 0; i < 5; i++ {
+		echoOnce(t, addrOf(s), "hello "+strconv.Itoa(i))
+	}
+}
+
+func TestStartOnManyLoops(t *testing.T) {
+	for _, reuse := range []bool{false, true} {
+		t.Run(fmt.Sprintf("reuseport=%v", reuse), func(t *testing.T) {
+			testutil.CheckLeaks(t)
+			g := startGroup(t, 3)
+			var mu sync.Mutex
+			loops := map[*ioloop.IOLoop]int{}
+			s := New(func(stream *iostream.IOStream, addr net.Addr) {
+				mu.Lock()
+				loops[stream.Loop()]++
+				mu.Unlock()
+				echoHandler(stream, addr)
+			})
+			require.NoError(t, s.Bind(0, "127.0.0.1", netutil.BindOptions{ReusePort: reuse}))
+			require.NoError(t, s.Start(g.Loops()...))
+			assert.ErrorIs(t, s.Start(g.Loops()...), ErrStarted)
+			var wg sync.WaitGroup
+			for i := 0; i < 30; i++ {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					echoOnce(t, addrOf(s), "line "+strconv.Itoa(i))
+				}()
+			}
+			wg.Wait()
+			s.Stop()
+			mu.Lock()
+			total := 0
+			for l, n := range loops {
+				assert.Contains(t, g.Loops(), l)
+				total += n
+			}
+			mu.Unlock()
+			assert.Equal(t, 30, total)
+		})
+	}
+}
+
+func TestStopClosesListenersButNotConnections(t *testing.T) {
+	testutil.CheckLeaks(t)
+	g := startGroup(t, 1)
+	s := New(echoHandler)
+	require.NoError(t, s.Listen(g.Loops()[0], 0, "127.0.0.1"))
+	addr := addrOf(s)
+	c, err := net.Dial("tcp", addr)
+	require.NoError(t, err)
+	defer c.Close()
+	r := bufio.NewReader(c)
+	fmt.Fprintf(c, "before\n")
+	line, err := r.ReadString('\n')
+	require.NoError(t, err)
+	assert.Equal(t, "before\n", line)
+
+	s.Stop()
+	// Stop takes effect on the loop's next iteration; wait for it.
+	stopped := make(chan struct{})
+	g.Loops()[0].AddCallback(func() { close(stopped) })
+	<-stopped
+	_, err = net.Dial("tcp", addr)
+	assert.Error(t, err, "no longer listening")
+
+	fmt.Fprintf(c, "after\n")
+	line, err = r.ReadString('\n')
+	require.NoError(t, err, "the open connection is still served")
+	assert.Equal(t, "after\n", line)
+}
+
+func TestTLSServer(t *testing.T) {
+	testutil.CheckLeaks(t)
+	scfg, ccfg := testutil.TLSConfigs(t)
+	g := startGroup(t, 1)
+	s := New(echoHandler)
+	s.TLSConfig = scfg
+	require.NoError(t, s.Listen(g.Loops()[0], 0, "127.0.0.1"))
+	defer s.Stop()
+	c, err := tls.Dial("tcp", addrOf(s), ccfg)
+	require.NoError(t, err)
+	defer c.Close()
+	fmt.Fprintf(c, "over tls\n")
+	line, err := bufio.NewReader(c).ReadString('\n')
+	require.NoError(t, err)
+	assert.Equal(t, "over tls\n", line)
+}
+
+func TestPanicInHandleStreamKeepsServing(t *testing.T) {
+	g := startGroup(t, 1)
+	first := true
+	s := New(func(stream *iostream.IOStream, addr net.Addr) {
+		if first {
+			first = false
+			stream.Close()
+			panic("handler bug")
+		}
+		echoHandler(stream, addr)
+	})
+	require.NoError(t, s.Listen(g.Loops()[0], 0, "127.0.0.1"))
+	defer s.Stop()
+	c, err := net.Dial("tcp", addrOf(s))
+	require.NoError(t, err)
+	c.Read(make([]byte, 1)) // closed by the handler
+	c.Close()
+	echoOnce(t, addrOf(s), "still serving")
+}
+
+func TestMaxBufferSizeApplies(t *testing.T) {
+	g := startGroup(t, 1)
+	closed := make(chan error, 1)
+	s := New(func(stream *iostream.IOStream, _ net.Addr) {
+		stream.ReadUntil([]byte("\n"), 0).AddDoneCallback(func(f *concurrent.Future[[]byte]) {
+			closed <- f.Exception()
+		})
+	})
+	s.MaxBufferSize = 1024
+	require.NoError(t, s.Listen(g.Loops()[0], 0, "127.0.0.1"))
+	defer s.Stop()
+	c, err := net.Dial("tcp", addrOf(s))
+	require.NoError(t, err)
+	defer c.Close()
+	c.Write(make([]byte, 4096))
+	select {
+	case err := <-closed:
+		var full *iostream.StreamBufferFullError
+		assert.ErrorAs(t, err, &full)
+	case <-time.After(10 * time.Second):
+		t.Fatal("no error within 10s")
+	}
+}
