@@ -152,7 +152,8 @@ func (r *Runner) Go(fn Func) *futures.Future {
 	co.next, co.stop = iter.Pull(seq)
 
 	// Cancelling a coroutine's Future stops the coroutine, as asyncio's
-	// Task.cancel does (Tornado's own coroutines ignore cancel).
+	// Task.cancel does (Tornado's @gen.coroutine supports cancellation only
+	// partly, its 5.0 notes say).
 	co.result.AddDoneCallback(func(f *futures.Future) {
 		if f.Cancelled() {
 			r.stopCoroutine(co)
