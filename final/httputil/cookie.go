@@ -3,10 +3,7 @@
 
 package httputil
 
-import (
-	"strings"
-	"unicode/utf8"
-)
+import "strings"
 
 // ParseCookie parses a Cookie header value into a name to value map the way
 // browsers and Tornado's httputil.parse_cookie do, not the way RFC 6265
@@ -37,7 +34,7 @@ func ParseCookieInto(header string, dst map[string]string) {
 		if i := strings.IndexByte(chunk, '='); i >= 0 {
 			key, val = chunk[:i], chunk[i+1:]
 		}
-		key, val = strings.TrimSpace(key), strings.TrimSpace(val)
+		key, val = trimPySpace(key), trimPySpace(val)
 		if key != "" || val != "" {
 			dst[key] = unquoteCookie(val)
 		}
@@ -67,15 +64,14 @@ func unquoteCookie(s string) string {
 		// s starts with a backslash.
 		switch {
 		case len(s) >= 4 && s[1] >= '0' && s[1] <= '3' && isOctal(s[2]) && isOctal(s[3]):
-			r := rune(s[1]-'0')<<6 | rune(s[2]-'0')<<3 | rune(s[3]-'0')
-			var enc [utf8.UTFMax]byte
-			b.Write(enc[:utf8.EncodeRune(enc[:], r)])
+			b.WriteByte((s[1]-'0')<<6 | (s[2]-'0')<<3 | (s[3] - '0'))
 			s = s[4:]
-		case len(s) >= 2:
-			// Python's pattern "[\\]." takes one character, which may be a
-			// multi-byte one; copying its first byte and letting the rest
-			// follow as plain text gives the same bytes.
+		case len(s) >= 2 && s[1] != '\n':
 			b.WriteByte(s[1])
+			s = s[2:]
+		case len(s) >= 2:
+			// Backslash, newline: no escape; both stay.
+			b.WriteString(s[:2])
 			s = s[2:]
 		default:
 			b.WriteString(s) // a lone trailing backslash stays
@@ -91,3 +87,21 @@ func unquoteCookie(s string) string {
 
 // isOctal reports an octal digit.
 func isOctal(c byte) bool { return c >= '0' && c <= '7' }
+
+// isPySpace reports the bytes Python's str.strip removes from a latin-1
+// decoded string: \t \n \v \f \r, the separators 0x1C-0x1F, space, NEL
+// (0x85) and no-break space (0xA0).
+func isPySpace(c byte) bool {
+	return (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= ' ') || c == 0x85 || c == 0xa0
+}
+
+// trimPySpace is Python's str.strip() on a latin-1 decoded string.
+func trimPySpace(s string) string {
+	for len(s) > 0 && isPySpace(s[0]) {
+		s = s[1:]
+	}
+	for len(s) > 0 && isPySpace(s[len(s)-1]) {
+		s = s[:len(s)-1]
+	}
+	return s
+}

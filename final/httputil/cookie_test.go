@@ -33,7 +33,9 @@ func TestParseCookieLikeTornado(t *testing.T) {
 		// Quoted values are unquoted with Python's escapes.
 		{`a="x\"y\\z"`, map[string]string{"a": `x"y\z`}},
 		{`a="\012\101\7"`, map[string]string{"a": "\nA7"}},
-		{`a="\377"`, map[string]string{"a": "\u00ff"}},
+		{`a="\377"`, map[string]string{"a": "\xff"}},
+		{"a=\"x\\\ny\"", map[string]string{"a": "x\\\ny"}},
+		{"a=\xa0b\xa0; c\x85=d", map[string]string{"a": "b", "c": "d"}},
 		{`a="\400"`, map[string]string{"a": "400"}},
 		{`a="x\"`, map[string]string{"a": `x\`}},
 		{`a="lone\`, map[string]string{"a": `"lone\`}},
@@ -47,6 +49,7 @@ func TestParseCookieLikeTornado(t *testing.T) {
 func TestUnquoteCookieEdges(t *testing.T) {
 	assert.Equal(t, `a\`, unquoteCookie(`"a\"`), "a backslash left alone before the closing quote stays")
 	assert.Equal(t, "é", unquoteCookie(`"\é"`), "an escaped multi-byte character comes through whole")
+	assert.Equal(t, "\\\n", unquoteCookie("\"\\\n\""), "a backslash before a newline is no escape")
 }
 
 // adversarialCookie is the shape of CVE-2024-52804's input: a quoted value

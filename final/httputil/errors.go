@@ -106,6 +106,9 @@ var (
 	// ErrTooManyHeaders: more than MaxHeaders field lines (RFC 6585,
 	// section 5: 431).
 	ErrTooManyHeaders = newInput(431, "httputil: too many header fields")
+	// ErrBodyTooLarge: a declared body longer than the server's limit
+	// (RFC 9110, section 15.5.14: 413); see RequestHead.CheckBodySize.
+	ErrBodyTooLarge = newInput(413, "httputil: request body too large")
 	// ErrBadContentLength: Content-Length is not 1*DIGIT, overflows, or
 	// repeated values disagree (RFC 9110, section 8.6; RFC 9112, section
 	// 6.3).

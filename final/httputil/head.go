@@ -99,9 +99,10 @@ type RequestHead struct {
 	Version Version
 	// Headers holds the field lines in order.
 	Headers HTTPHeaders
-	// Host is the authority of an absolute-form target, otherwise the Host
-	// field's value (RFC 9112, section 3.2.2: a server ignores Host when the
-	// target is in absolute-form); empty when neither is present.
+	// Host is the authority of an absolute-form or CONNECT target,
+	// otherwise the Host field's value (RFC 9112, section 3.2.2: a server
+	// ignores Host when the target is in absolute-form); empty when neither
+	// is present.
 	Host []byte
 	// Framing is FramingNone, FramingLength or FramingChunked (RFC 9112,
 	// section 6.3); a request never runs until close.
@@ -124,6 +125,21 @@ type RequestHead struct {
 
 	// raw holds the bytes of Target.
 	raw []byte
+}
+
+// DefaultMaxBodySize is the body-size limit CheckBodySize is usually given:
+// Tornado's max_body_size default of 100 MiB.
+const DefaultMaxBodySize = 100 << 20
+
+// CheckBodySize returns ErrBodyTooLarge when the head declares a body longer
+// than max, so that the server can answer 413 before reading any of it
+// (RFC 9110, section 15.5.14). A chunked body's size is unknown until it has
+// been read; the connection counts decoded bytes against the same limit.
+func (r *RequestHead) CheckBodySize(max int64) error {
+	if r.Framing == FramingLength && r.ContentLength > max {
+		return ErrBodyTooLarge
+	}
+	return nil
 }
 
 // reset empties r for the next request, keeping storage.
@@ -292,7 +308,7 @@ func (p *RequestParser) Parse(buf []byte, req *RequestHead) (int, error) {
 			if !validHost(value) {
 				return p.fail(ErrBadHost)
 			}
-			if !req.AbsoluteForm {
+			if !req.AbsoluteForm && req.Method != "CONNECT" {
 				req.Host = value
 			}
 		} else if err := st.noteField(name, value); err != nil {
