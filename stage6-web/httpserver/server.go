@@ -78,7 +78,7 @@ func NewHTTPServer(loop *ioloop.IOLoop, delegate Delegate, opts *Options) *HTTPS
 // Listen binds address ("127.0.0.1:8888", or port 0 for a free one) and
 // accepts connections on the loop, Tornado's HTTPServer.listen.
 func (s *HTTPServer) Listen(address string) error {
-	fd, err := iostream.BindSocket(address, 128)
+	fd, err := iostream.BindSocket(address, 1024)
 	if err != nil {
 		return err
 	}
