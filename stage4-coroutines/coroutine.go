@@ -22,7 +22,11 @@ type Loop interface {
 // result. It is Python's `yield future` (or `await future`) spelled as a
 // function call. While the coroutine is paused the loop runs other callbacks
 // and other coroutines; when f is done the runner switches back, and Await
-// returns on the loop's goroutine as if it had been an ordinary blocking call.
+// returns in step with the loop as if it had been an ordinary blocking call.
+//
+// Only the coroutine's own body may call its Await (directly or through
+// functions it calls), never a goroutine it starts: like yield in Python, it
+// belongs to one coroutine.
 type Await func(f *futures.Future) (any, error)
 
 // Func is the body of a coroutine. Its return values become the result of the
@@ -173,6 +177,7 @@ func (r *Runner) Go(fn Func) *futures.Future {
 // coroutine resumes from the loop itself, with a short stack, one at a time.
 func (r *Runner) step(co *coroutine) {
 	co.awaiting = nil
+	delete(r.live, co) // running, not paused: Close must not wait for it
 	for !co.finished {
 		co.running = true
 		f, ok := co.next()
