@@ -31,6 +31,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gornado/gornado/bench/internal/procmem"
 	"github.com/gornado/gornado/bench/internal/report"
 	"github.com/gornado/gornado/bench/internal/results"
 	"github.com/gornado/gornado/bench/internal/wrk"
@@ -61,6 +62,8 @@ func main() {
 	idle := flag.Int("idle", 10000, "connections for the idlemem workload")
 	out := flag.String("out", "results", "directory for NAME.json, NAME.md and NAME/*.svg")
 	name := flag.String("name", "", "file name of the results (default: the UTC start time)")
+	quiet := flag.Float64("quiet", 30, "before each run, wait until other work uses less than this % of one core (0: don't wait)")
+	quietWait := flag.Duration("quiet-wait", 3*time.Minute, "longest wait for -quiet before running anyway")
 	list := flag.Bool("list", false, "list workloads and peers, say what is missing, and exit")
 	flag.Parse()
 	log.SetFlags(0)
@@ -98,10 +101,8 @@ func main() {
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 	go func() {
 		<-sig
-		log.Print("interrupted; stopping the running server")
-		if current != nil {
-			current.stop()
-		}
+		log.Print("interrupted; stopping the running servers")
+		running.stopAll()
 		os.RemoveAll(e.tmp)
 		os.Exit(130)
 	}()
@@ -148,6 +149,13 @@ func main() {
 		// Interleave: every repetition visits every peer once.
 		for rep := 1; rep <= *reps; rep++ {
 			for _, p := range active {
+				if *quiet > 0 {
+					if busy, ok := waitQuiet(*quiet, *quietWait); !ok {
+						log.Printf("machine still busy (%.0f%% of a core) after %s; running anyway", busy, *quietWait)
+						run.Notes = append(run.Notes, fmt.Sprintf("%s %s run %d: started with the machine %.0f%% busy after waiting %s",
+							w.Name, p.Name, rep, busy, *quietWait))
+					}
+				}
 				m, err := e.measure(w, p)
 				r := rw.Find(p.Name)
 				if err != nil {
@@ -196,9 +204,6 @@ func main() {
 		fmt.Println("wrote", p)
 	}
 }
-
-// current is the server running now, stopped on Ctrl-C.
-var current *server
 
 // skip says why peer p cannot take part in workload w, or "".
 func (e *env) skip(w Workload, p Peer) string {
@@ -249,8 +254,7 @@ func (e *env) measure(w Workload, p Peer) (measurement, error) {
 		if err != nil {
 			return measurement{}, err
 		}
-		current = s
-		defer func() { s.stop(); current = nil }()
+		defer s.stop()
 		args := append([]string{e.bin(p)}, p.Args...)
 		args = append(args, "-url", "http://"+s.addr+w.Path, "-c", fmt.Sprint(w.Conns),
 			"-d", e.d.String(), "-warmup", e.warmup.String())
@@ -271,8 +275,7 @@ func (e *env) measure(w Workload, p Peer) (measurement, error) {
 	if err != nil {
 		return measurement{}, err
 	}
-	current = s
-	defer func() { s.stop(); current = nil }()
+	defer s.stop()
 
 	switch w.Method {
 	case wrkLoad:
@@ -345,6 +348,39 @@ func (e *env) measure(w Workload, p Peer) (measurement, error) {
 		return measurement{rep.Rate, rep.Errors, cpu, others}, nil
 	}
 	return measurement{}, fmt.Errorf("unknown method %d", w.Method)
+}
+
+// waitQuiet waits until the machine's processes use less than threshold
+// percent of one core over a one-second sample (nothing of ours runs
+// between measurements, so that is other people's work), or until maxWait
+// has passed. It returns the last sample and whether it was quiet.
+func waitQuiet(threshold float64, maxWait time.Duration) (float64, bool) {
+	deadline := time.Now().Add(maxWait)
+	announced := false
+	for {
+		b0, err := procmem.MachineBusy()
+		if err != nil {
+			return 0, true // no /proc: nothing to wait for
+		}
+		t0 := time.Now()
+		time.Sleep(time.Second)
+		b1, err := procmem.MachineBusy()
+		if err != nil {
+			return 0, true
+		}
+		busy := float64(b1-b0) / procmem.ClockTicks / time.Since(t0).Seconds() * 100
+		if busy < threshold {
+			return busy, true
+		}
+		if time.Now().After(deadline) {
+			return busy, false
+		}
+		if !announced {
+			log.Printf("machine busy (%.0f%% of a core); waiting up to %s for it to calm down", busy, maxWait)
+			announced = true
+		}
+		time.Sleep(2 * time.Second)
+	}
 }
 
 // runJSON runs a helper program and decodes the JSON line it prints.

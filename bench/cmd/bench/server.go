@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -105,6 +106,7 @@ func (e *env) startServer(p Peer, pl placement) (*server, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", p.Name, err)
 	}
+	running.add(s)
 	ready := make(chan struct{})
 	go func() {
 		// Copy stdout to the log, and signal at the first URL line.
@@ -265,8 +267,43 @@ func (m *meter) stop(loadgen *os.ProcessState) (server, others float64) {
 	return server, max(0, pct(rest))
 }
 
+// running is every server started and not yet stopped, for Ctrl-C.
+var running = &serverSet{m: map[*server]bool{}}
+
+type serverSet struct {
+	mu sync.Mutex
+	m  map[*server]bool
+}
+
+func (ss *serverSet) add(s *server) {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	ss.m[s] = true
+}
+
+func (ss *serverSet) remove(s *server) {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	delete(ss.m, s)
+}
+
+// stopAll stops every running server; the caller exits right after, so no
+// new one starts.
+func (ss *serverSet) stopAll() {
+	ss.mu.Lock()
+	all := make([]*server, 0, len(ss.m))
+	for s := range ss.m {
+		all = append(all, s)
+	}
+	ss.mu.Unlock()
+	for _, s := range all {
+		s.stop()
+	}
+}
+
 // stop ends the server's process group: SIGTERM, then SIGKILL after 3s.
 func (s *server) stop() {
+	defer running.remove(s)
 	pgid := s.cmd.Process.Pid
 	syscall.Kill(-pgid, syscall.SIGTERM)
 	select {

@@ -30,9 +30,9 @@ type Chart struct {
 
 // Layout, in SVG user units.
 const (
-	width      = 640
+	width      = 760
 	labelW     = 120 // left column for peer names
-	valueW     = 110 // right margin for the value text
+	valueW     = 210 // right margin for the value and ratio text
 	rowH       = 26
 	barH       = 16
 	headH      = 52 // title and subtitle
