@@ -101,6 +101,17 @@ type Stream struct {
 	// inRead is true while readLoop runs; reads started from its
 	// callbacks are picked up by it rather than run inline.
 	inRead bool
+	// drained is set when the last read from the descriptor returned less
+	// than asked (or nothing): the kernel has no more for now, so a new
+	// read waits for READ readiness instead of a system call that would
+	// find nothing. Level-triggered readiness makes this safe. Only plain
+	// descriptors use it: TLS may hold decrypted bytes the poller cannot
+	// see.
+	drained bool
+	// plain is true for descriptor transports (see drained).
+	plain bool
+	// inEvent is true while a READ event runs readLoop.
+	inEvent bool
 
 	// wbufs are the unsent bytes, in order; whead is how much of wbufs[0]
 	// is sent already, and wsize the unsent total.
@@ -137,6 +148,8 @@ type Stream struct {
 	handler ioloop.Handler
 	// tls is the TLS state of an SSLIOStream, nil for plain streams.
 	tls *tlsState
+	// wspine is the storage of wbufs while it holds at most two chunks.
+	wspine [2][]byte
 	// iov1 is a one-element gather list reused by inline writes.
 	iov1 [1][]byte
 	// detached is set by StartTLS: the descriptor now belongs to another
@@ -158,6 +171,7 @@ func (s *Stream) init(loop *ioloop.IOLoop, fd int, t transport) {
 	s.fd = fd
 	s.flushFn = s.flush
 	s.handler = s.handleEvents
+	_, s.plain = t.(*fdTransport)
 }
 
 // Loop returns the stream's loop.
@@ -417,6 +431,11 @@ func (s *Stream) tryRead() {
 // one chunk (to notice a close), as Tornado's _read_to_buffer_loop does.
 func (s *Stream) readLoop() {
 	s.inRead = true
+	if s.plain && !s.inEvent {
+		// A read started outside a READ event: trust drained.
+	} else {
+		s.drained = false
+	}
 	defer func() { s.inRead = false }()
 	// Reading with no read pending happens only when the loop reports the
 	// descriptor readable (one chunk, to notice a close); once a read
@@ -441,7 +460,7 @@ func (s *Stream) readLoop() {
 			s.failRead(&StreamClosedError{RealError: s.err})
 			break
 		}
-		if s.notReady() || (s.kind == readNone && (idleReads > 0 || s.BufferedLen() > 0)) {
+		if s.notReady() || s.drained || (s.kind == readNone && (idleReads > 0 || s.BufferedLen() > 0)) {
 			break
 		}
 		n, err := s.fill()
@@ -485,6 +504,7 @@ func (s *Stream) fill() (int, error) {
 			buf = buf[:chunk]
 		}
 		n, err := s.t.read(buf)
+		s.drained = s.plain && (err == errWouldBlock || (n > 0 && n < len(buf)))
 		if n > 0 {
 			s.rbuf, s.rstart, s.borrowed = buf[:n], 0, true
 			s.bufs.lent = true
@@ -498,6 +518,7 @@ func (s *Stream) fill() (int, error) {
 		space = space[:chunk]
 	}
 	n, err := s.t.read(space)
+	s.drained = s.plain && (err == errWouldBlock || (n > 0 && n < len(space)))
 	if n > 0 {
 		s.rbuf = s.rbuf[:end+n]
 	}
@@ -631,6 +652,11 @@ func (s *Stream) appendWrite(data []byte) {
 			data = data[n:]
 		}
 	}
+	if s.wbufs == nil {
+		// Most streams have one chunk queued at a time: keep its slot in
+		// the stream so that queueing allocates nothing.
+		s.wbufs = s.wspine[:0]
+	}
 	for len(data) > 0 {
 		c := s.bufs.get(len(data))
 		n := copy(c[:cap(c)], data)
@@ -698,7 +724,7 @@ func (s *Stream) consumeWrite(n int) {
 		s.whead = 0
 	}
 	if len(s.wbufs) == 0 {
-		s.wbufs = nil // drop the spine too: idle streams hold nothing
+		s.wbufs = nil // back to the inline spine (appendWrite)
 	}
 }
 
@@ -746,7 +772,9 @@ func (s *Stream) handleEvents(fd int, ev ioloop.Events) {
 		return
 	}
 	if ev&ioloop.READ != 0 {
+		s.inEvent = true
 		s.readLoop()
+		s.inEvent = false
 	}
 	if !s.closed && ev&ioloop.WRITE != 0 {
 		s.blocked = false
@@ -890,6 +918,7 @@ func (s *Stream) signalClosed() {
 	for _, c := range s.wbufs {
 		s.bufs.put(c)
 	}
+	s.wspine = [2][]byte{}
 	s.wbufs, s.wsize, s.whead = nil, 0, 0
 	if s.BufferedLen() == 0 {
 		s.releaseIfEmpty()
