@@ -1,7 +1,6 @@
 package coroutines
 
 import (
-	"errors"
 	"fmt"
 	"iter"
 	"runtime/debug"
@@ -257,6 +256,3 @@ func (r *Runner) errorf(format string, v ...any) {
 	}
 	defaultLogger.Printf(format, v...)
 }
-
-// errNoValue is the error of a Future whose source closed without a value.
-var errNoValue = errors.New("coroutines: channel closed without a value")

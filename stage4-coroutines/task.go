@@ -1,6 +1,8 @@
 package coroutines
 
 import (
+	"errors"
+
 	"github.com/gornado/gornado/stage3-futures"
 )
 
@@ -26,6 +28,9 @@ func Task(start func(done func(v any, err error))) *futures.Future {
 	})
 	return f
 }
+
+// errNoValue is the error of a Future whose channel closed without a value.
+var errNoValue = errors.New("coroutines: channel closed without a value")
 
 // FromChan returns a Future for the first value received from ch: the way a
 // goroutine's answer, which in Go usually arrives on a channel, becomes
