@@ -16,6 +16,7 @@ import (
 // 与回调整合 on the real thing: gen.Task wraps stage2's callback-style Fetch
 // into a Future, and a coroutine awaits it.
 func TestTaskWrapsStage2Fetch(t *testing.T) {
+	checkNoLeak(t)
 	srv, err := workload.Start("127.0.0.1:0", 10*time.Millisecond)
 	require.NoError(t, err)
 	defer srv.Close()
@@ -46,6 +47,7 @@ func TestTaskWrapsStage2Fetch(t *testing.T) {
 // fetch_coroutine: await the fetch Future, return the body; the error of a
 // failed fetch comes out of await and out of the coroutine's Future.
 func TestFetchCoroutine(t *testing.T) {
+	checkNoLeak(t)
 	srv, err := workload.Start("127.0.0.1:0", time.Millisecond)
 	require.NoError(t, err)
 	defer srv.Close()
@@ -68,6 +70,7 @@ func TestFetchCoroutine(t *testing.T) {
 // The crawl reads like stage 1's loop but runs like stage 2: N pages take
 // about one delay, and the server sees all N at once.
 func TestCrawlFetchesAllPagesAtOnce(t *testing.T) {
+	checkNoLeak(t)
 	// A long delay keeps n x delay far above what a busy machine adds to one
 	// delay (10 pages have taken 480 ms at 50 ms each under -race and load).
 	const n, delay = 10, 200 * time.Millisecond

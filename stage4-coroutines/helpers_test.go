@@ -3,7 +3,12 @@ package coroutines_test
 import (
 	"bytes"
 	"log"
+	"runtime"
 	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
 )
 
 // logBuffer collects what a *log.Logger writes, safely from any goroutine.
@@ -25,3 +30,19 @@ func (b *logBuffer) String() string {
 }
 
 func (b *logBuffer) logger() *log.Logger { return log.New(b, "", 0) }
+
+// checkNoLeak records the goroutine count now and, when the test ends (after
+// its defers), waits up to a generous deadline for the count to come back
+// down. A coroutine paused inside iter.Pull is a parked goroutine, so one that
+// was never ended shows up here; so does a fetch that never finished.
+func checkNoLeak(t *testing.T) {
+	t.Helper()
+	before := runtime.NumGoroutine()
+	t.Cleanup(func() {
+		deadline := time.Now().Add(5 * time.Second)
+		for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+			time.Sleep(5 * time.Millisecond)
+		}
+		require.LessOrEqual(t, runtime.NumGoroutine(), before, "goroutines leaked")
+	})
+}

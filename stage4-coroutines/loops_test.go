@@ -37,6 +37,7 @@ var loops = []struct {
 func TestSameCoroutinesOnEveryLoop(t *testing.T) {
 	for _, lc := range loops {
 		t.Run(lc.name, func(t *testing.T) {
+			checkNoLeak(t)
 			loop := lc.new(t)
 			r := coroutines.NewRunner(loop)
 			defer r.Close()
