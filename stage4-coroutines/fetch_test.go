@@ -8,6 +8,7 @@ import (
 	"github.com/gornado/gornado/internal/workload"
 	"github.com/gornado/gornado/stage1-blocking"
 	"github.com/gornado/gornado/stage2-callbacks"
+	"github.com/gornado/gornado/stage3-futures"
 	"github.com/gornado/gornado/stage4-coroutines"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -105,4 +106,79 @@ func TestCrawlFetchesAllPagesAtOnce(t *testing.T) {
 	// peak above is the exact proof of overlap, this the visible effect.
 	assert.Less(t, elapsed, n*delay, "about one delay, not n delays")
 	t.Logf("%d pages in %v", n, elapsed)
+}
+
+// 并行方式 with the seed's three functions, on real sockets: two fetches into
+// two variables, a list of fetches in order, and a dict of fetches by URL.
+// Each waits about one delay, however many pages it asks for.
+func TestParallelFetch(t *testing.T) {
+	checkNoLeak(t)
+	const delay = 100 * time.Millisecond
+	srv, err := workload.Start("127.0.0.1:0", delay)
+	require.NoError(t, err)
+	defer srv.Close()
+	loop, err := callbacks.NewLoop()
+	require.NoError(t, err)
+	defer loop.Close()
+	r := coroutines.NewRunner(loop)
+	defer r.Close()
+	fetch := func(url string) *futures.Future { return futures.FetchFuture(loop, url) }
+
+	parallelFetch := func(url1, url2 string) coroutines.Func {
+		return func(await coroutines.Await) (any, error) {
+			resps, err := await(r.Multi([]*futures.Future{fetch(url1), fetch(url2)}))
+			if err != nil {
+				return nil, err
+			}
+			resp1, resp2 := resps.([]any)[0], resps.([]any)[1]
+			return []string{string(resp1.([]byte)), string(resp2.([]byte))}, nil
+		}
+	}
+	parallelFetchMany := func(urls []string) coroutines.Func {
+		return func(await coroutines.Await) (any, error) {
+			fs := make([]*futures.Future, len(urls))
+			for i, u := range urls {
+				fs[i] = fetch(u)
+			}
+			return await(r.Multi(fs)) // responses in the same order as urls
+		}
+	}
+	parallelFetchDict := func(urls []string) coroutines.Func {
+		return func(await coroutines.Await) (any, error) {
+			fs := make(map[string]*futures.Future, len(urls))
+			for _, u := range urls {
+				fs[u] = fetch(u)
+			}
+			return await(r.MultiMap(fs)) // {url: response}
+		}
+	}
+
+	start := time.Now()
+	v, err := r.RunSync(parallelFetch(srv.PageURL(1), srv.PageURL(2)), 10*time.Second)
+	require.NoError(t, err)
+	assert.Equal(t, []string{workload.PageBody(1), workload.PageBody(2)}, v)
+
+	urls := srv.PageURLs(8)
+	v, err = r.RunSync(parallelFetchMany(urls), 10*time.Second)
+	require.NoError(t, err)
+	for i, resp := range v.([]any) {
+		assert.Equal(t, workload.PageBody(i), string(resp.([]byte)))
+	}
+
+	v, err = r.RunSync(parallelFetchDict(urls), 10*time.Second)
+	require.NoError(t, err)
+	byURL := v.(map[string]any)
+	require.Len(t, byURL, len(urls))
+	for i, u := range urls {
+		assert.Equal(t, workload.PageBody(i), string(byURL[u].([]byte)))
+	}
+	// Three rounds of at most eight pages: three delays, not eighteen.
+	assert.Less(t, time.Since(start), 18*delay)
+	assert.Equal(t, int64(8), srv.PeakConcurrency())
+
+	// One failed page fails the whole wait, with the page's own error.
+	_, err = r.RunSync(parallelFetchMany([]string{urls[0], urls[1] + "?status=404"}), 10*time.Second)
+	var he *callbacks.HTTPError
+	require.ErrorAs(t, err, &he)
+	assert.Equal(t, 404, he.Code)
 }

@@ -177,8 +177,8 @@ func TestExecutorRunsBlockingFunctionsBounded(t *testing.T) {
 		close(release)
 	}()
 
-	resumed := 0 // touched only on the loop goroutine; -race checks that
-	v, err := r.RunSync(func(await Await) (any, error) {
+	resumed := 0 // touched only in step with the loop; -race checks that
+	callBlocking := func(await Await) (any, error) {
 		fs := make([]*futures.Future, 6)
 		for i := range fs {
 			fs[i] = pool.Submit(blockingFunc(i))
@@ -191,7 +191,8 @@ func TestExecutorRunsBlockingFunctionsBounded(t *testing.T) {
 		_, err = await(pool.Submit(func() (any, error) { panic("blocking call explodes") }))
 		resumed++
 		return results, err
-	}, 5*time.Second)
+	}
+	v, err := r.RunSync(callBlocking, 5*time.Second)
 	var p *PanicError
 	require.ErrorAs(t, err, &p, "a panic in the pool is trapped in the Future")
 	assert.Equal(t, "blocking call explodes", p.Value)
