@@ -102,15 +102,21 @@ func TestParseResponseMalformed(t *testing.T) {
 	}
 }
 
-// FuzzParseResponse feeds the parser anything. It must not panic, and a
-// response it calls complete must stay the same when more bytes follow: a
-// server's next bytes cannot change what was already framed.
+// FuzzParseResponse feeds the parser anything. It must not panic; at the
+// end of the connection it must decide (a response or an error, never "need
+// more", or the fetch would wait on a closed socket for ever); and a response
+// it calls complete must stay the same when more bytes follow: a server's
+// next bytes cannot change what was already framed.
 func FuzzParseResponse(f *testing.F) {
 	for _, tc := range responseCases {
 		f.Add([]byte(tc.raw), tc.needEOF)
+		f.Add([]byte(tc.raw[:len(tc.raw)/2]), true)
 	}
 	f.Fuzz(func(t *testing.T, data []byte, eof bool) {
 		resp, ok, err := parseResponse(data, eof)
+		if eof && !ok && err == nil {
+			t.Fatalf("undecided at the end of the connection: %q", data)
+		}
 		if err != nil || !ok || eof {
 			return
 		}
