@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log"
 	"runtime"
+	"sync/atomic"
 	"time"
 
 	"github.com/gornado/gornado/stage3-futures"
@@ -74,7 +75,14 @@ func (r *Runner) RunSync(fn Func, timeout time.Duration) (any, error) {
 		return nil, fmt.Errorf("coroutines: RunSync needs a loop with Start and Stop, not %T", r.loop)
 	}
 	var f *futures.Future
+	// If the loop turns out to be running already, Start fails, and the
+	// callback below must then do nothing when that loop gets to it: it would
+	// start fn there and stop someone else's loop.
+	var abandoned atomic.Bool
 	loop.AddCallback(func() {
+		if abandoned.Load() {
+			return
+		}
 		f = r.Go(fn)
 		f.AddDoneCallback(func(*futures.Future) { loop.Stop() })
 	})
@@ -93,6 +101,7 @@ func (r *Runner) RunSync(fn Func, timeout time.Duration) (any, error) {
 		defer t.Stop()
 	}
 	if err := loop.Start(); err != nil {
+		abandoned.Store(true)
 		return nil, err
 	}
 	if f == nil || !f.Done() || f.Cancelled() {
