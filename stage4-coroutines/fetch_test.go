@@ -182,32 +182,3 @@ func TestParallelFetch(t *testing.T) {
 	require.ErrorAs(t, err, &he)
 	assert.Equal(t, 404, he.Code)
 }
-
-// run_sync is for the top of a program. Called from a coroutine, on a loop
-// that is already running, it fails with the loop's own error and leaves that
-// loop alone, as Tornado raises "IOLoop is already running".
-func TestRunSyncInsideARunningLoop(t *testing.T) {
-	for _, lc := range loops {
-		t.Run(lc.name, func(t *testing.T) {
-			checkNoLeak(t)
-			loop := lc.new(t)
-			r := coroutines.NewRunner(loop)
-			defer r.Close()
-			var innerErr error
-			ran := false
-			v, err := r.RunSync(func(await coroutines.Await) (any, error) {
-				_, innerErr = r.RunSync(func(coroutines.Await) (any, error) {
-					ran = true
-					return nil, nil
-				}, time.Second)
-				// The outer coroutine goes on, on a loop nobody stopped.
-				_, err := await(coroutines.Sleep(loop, 10*time.Millisecond))
-				return "outer finished", err
-			}, 5*time.Second)
-			require.NoError(t, err)
-			assert.Equal(t, "outer finished", v)
-			assert.ErrorContains(t, innerErr, "already running")
-			assert.False(t, ran, "the inner coroutine never started")
-		})
-	}
-}
