@@ -104,21 +104,31 @@ func equalFoldBytes(a, b []byte) bool {
 	return true
 }
 
-// appendCanonical appends name in Tornado's normal form (httputil's
+// toUpper maps ASCII lower case to upper case and leaves other bytes.
+var toUpper = func() (t [256]byte) {
+	for i := range t {
+		t[i] = byte(i)
+		if i >= 'a' && i <= 'z' {
+			t[i] = byte(i) - ('a' - 'A')
+		}
+	}
+	return t
+}()
+
+// canonicalInPlace rewrites name into Tornado's normal form (httputil's
 // _normalize_header): the first letter and every letter after a hyphen upper
 // case, the rest lower case, so "content-TYPE" becomes "Content-Type".
-func appendCanonical(dst []byte, name []byte) []byte {
+func canonicalInPlace(name []byte) {
 	upper := true
-	for _, c := range name {
-		if upper && c >= 'a' && c <= 'z' {
-			c -= 'a' - 'A'
-		} else if !upper && c >= 'A' && c <= 'Z' {
-			c += 'a' - 'A'
+	for i, c := range name {
+		if upper {
+			c = toUpper[c]
+		} else {
+			c = toLower[c]
 		}
+		name[i] = c
 		upper = c == '-'
-		dst = append(dst, c)
 	}
-	return dst
 }
 
 // trimOWS removes optional whitespace (SP and HTAB, RFC 9110, section 5.6.3)

@@ -297,8 +297,8 @@ func (p *RequestParser) Parse(buf []byte, req *RequestHead) (int, error) {
 		if err := parseFieldLine(line, &req.Headers, false); err != nil {
 			return p.fail(err)
 		}
-		name, value := req.Headers.At(req.Headers.Len() - 1)
-		if string(name) == "Host" {
+		name, value := req.Headers.rawAt(req.Headers.Len() - 1)
+		if equalFold(name, "Host") {
 			// RFC 9112, section 3.2: 400 for more than one Host line or
 			// an invalid value.
 			st.hosts++
@@ -554,20 +554,22 @@ func parseFieldLine(line []byte, h *HTTPHeaders, lenient bool) error {
 	} else if !validValue(value) {
 		return ErrBadHeaderValue
 	}
-	h.AddBytes(name, trimOWS(value))
+	h.addRaw(name, trimOWS(value))
 	return nil
 }
 
 // noteField records what a field line means for framing and the
-// connection; name is in normal form. Errors found in one line are returned
-// at once, so a hostile head is refused before it is complete.
+// connection; name is as received. Errors found in one line are returned at
+// once, so a hostile head is refused before it is complete.
 func (st *headState) noteField(name, value []byte) error {
-	switch string(name) {
-	case "Content-Length":
+	switch {
+	case len(name) < 6 || len(name) > 17:
+		// Quick exit: the names below are 6 to 17 bytes long.
+	case equalFold(name, "Content-Length"):
 		return st.noteContentLength(value)
-	case "Transfer-Encoding":
+	case equalFold(name, "Transfer-Encoding"):
 		return st.noteTransferEncoding(value)
-	case "Connection":
+	case equalFold(name, "Connection"):
 		for rest := value; rest != nil; {
 			var e []byte
 			e, rest = nextListElement(rest)
@@ -580,7 +582,7 @@ func (st *headState) noteField(name, value []byte) error {
 				st.connUpgrade = true
 			}
 		}
-	case "Expect":
+	case equalFold(name, "Expect"):
 		if equalFold(value, "100-continue") {
 			st.expect100 = true
 		}

@@ -10,8 +10,10 @@ import (
 
 // HTTPHeaders holds header fields like Tornado's httputil.HTTPHeaders: names
 // compare case-insensitively, a name may have several values, and iteration
-// follows the order the fields were added. Names are stored in Tornado's
-// normal form ("Content-Type").
+// follows the order the fields were added. Names come out in Tornado's
+// normal form ("Content-Type"); the parsers store them as received and
+// normalise each in place the first time it is read (At, All, String, Copy),
+// so a request whose handler looks fields up only by name never pays for it.
 //
 // Every name and value lives in one byte arena, so a server that keeps one
 // HTTPHeaders per connection and calls Reset between requests adds fields
@@ -31,10 +33,12 @@ type HTTPHeaders struct {
 
 // headerField locates one field's name and value in the arena.
 type headerField struct {
-	// nameStart and nameEnd bound the canonical name in buf.
+	// nameStart and nameEnd bound the name in buf.
 	nameStart, nameEnd uint32
 	// valueEnd ends the value, which starts at nameEnd.
 	valueEnd uint32
+	// raw is set while the name is as received, not yet normalised.
+	raw bool
 }
 
 // NewHTTPHeaders returns headers holding the given name, value pairs in
@@ -62,31 +66,55 @@ func (h *HTTPHeaders) Len() int { return len(h.fields) }
 // At returns the name and value of the i-th field line, in insertion order,
 // without allocating; 0 <= i < Len().
 func (h *HTTPHeaders) At(i int) (name, value []byte) {
+	f := &h.fields[i]
+	if f.raw {
+		canonicalInPlace(h.buf[f.nameStart:f.nameEnd])
+		f.raw = false
+	}
+	return h.buf[f.nameStart:f.nameEnd:f.nameEnd], h.buf[f.nameEnd:f.valueEnd:f.valueEnd]
+}
+
+// rawAt is At without normalising the name.
+func (h *HTTPHeaders) rawAt(i int) (name, value []byte) {
 	f := h.fields[i]
 	return h.buf[f.nameStart:f.nameEnd:f.nameEnd], h.buf[f.nameEnd:f.valueEnd:f.valueEnd]
+}
+
+// valueAt returns the value of the i-th field.
+func (h *HTTPHeaders) valueAt(i int) []byte {
+	f := h.fields[i]
+	return h.buf[f.nameEnd:f.valueEnd:f.valueEnd]
+}
+
+// addRaw appends a field whose name is normalised later, on first read.
+func (h *HTTPHeaders) addRaw(name, value []byte) {
+	start := len(h.buf)
+	h.buf = append(h.buf, name...)
+	nameEnd := len(h.buf)
+	h.buf = append(h.buf, value...)
+	h.fields = append(h.fields, headerField{uint32(start), uint32(nameEnd), uint32(len(h.buf)), true})
 }
 
 // Add appends a field line; an existing value of the same name is kept, as in
 // Tornado's HTTPHeaders.add.
 func (h *HTTPHeaders) Add(name, value string) {
 	start := len(h.buf)
-	for i := 0; i < len(name); i++ { // appendCanonical without a []byte conversion
-		h.buf = append(h.buf, name[i])
-	}
+	h.buf = append(h.buf, name...)
 	canonicalInPlace(h.buf[start:])
 	nameEnd := len(h.buf)
 	h.buf = append(h.buf, value...)
-	h.fields = append(h.fields, headerField{uint32(start), uint32(nameEnd), uint32(len(h.buf))})
+	h.fields = append(h.fields, headerField{nameStart: uint32(start), nameEnd: uint32(nameEnd), valueEnd: uint32(len(h.buf))})
 }
 
 // AddBytes is Add for byte slices; it copies both, without allocating once
 // the arena is large enough.
 func (h *HTTPHeaders) AddBytes(name, value []byte) {
 	start := len(h.buf)
-	h.buf = appendCanonical(h.buf, name)
+	h.buf = append(h.buf, name...)
+	canonicalInPlace(h.buf[start:])
 	nameEnd := len(h.buf)
 	h.buf = append(h.buf, value...)
-	h.fields = append(h.fields, headerField{uint32(start), uint32(nameEnd), uint32(len(h.buf))})
+	h.fields = append(h.fields, headerField{nameStart: uint32(start), nameEnd: uint32(nameEnd), valueEnd: uint32(len(h.buf))})
 }
 
 // appendToLast appends sep and more to the value of the last field line;
@@ -101,19 +129,6 @@ func (h *HTTPHeaders) appendToLast(sep byte, more []byte) {
 	}
 	h.buf = append(h.buf, more...)
 	last.valueEnd = uint32(len(h.buf))
-}
-
-// canonicalInPlace rewrites name into Tornado's normal form.
-func canonicalInPlace(name []byte) {
-	upper := true
-	for i, c := range name {
-		if upper && c >= 'a' && c <= 'z' {
-			name[i] = c - ('a' - 'A')
-		} else if !upper && c >= 'A' && c <= 'Z' {
-			name[i] = c + ('a' - 'A')
-		}
-		upper = c == '-'
-	}
 }
 
 // index returns the position of the first field named name at or after
@@ -137,8 +152,7 @@ func (h *HTTPHeaders) Peek(name string) []byte {
 	if i < 0 {
 		return nil
 	}
-	_, v := h.At(i)
-	return v
+	return h.valueAt(i)
 }
 
 // Get returns the values of name joined by commas, as Tornado's
@@ -149,7 +163,7 @@ func (h *HTTPHeaders) Get(name string) string {
 	if i < 0 {
 		return ""
 	}
-	_, v := h.At(i)
+	v := h.valueAt(i)
 	j := h.index(name, i+1)
 	if j < 0 {
 		return string(v)
@@ -157,7 +171,7 @@ func (h *HTTPHeaders) Get(name string) string {
 	var b strings.Builder
 	b.Write(v)
 	for ; j >= 0; j = h.index(name, j+1) {
-		_, v = h.At(j)
+		v = h.valueAt(j)
 		b.WriteByte(',')
 		b.Write(v)
 	}
@@ -169,8 +183,7 @@ func (h *HTTPHeaders) Get(name string) string {
 func (h *HTTPHeaders) GetList(name string) []string {
 	var out []string
 	for i := h.index(name, 0); i >= 0; i = h.index(name, i+1) {
-		_, v := h.At(i)
-		out = append(out, string(v))
+		out = append(out, string(h.valueAt(i)))
 	}
 	return out
 }
@@ -179,8 +192,7 @@ func (h *HTTPHeaders) GetList(name string) []string {
 func (h *HTTPHeaders) Values(name string) iter.Seq[[]byte] {
 	return func(yield func([]byte) bool) {
 		for i := h.index(name, 0); i >= 0; i = h.index(name, i+1) {
-			_, v := h.At(i)
-			if !yield(v) {
+			if !yield(h.valueAt(i)) {
 				return
 			}
 		}
@@ -202,7 +214,7 @@ func (h *HTTPHeaders) Set(name, value string) {
 	canonicalInPlace(h.buf[start:])
 	nameEnd := len(h.buf)
 	h.buf = append(h.buf, value...)
-	h.fields[i] = headerField{uint32(start), uint32(nameEnd), uint32(len(h.buf))}
+	h.fields[i] = headerField{nameStart: uint32(start), nameEnd: uint32(nameEnd), valueEnd: uint32(len(h.buf))}
 }
 
 // Del removes every field named name.

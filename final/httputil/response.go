@@ -196,7 +196,7 @@ func parseStatusLine(line []byte, resp *ResponseHead) error {
 func (st *headState) finishResponse(method string, resp *ResponseHead) error {
 	h := &resp.Headers
 	for i := 0; i < h.Len(); i++ {
-		name, value := h.At(i)
+		name, value := h.rawAt(i)
 		if err := st.noteField(name, value); err != nil {
 			return err
 		}
