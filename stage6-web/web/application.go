@@ -112,7 +112,8 @@ func (a *Application) HandleRequest(await coroutines.Await, req *httpserver.Requ
 	}
 }
 
-func (a *Application) logf(format string, args ...any) {
+// Logf writes to ErrorLog, for handlers (and websocket) that report failures.
+func (a *Application) Logf(format string, args ...any) {
 	if a.ErrorLog != nil {
 		a.ErrorLog.Printf(format, args...)
 		return

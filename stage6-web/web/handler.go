@@ -138,7 +138,7 @@ func (h *RequestHandler) init(app *Application, self Handler, req *httpserver.Re
 func (h *RequestHandler) execute(args []string) {
 	defer func() {
 		if p := recover(); p != nil {
-			h.Application.logf("web: panic serving %s %s: %v\n%s", h.Request.Method, h.Request.URI, p, debug.Stack())
+			h.Application.Logf("web: panic serving %s %s: %v\n%s", h.Request.Method, h.Request.URI, p, debug.Stack())
 			h.handleError(fmt.Errorf("panic: %v", p))
 		}
 	}()
@@ -184,7 +184,7 @@ func (h *RequestHandler) handleError(err error) {
 	if errors.As(err, &he) {
 		status = he.Code
 	} else {
-		h.Application.logf("web: error serving %s %s: %v", h.Request.Method, h.Request.URI, err)
+		h.Application.Logf("web: error serving %s %s: %v", h.Request.Method, h.Request.URI, err)
 	}
 	if h.headersWritten {
 		h.Finish()
