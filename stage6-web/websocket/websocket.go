@@ -465,4 +465,3 @@ func headerHasToken(values []string, token string) bool {
 	}
 	return false
 }
-
