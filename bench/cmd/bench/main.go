@@ -63,7 +63,7 @@ func main() {
 	out := flag.String("out", "results", "directory for NAME.json, NAME.md and NAME/*.svg")
 	name := flag.String("name", "", "file name of the results (default: the UTC start time)")
 	quiet := flag.Float64("quiet", 30, "before each run, wait until other work uses less than this % of one core (0: don't wait)")
-	quietWait := flag.Duration("quiet-wait", 3*time.Minute, "longest wait for -quiet before running anyway")
+	quietWait := flag.Duration("quiet-wait", 20*time.Second, "longest wait for -quiet before running anyway")
 	list := flag.Bool("list", false, "list workloads and peers, say what is missing, and exit")
 	flag.Parse()
 	log.SetFlags(0)
