@@ -1,6 +1,7 @@
 package coroutines_test
 
 import (
+	"iter"
 	"testing"
 	"time"
 
@@ -94,4 +95,41 @@ func BenchmarkMulti100(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkSwitch compares the two ways to hand control back and forth
+// between two pieces of code: iter.Pull's direct switch, which the runner
+// uses, and a pair of unbuffered channels between two goroutines, which would
+// go through the scheduler. One op is one round trip (there and back).
+func BenchmarkSwitch(b *testing.B) {
+	b.Run("iter.Pull", func(b *testing.B) {
+		next, stop := iter.Pull(func(yield func(int) bool) {
+			for i := 0; yield(i); i++ {
+			}
+		})
+		defer stop()
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			next()
+		}
+	})
+	b.Run("channels", func(b *testing.B) {
+		there, back := make(chan int), make(chan int)
+		go func() {
+			for v := range there {
+				back <- v
+			}
+			close(back)
+		}()
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			there <- i
+			<-back
+		}
+		b.StopTimer()
+		close(there)
+		<-back
+	})
 }
