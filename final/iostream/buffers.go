@@ -24,6 +24,17 @@ type loopBuffers struct {
 	lent bool
 	// free holds chunks for reuse, each chunkSize long.
 	free [][]byte
+	// tls is the scratch buffer TLS streams read ciphertext into, one
+	// maximal record long; made on first use.
+	tls []byte
+}
+
+// tlsScratch returns the loop's TLS scratch buffer.
+func (lb *loopBuffers) tlsScratch() []byte {
+	if lb.tls == nil {
+		lb.tls = make([]byte, 16*1024+512)
+	}
+	return lb.tls
 }
 
 // loopBuffersKey is the ioloop.Value key of a loop's loopBuffers.

@@ -14,8 +14,12 @@
 //     goroutine: the adapter's Read returns "would block" when it has no
 //     ciphertext, and its Write appends to a buffer the loop sends.
 //
-// The cost is one goroutine for the length of each handshake, and a copy of
-// each record through the adapter's buffers (BenchmarkTLSEcho measures it).
+// The cost is one goroutine for the length of each handshake. After it,
+// ciphertext is read into the loop's scratch buffer and handed to crypto/tls
+// in place; crypto/tls itself allocates a small reader per record it fetches
+// (atLeastReader), about two allocations per record each way, against one
+// for crypto/tls on a blocking net.Conn. BenchmarkTLSEcho and
+// BenchmarkCryptoTLSEcho compare the two.
 
 package iostream
 
@@ -66,6 +70,9 @@ type tlsAdapter struct {
 	out []byte
 	// blocking is true during the handshake: Read waits for input.
 	blocking bool
+	// inBorrowed is true while in is the loop's scratch buffer (see
+	// fillInPlace).
+	inBorrowed bool
 	// eof is set when the socket reached end of file.
 	eof bool
 	// closed is set when the stream closes; Read and Write then fail.
@@ -163,6 +170,13 @@ func (a *tlsAdapter) putBack(rest []byte) {
 	a.mu.Unlock()
 }
 
+// inLen returns how much ciphertext waits to be read.
+func (a *tlsAdapter) inLen() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return len(a.in)
+}
+
 // outLen returns how much ciphertext waits to be sent.
 func (a *tlsAdapter) outLen() int {
 	a.mu.Lock()
@@ -178,38 +192,99 @@ type tlsTransport struct {
 	a *tlsAdapter
 	// conn is the TLS connection.
 	conn *tls.Conn
-	// scratch receives ciphertext from the socket before it is fed to a;
-	// allocated while needed only.
-	scratch []byte
+	// bufs are the loop's shared buffers (the TLS scratch buffer).
+	bufs *loopBuffers
 }
 
-// flushOut sends pending ciphertext; errWouldBlock if some remains.
+// flushOut sends pending ciphertext; errWouldBlock if some remains. A
+// buffer sent in full is kept for the next records (up to 64 KiB), so that
+// steady traffic does not allocate.
 func (t *tlsTransport) flushOut() error {
 	out := t.a.takeOut()
+	sent := out
 	for len(out) > 0 {
-		n, err := t.raw.write([][]byte{out})
+		n, err := t.raw.writeOne(out)
 		out = out[n:]
 		if err != nil {
 			t.a.putBack(out)
 			return err
 		}
 	}
+	if cap(sent) > 0 && cap(sent) <= 64*1024 {
+		t.a.mu.Lock()
+		if t.a.out == nil {
+			t.a.out = sent[:0]
+		}
+		t.a.mu.Unlock()
+	}
 	return nil
 }
 
-// fillIn reads ciphertext from the socket into the adapter.
+// fillIn reads ciphertext from the socket into the adapter, through the
+// loop's TLS scratch buffer; the adapter copies it (the handshake goroutine
+// reads it later).
 func (t *tlsTransport) fillIn() (int, error) {
-	if t.scratch == nil {
-		t.scratch = make([]byte, 16*1024+512) // one maximal record
-	}
-	n, err := t.raw.read(t.scratch)
+	scratch := t.bufs.tlsScratch()
+	n, err := t.raw.read(scratch)
 	if n > 0 {
-		t.a.feed(t.scratch[:n])
+		t.a.feed(scratch[:n])
 	}
 	return n, err
 }
 
+// fillInPlace is fillIn after the handshake, when crypto/tls reads on the
+// loop: if the adapter holds no ciphertext, it reads the scratch buffer in
+// place, and unborrow copies out what crypto/tls left before the loop
+// reuses the buffer.
+func (t *tlsTransport) fillInPlace() (int, error) {
+	a := t.a
+	a.mu.Lock()
+	empty := len(a.in) == 0
+	a.mu.Unlock()
+	if !empty {
+		return t.fillIn()
+	}
+	scratch := t.bufs.tlsScratch()
+	n, err := t.raw.read(scratch)
+	if n > 0 {
+		a.mu.Lock()
+		a.in, a.inBorrowed = scratch[:n], true
+		a.mu.Unlock()
+	}
+	return n, err
+}
+
+// unborrow gives the scratch buffer back, copying unread ciphertext.
+func (t *tlsTransport) unborrow() {
+	a := t.a
+	a.mu.Lock()
+	if a.inBorrowed {
+		a.inBorrowed = false
+		if len(a.in) > 0 {
+			a.in = append([]byte(nil), a.in...)
+		} else {
+			a.in = nil
+		}
+	}
+	a.mu.Unlock()
+}
+
 func (t *tlsTransport) read(p []byte) (int, error) {
+	defer t.unborrow()
+	// Fetch ciphertext before asking crypto/tls when the adapter has none:
+	// each would-block round through crypto/tls costs an allocation.
+	blocked := false
+	if t.a.inLen() == 0 {
+		m, err := t.fillInPlace()
+		switch {
+		case err == errWouldBlock:
+			blocked = true // crypto/tls may still hold plaintext
+		case err != nil:
+			return 0, err
+		case m == 0:
+			t.a.setEOF()
+		}
+	}
 	for {
 		n, err := t.conn.Read(p)
 		if n > 0 {
@@ -218,14 +293,15 @@ func (t *tlsTransport) read(p []byte) (int, error) {
 			_ = t.flushOut()
 			return n, nil
 		}
-		var ne net.Error
 		switch {
 		case err == nil:
 			continue
-		case errors.As(err, &ne) && ne == errTLSWouldBlock:
-			m, rerr := t.fillIn()
+		case err == error(errTLSWouldBlock):
+			if blocked {
+				return 0, errWouldBlock
+			}
+			m, rerr := t.fillInPlace()
 			if rerr != nil {
-				t.scratch = nil
 				return 0, rerr
 			}
 			if m == 0 {
@@ -317,6 +393,7 @@ func (s *IOStream) startTLS(loop *ioloop.IOLoop, fd int, cfg *tls.Config, server
 		t.conn = tls.Client(a, cfg)
 	}
 	s.init(loop, fd, t)
+	t.bufs = s.bufs
 	ts := &tlsState{t: t, fut: concurrent.NewFuture[struct{}]()}
 	s.tls = ts
 	// The adapter asks for a flush only when its output goes from empty
@@ -349,7 +426,6 @@ func (s *Stream) handshakeEvents(ev ioloop.Events) {
 				break
 			}
 		}
-		t.scratch = nil
 	}
 	if ev&ioloop.WRITE != 0 {
 		s.handshakeFlush()

@@ -74,6 +74,22 @@ func (t *fdTransport) write(bufs [][]byte) (int, error) {
 	}
 }
 
+// writeOne writes one buffer, with write's results.
+func (t *fdTransport) writeOne(b []byte) (int, error) {
+	for {
+		n, err := unix.Write(t.fd, b)
+		switch {
+		case err == nil:
+			return n, nil
+		case errors.Is(err, unix.EINTR):
+			continue
+		case errors.Is(err, unix.EAGAIN):
+			return 0, errWouldBlock
+		}
+		return 0, err
+	}
+}
+
 func (t *fdTransport) close() error { return unix.Close(t.fd) }
 
 // isConnReset reports the errors of a peer that went away, which close a
