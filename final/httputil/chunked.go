@@ -78,6 +78,9 @@ type ChunkedDecoder struct {
 	// lineLen counts the bytes of the current size line or the trailer
 	// section.
 	lineLen int
+	// excess is the framing overhead beyond what the data so far allows
+	// (see ErrChunkOverhead).
+	excess int64
 	// line buffers one trailer line.
 	line []byte
 	// trailers holds the trailer fields.
@@ -88,7 +91,7 @@ type ChunkedDecoder struct {
 
 // Reset prepares d for a new body, keeping its storage.
 func (d *ChunkedDecoder) Reset() {
-	d.state, d.size, d.lineLen, d.err = csSize, 0, 0, nil
+	d.state, d.size, d.lineLen, d.excess, d.err = csSize, 0, 0, 0, nil
 	d.line = d.line[:0]
 	d.trailers.Reset()
 }
@@ -192,6 +195,14 @@ func (d *ChunkedDecoder) step(c byte) error {
 	case csSizeLF:
 		if c != '\n' {
 			return ErrBadChunkSize
+		}
+		// net/http's rule against chunks that are mostly framing: each
+		// size line and the CRLF after its data count as overhead, less
+		// 16 bytes per chunk and twice the chunk's data.
+		d.excess += int64(d.lineLen) + 2 - 16 - 2*min(d.size, 1<<40)
+		d.excess = max(d.excess, 0)
+		if d.excess > 16*1024 {
+			return ErrChunkOverhead
 		}
 		d.lineLen = 0
 		if d.size == 0 {

@@ -100,6 +100,8 @@ var chunkedCases = []struct {
 	{what: "trailer NUL", input: "0\r\nX: a\x00\r\n\r\n", err: ErrBadHeaderValue},
 	{what: "trailer too large", input: "0\r\nX: " + strings.Repeat("a", 17000) + "\r\n\r\n", err: ErrTrailerTooLarge},
 	{what: "too many trailers", input: "0\r\n" + strings.Repeat("X: a\r\n", 101) + "\r\n", err: ErrTrailerTooLarge},
+	{what: "one-byte chunks with 200-byte extensions", input: strings.Repeat("1;"+strings.Repeat("e", 200)+"\r\nx\r\n", 100) + "0\r\n\r\n", err: ErrChunkOverhead},
+	{what: "4000 one-byte chunks (streaming byte by byte is allowed)", input: strings.Repeat("1\r\nx\r\n", 4000) + "0\r\n\r\n", data: strings.Repeat("x", 4000)},
 	{what: "incomplete", input: "5\r\nhel", data: "hel", err: ErrNeedMore},
 }
 

@@ -4,6 +4,8 @@
 
 package httputil
 
+import "errors"
+
 // HTTPInputError reports malformed or unacceptable input from the peer, like
 // Tornado's httputil.HTTPInputError. Status is the response status a server
 // sends before closing the connection (400, 414, 431, 501 or 505); a client
@@ -65,7 +67,7 @@ func StatusOf(err error) int {
 var (
 	// ErrNeedMore is returned by the incremental parsers when the input
 	// ends before the element being parsed; call again with more bytes.
-	ErrNeedMore error = newInput(0, "httputil: need more input")
+	ErrNeedMore = errors.New("httputil: need more input")
 
 	// ErrBadRequestLine: the request line is not method SP request-target
 	// SP HTTP-version CRLF (RFC 9112, section 3).
@@ -148,6 +150,10 @@ var (
 	// ErrBadChunkTerminator: chunk data not followed by CRLF (RFC 9112,
 	// section 7.1).
 	ErrBadChunkTerminator = newInput(400, "httputil: chunk data not followed by CRLF")
+	// ErrChunkOverhead: far more framing than data, such as one-byte
+	// chunks with long extensions; the rule is net/http's (16 bytes of
+	// overhead per chunk plus twice its data, 16 KiB of excess at most).
+	ErrChunkOverhead = newInput(400, "httputil: chunked encoding with too much non-data")
 	// ErrTrailerTooLarge: the trailer section exceeds its limits (RFC 9112,
 	// section 7.1.2).
 	ErrTrailerTooLarge = newInput(431, "httputil: trailer section too large")

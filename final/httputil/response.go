@@ -122,7 +122,9 @@ func (p *ResponseParser) Parse(buf []byte, method string, resp *ResponseHead) (i
 		}
 		if line[0] == ' ' || line[0] == '\t' {
 			if resp.Headers.Len() == 0 {
-				return p.fail(ErrObsFold) // whitespace before the first field
+				// RFC 9112, section 2.2: whitespace before the first field
+				// hides a line from some parsers; refused.
+				return p.fail(wrapInput(ErrObsFold, "whitespace before the first response field"))
 			}
 			v := trimOWS(line)
 			for _, c := range v {

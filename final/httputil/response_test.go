@@ -94,7 +94,7 @@ var responseCases = []struct {
 	{"lower-case version", "http/1.1 200 OK\r\n\r\n", "GET", "error: httputil: malformed status line"},
 	{"NUL in value", "HTTP/1.1 200 OK\r\nX: a\x00\r\n\r\n", "GET", "error: httputil: invalid character in header field value"},
 	{"bare CR in value", "HTTP/1.1 200 OK\r\nX: a\rb\r\n\r\n", "GET", "error: httputil: invalid character in header field value"},
-	{"fold before first field", "HTTP/1.1 200 OK\r\n X: a\r\n\r\n", "GET", "error: httputil: obsolete line folding in request"},
+	{"fold before first field", "HTTP/1.1 200 OK\r\n X: a\r\n\r\n", "GET", "error: httputil: whitespace before the first response field: httputil: obsolete line folding in request"},
 	{"head too large", "HTTP/1.1 200 OK\r\nX: " + strings.Repeat("a", 70000), "GET", "error: httputil: request header fields too large"},
 }
 
