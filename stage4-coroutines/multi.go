@@ -18,48 +18,29 @@ import (
 // for a list. The Futures are already running (whoever made them started
 // them); Multi only waits for all of them.
 //
-// Like Tornado's multi_future, it waits until every Future is done even when
-// one fails early, so that nothing is left running unobserved. The first
-// error in list order becomes Multi's error; any later ones are written to
-// the Runner's ErrorLog ("Multiple exceptions in yield list"), not lost.
+// Stage 3's futures.All does the waiting, with Tornado's multi_future rules:
+// it waits until every Future is done even when one fails early, so nothing is
+// left running unobserved, and the first error in list order becomes its
+// error. All drops the other errors; Multi adds what Tornado does with them:
+// it writes each to the Runner's ErrorLog ("Multiple exceptions in yield
+// list"), so that none is lost.
 func (r *Runner) Multi(fs []*futures.Future) *futures.Future {
-	out := futures.New()
-	pending := len(fs)
-	if pending == 0 {
-		_ = out.SetResult([]any{})
-		return out
-	}
-	for _, f := range fs {
-		f.AddDoneCallback(func(*futures.Future) {
-			pending--
-			if pending == 0 {
-				r.collect(out, fs)
-			}
-		})
-	}
-	return out
-}
-
-// collect resolves out once every Future of fs is done.
-func (r *Runner) collect(out *futures.Future, fs []*futures.Future) {
-	results := make([]any, len(fs))
-	var first error
-	for i, f := range fs {
-		v, err := f.Result()
-		switch {
-		case err == nil:
-			results[i] = v
-		case first == nil:
-			first = err
-		default:
-			r.errorf("coroutines: Multi: another error after the first, logged here: %v", err)
+	all := futures.All(fs...)
+	all.AddDoneCallback(func(all *futures.Future) {
+		if all.Exception() == nil || all.Cancelled() {
+			return // no error, or nobody waits any more (and fs may be pending)
 		}
-	}
-	if first != nil {
-		_ = out.SetException(first)
-		return
-	}
-	_ = out.SetResult(results)
+		seenFirst := false
+		for _, f := range fs {
+			if err := f.Exception(); err != nil {
+				if seenFirst {
+					r.errorf("coroutines: Multi: another error after the first, logged here: %v", err)
+				}
+				seenFirst = true
+			}
+		}
+	})
+	return all
 }
 
 // MultiMap is gen.multi for a dict: it waits for every Future of fs and
