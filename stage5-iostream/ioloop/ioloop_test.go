@@ -5,8 +5,10 @@ import (
 	"errors"
 	"log"
 	"os"
+	"os/signal"
 	"runtime"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -112,6 +114,23 @@ func TestAddCallbackFromManyGoroutines(t *testing.T) {
 	require.NoError(t, l.Start())
 	wg.Wait()
 	assert.Equal(t, goroutines*each, count)
+}
+
+// Go delivers signals on a channel to an ordinary goroutine, which hands
+// them to the loop like any other goroutine would.
+func TestAddCallbackFromSignal(t *testing.T) {
+	l, _ := newLoop(t)
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGUSR1)
+	defer signal.Stop(sigs)
+	var got os.Signal
+	go func() {
+		s := <-sigs
+		l.AddCallbackFromSignal(func() { got = s; l.Stop() })
+	}()
+	require.NoError(t, unix.Kill(unix.Getpid(), unix.SIGUSR1))
+	require.NoError(t, l.Start())
+	assert.Equal(t, syscall.SIGUSR1, got)
 }
 
 func TestPanickingCallbackIsLoggedAndLoopGoesOn(t *testing.T) {
