@@ -153,7 +153,7 @@ func (r *RequestHead) reset() {
 // received so far for the current request, starting at its first byte; it
 // returns ErrNeedMore until the head is complete, then the head's length.
 // Between calls the caller may append to the buffer or move it, but the
-// bytes already passed must stay the same. After a complete head the parser
+// bytes already passed must stay the same and the buffer must not shrink. After a complete head the parser
 // is ready for the next request; after an error it keeps returning that
 // error until Reset.
 //
@@ -565,6 +565,13 @@ func (st *headState) noteField(name, value []byte) error {
 	switch {
 	case len(name) < 6 || len(name) > 17:
 		// Quick exit: the names below are 6 to 17 bytes long.
+	case (len(name) == 14 || len(name) == 17) && bytes.IndexByte(name, '_') >= 0 &&
+		(equalFoldUnderscore(name, "Content-Length") || equalFoldUnderscore(name, "Transfer-Encoding")):
+		// "Transfer_Encoding" is a different, harmless field to RFC 9110,
+		// but CGI-style stacks map "-" and "_" to the same variable (RFC
+		// 3875, section 4.1.18) and some proxies normalise one to the other,
+		// so such a proxy in front would frame the body differently.
+		return errUnderscoreFraming
 	case equalFold(name, "Content-Length"):
 		return st.noteContentLength(value)
 	case equalFold(name, "Transfer-Encoding"):
@@ -588,6 +595,26 @@ func (st *headState) noteField(name, value []byte) error {
 		}
 	}
 	return nil
+}
+
+// errUnderscoreFraming refuses a framing field spelled with "_".
+var errUnderscoreFraming = wrapInput(ErrBadHeaderName, "framing field name spelled with an underscore")
+
+// equalFoldUnderscore is equalFold with "_" in a matching "-".
+func equalFoldUnderscore(a []byte, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		c := a[i]
+		if c == '_' {
+			c = '-'
+		}
+		if toLower[c] != toLower[b[i]] {
+			return false
+		}
+	}
+	return true
 }
 
 // maxContentLength is the largest Content-Length accepted: the largest

@@ -1,6 +1,9 @@
 package httputil
 
 import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -102,6 +105,86 @@ func TestValidValueMatchesTable(t *testing.T) {
 			v[pos] = byte(c)
 			want := classes[byte(c)]&classValue != 0
 			require.Equal(t, want, validValue(v), "byte %#x at %d", c, pos)
+		}
+	}
+}
+
+// headersModel is the obvious implementation HTTPHeaders is checked against.
+type headersModel struct {
+	// names and values are the fields in order, names normalised.
+	names, values []string
+}
+
+// normal is Tornado's _normalize_header.
+func normal(name string) string {
+	parts := strings.Split(name, "-")
+	for i, p := range parts {
+		if p != "" {
+			parts[i] = strings.ToUpper(p[:1]) + strings.ToLower(p[1:])
+		}
+	}
+	return strings.Join(parts, "-")
+}
+
+func TestHTTPHeadersAgainstModel(t *testing.T) {
+	names := []string{"a", "A", "x-y", "X-Y", "Content-Type", "content-type", "b"}
+	for seed := uint64(0); seed < 50; seed++ {
+		rng := rand.New(rand.NewPCG(seed, 1))
+		h := &HTTPHeaders{}
+		var m headersModel
+		for step := 0; step < 60; step++ {
+			name := names[rng.IntN(len(names))]
+			value := fmt.Sprint(rng.IntN(100))
+			switch rng.IntN(6) {
+			case 0, 1:
+				h.Add(name, value)
+				m.names, m.values = append(m.names, normal(name)), append(m.values, value)
+			case 2:
+				h.Set(name, value)
+				first := -1
+				var ns, vs []string
+				for i, n := range m.names {
+					if n == normal(name) {
+						if first < 0 {
+							first = len(ns)
+							ns, vs = append(ns, n), append(vs, value)
+						}
+						continue
+					}
+					ns, vs = append(ns, n), append(vs, m.values[i])
+				}
+				if first < 0 {
+					ns, vs = append(ns, normal(name)), append(vs, value)
+				}
+				m.names, m.values = ns, vs
+			case 3:
+				h.Del(name)
+				var ns, vs []string
+				for i, n := range m.names {
+					if n != normal(name) {
+						ns, vs = append(ns, n), append(vs, m.values[i])
+					}
+				}
+				m.names, m.values = ns, vs
+			case 4:
+				h.AddBytes([]byte(name), []byte(value))
+				m.names, m.values = append(m.names, normal(name)), append(m.values, value)
+			case 5:
+				h = h.Copy()
+			}
+			var want []string
+			for i, n := range m.names {
+				if n == normal(name) {
+					want = append(want, m.values[i])
+				}
+			}
+			require.Equal(t, want, h.GetList(name), "seed %d step %d", seed, step)
+			require.Equal(t, strings.Join(want, ","), h.Get(name))
+			require.Equal(t, len(m.names), h.Len())
+			for i := range m.names {
+				n, v := h.At(i)
+				require.Equal(t, m.names[i]+": "+m.values[i], string(n)+": "+string(v))
+			}
 		}
 	}
 }

@@ -88,6 +88,9 @@ var hostileCases = []hostileCase{
 	{what: "Transfer-Encoding : chunked (space before colon)", input: "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding : chunked\r\n\r\n", status: 400, err: ErrSpaceBeforeColon, rfc: "RFC 9112 §5.1"},
 	{what: "Transfer-Encoding folded onto the previous line", input: "POST / HTTP/1.1\r\nHost: a\r\nX: y\r\n Transfer-Encoding: chunked\r\n\r\n", status: 400, err: ErrObsFold, rfc: "RFC 9112 §5.2"},
 	{what: "Transfer-Encoding value folded (obs-fold)", input: "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding:\r\n chunked\r\n\r\n", status: 400, err: ErrObsFold, rfc: "RFC 9112 §5.2"},
+	{what: "Transfer_Encoding: chunked (underscore)", input: "POST / HTTP/1.1\r\nHost: a\r\nTransfer_Encoding: chunked\r\n\r\n", status: 400, err: ErrBadHeaderName, rfc: "RFC 3875 §4.1.18 (proxies that map _ to -)"},
+	{what: "Content_Length: 5 (underscore)", input: "POST / HTTP/1.1\r\nHost: a\r\nContent_Length: 5\r\n\r\n", status: 400, err: ErrBadHeaderName, rfc: "RFC 3875 §4.1.18 (proxies that map _ to -)"},
+	{what: "X_Forwarded_For (underscores elsewhere are fine)", input: h11 + "X_Forwarded_For: 1.2.3.4\r\n\r\n", keepAlive: true, framing: "none", rfc: "RFC 9110 §5.1"},
 	{what: "Transfer-Encoding on HTTP/1.0", input: "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", status: 400, err: ErrTEInHTTP10, rfc: "RFC 9112 §6.1"},
 	{what: "Transfer-Encoding and Content-Length on HTTP/1.0", input: "POST / HTTP/1.0\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n", status: 400, err: ErrTEInHTTP10, rfc: "RFC 9112 §6.1"},
 
@@ -187,7 +190,10 @@ func describe(t *testing.T, n int, err error, req *RequestHead) outcome {
 	if err != nil {
 		var ie *HTTPInputError
 		require.True(t, errors.As(err, &ie), "error %v is not an *HTTPInputError", err)
-		return outcome{status: ie.Status, err: err}
+		for ie.Err != nil { // compare refined errors by their sentinel
+			ie = ie.Err.(*HTTPInputError)
+		}
+		return outcome{status: ie.Status, err: ie}
 	}
 	f := req.Framing.String()
 	if req.Framing == FramingLength {
