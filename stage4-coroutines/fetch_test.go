@@ -2,6 +2,8 @@ package coroutines_test
 
 import (
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -181,4 +183,95 @@ func TestParallelFetch(t *testing.T) {
 	var he *callbacks.HTTPError
 	require.ErrorAs(t, err, &he)
 	assert.Equal(t, 404, he.Code)
+}
+
+// nextLink plays a page that names the next one: page N links to page N+1,
+// up to page 3, which links nowhere.
+func nextLink(srv *workload.Server, body []byte) string {
+	var n int
+	if _, err := fmt.Sscanf(string(body), "page %d", &n); err != nil || n >= 3 {
+		return ""
+	}
+	return srv.PageURL(n + 1)
+}
+
+// Stage 3's first pain: "fetch a page, and while it names another, fetch
+// that one" was a for loop in stage 1 and a chain that rebuilds itself in
+// stage 3. In a coroutine it is a for loop again.
+func TestFollowLinksIsAForLoop(t *testing.T) {
+	checkNoLeak(t)
+	srv, err := workload.Start("127.0.0.1:0", time.Millisecond)
+	require.NoError(t, err)
+	defer srv.Close()
+	loop, err := callbacks.NewLoop()
+	require.NoError(t, err)
+	defer loop.Close()
+	r := coroutines.NewRunner(loop)
+	defer r.Close()
+
+	follow := func(url string) coroutines.Func {
+		return func(await coroutines.Await) (any, error) {
+			var seen []string
+			for url != "" {
+				body, err := await(futures.FetchFuture(loop, url))
+				if err != nil {
+					return nil, err
+				}
+				seen = append(seen, string(body.([]byte)))
+				url = nextLink(srv, body.([]byte))
+			}
+			return seen, nil
+		}
+	}
+	v, err := r.RunSync(follow(srv.PageURL(0)), 10*time.Second)
+	require.NoError(t, err)
+	assert.Equal(t, []string{workload.PageBody(0), workload.PageBody(1), workload.PageBody(2), workload.PageBody(3)}, v)
+	assert.Equal(t, int64(1), srv.PeakConcurrency(), "each fetch waited for the one before")
+}
+
+// fetchTitle is stage 3's buildChain as a coroutine: fetch a page, then turn
+// it into a title.
+func fetchTitle(loop *callbacks.Loop, url string) coroutines.Func {
+	return func(await coroutines.Await) (any, error) {
+		body, err := await(futures.FetchFuture(loop, url))
+		if err != nil {
+			return nil, err
+		}
+		return title(body)
+	}
+}
+
+// title has stage 3's bug: the body is a []byte, not a string.
+func title(v any) (any, error) {
+	return strings.ToUpper(v.(string)), nil
+}
+
+// Stage 3's last pain, stack ripping: its trace of this very bug ran from the
+// loop through a done-callback to title, and never named buildChain. A
+// coroutine's trace is the coroutine's own: title, called from fetchTitle's
+// body, with no loop in between; and the coroutine's Future fails with the
+// panic instead of staying pending forever. `go test -v -run
+// TestCoroutineStackIsTheLogic` prints the trace the chapter quotes.
+func TestCoroutineStackIsTheLogic(t *testing.T) {
+	checkNoLeak(t)
+	srv, err := workload.Start("127.0.0.1:0", time.Millisecond)
+	require.NoError(t, err)
+	defer srv.Close()
+	loop, err := callbacks.NewLoop()
+	require.NoError(t, err)
+	defer loop.Close()
+	r := coroutines.NewRunner(loop)
+	defer r.Close()
+
+	_, err = r.RunSync(fetchTitle(loop, srv.PageURL(1)), 10*time.Second)
+	var p *coroutines.PanicError
+	require.ErrorAs(t, err, &p, "the coroutine's Future failed with the panic")
+	stack := string(p.Stack)
+	t.Logf("%v\n%s", err, stack)
+	assert.Contains(t, err.Error(), "interface conversion: interface {} is []uint8, not string")
+	assert.Contains(t, stack, "coroutines_test.title(")
+	// The body is a closure made in fetchTitle; Go names it after where it was
+	// made (and inlined), "...fetchTitle.func1".
+	assert.Contains(t, stack, "fetchTitle.func1(", "the caller of title is on the stack")
+	assert.NotContains(t, stack, "(*Loop).", "no loop frames between them")
 }
