@@ -497,6 +497,9 @@ func (b *BaseIOStream) runStreamingCallback() {
 		n = min(n, b.readBytes)
 		b.readBytes -= n
 	}
+	if n == 0 { // a ReadBytes that has had all it wanted
+		return
+	}
 	data, fn := b.consume(n), b.streaming
 	b.loop.AddCallback(func() { fn(data) })
 }

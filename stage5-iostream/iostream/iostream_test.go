@@ -107,6 +107,9 @@ func TestStreamingCallbacks(t *testing.T) {
 			})
 			assert.Empty(t, v)
 			assert.Equal(t, data[123:], strings.Join(second, ""))
+			for _, piece := range append(first, second...) {
+				assert.NotEmpty(t, piece, "a streaming callback never gets an empty piece")
+			}
 			if mode.name == "byte by byte" {
 				assert.Len(t, first, 123, "one callback per byte that arrived")
 			}
