@@ -27,8 +27,8 @@ var defaultLogger Logger = log.Default()
 // Tornado's IOLoop does for spawn_callback: it logs a failure, with the stack
 // of the panic if the body panicked, so the error is not lost.
 //
-// Unlike the other methods, SpawnCallback may be called from any goroutine,
-// because all it does at once is loop.AddCallback.
+// Like Call, and unlike the other methods, SpawnCallback may be called from
+// any goroutine, because all it does at once is loop.AddCallback.
 func (r *Runner) SpawnCallback(fn Func) {
 	// A returned error carries no stack in Go; the place it was spawned from
 	// is the most useful line we can add to the log.
