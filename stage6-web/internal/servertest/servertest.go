@@ -8,6 +8,7 @@ package servertest
 import (
 	"bufio"
 	"bytes"
+	"io"
 	"log"
 	"net"
 	"net/http"
@@ -175,4 +176,55 @@ func openFDs() int {
 		return -1
 	}
 	return len(entries)
+}
+
+// # A minimal WebSocket client
+
+// WSConnect opens a WebSocket to path and checks the 101 answer.
+func (s *Server) WSConnect(t testing.TB, path string) *Conn {
+	t.Helper()
+	c := s.Dial(t)
+	c.Send(t, "GET "+path+" HTTP/1.1\r\nHost: "+s.Addr+"\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+	resp, err := http.ReadResponse(c.R, &http.Request{Method: "GET"})
+	require.NoError(t, err)
+	require.Equal(t, http.StatusSwitchingProtocols, resp.StatusCode)
+	return c
+}
+
+// WSSend sends one masked, unfragmented frame (payloads under 64 KiB).
+func (c *Conn) WSSend(t testing.TB, opcode byte, payload string) {
+	t.Helper()
+	key := [4]byte{1, 2, 3, 4}
+	frame := []byte{0x80 | opcode}
+	if len(payload) < 126 {
+		frame = append(frame, 0x80|byte(len(payload)))
+	} else {
+		frame = append(frame, 0x80|126, byte(len(payload)>>8), byte(len(payload)))
+	}
+	frame = append(frame, key[:]...)
+	for i := 0; i < len(payload); i++ {
+		frame = append(frame, payload[i]^key[i%4])
+	}
+	_, err := c.Write(frame)
+	require.NoError(t, err)
+}
+
+// WSRecv reads one unmasked frame (payloads under 64 KiB).
+func (c *Conn) WSRecv(t testing.TB) (opcode byte, payload string) {
+	t.Helper()
+	var head [2]byte
+	_, err := io.ReadFull(c.R, head[:])
+	require.NoError(t, err)
+	n := int(head[1] & 0x7f)
+	if n == 126 {
+		var ext [2]byte
+		_, err = io.ReadFull(c.R, ext[:])
+		require.NoError(t, err)
+		n = int(ext[0])<<8 | int(ext[1])
+	}
+	data := make([]byte, n)
+	_, err = io.ReadFull(c.R, data)
+	require.NoError(t, err)
+	return head[0] & 0x0f, string(data)
 }
