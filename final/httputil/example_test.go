@@ -103,3 +103,57 @@ func ExampleResponseParser() {
 	fmt.Println(n, err, resp.StatusCode, string(resp.Reason), resp.Framing, resp.KeepAlive)
 	// Output: 47 <nil> 200 OK chunked true
 }
+
+// The loop a connection runs over its read buffer: a head, then its body by
+// the head's framing, then the next pipelined request. (A real connection
+// reads more bytes on ErrNeedMore, and when Decode has consumed everything
+// without io.EOF; this buffer holds everything at once.)
+func ExampleRequestParser_pipelined() {
+	buf := []byte("POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc" +
+		"POST /b HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nde\r\n1\r\nf\r\n0\r\n\r\n" +
+		"GET /c HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+	var (
+		parser  httputil.RequestParser
+		head    httputil.RequestHead
+		chunked httputil.ChunkedDecoder
+	)
+	for len(buf) > 0 {
+		n, err := parser.Parse(buf, &head)
+		if err != nil {
+			fmt.Println("answer", httputil.StatusOf(err), "and close")
+			return
+		}
+		buf = buf[n:]
+		if err := head.CheckBodySize(httputil.DefaultMaxBodySize); err != nil {
+			fmt.Println("answer", httputil.StatusOf(err), "and close")
+			return
+		}
+		var body []byte
+		switch head.Framing {
+		case httputil.FramingLength:
+			body, buf = buf[:head.ContentLength], buf[head.ContentLength:]
+		case httputil.FramingChunked:
+			chunked.Reset()
+			for {
+				n, data, err := chunked.Decode(buf)
+				body = append(body, data...)
+				buf = buf[n:]
+				if err == io.EOF {
+					break
+				}
+				if err != nil {
+					fmt.Println("answer", httputil.StatusOf(err), "and close")
+					return
+				}
+			}
+		}
+		fmt.Printf("%s %s body=%q keep-alive=%v\n", head.Method, head.Target, body, head.KeepAlive)
+		if !head.KeepAlive {
+			break
+		}
+	}
+	// Output:
+	// POST /a body="abc" keep-alive=true
+	// POST /b body="def" keep-alive=true
+	// GET /c body="" keep-alive=false
+}
