@@ -47,6 +47,7 @@ func FuzzRequestHead(f *testing.F) {
 		}
 	}
 	f.Add([]byte(browserRequest), uint16(100))
+	f.Add([]byte(browserRequest[:100]), uint16(50)) // incomplete: ErrNeedMore
 	f.Fuzz(func(t *testing.T, data []byte, cut uint16) {
 		whole := parseInPieces(data, nil)
 		if len(data) > 0 {
@@ -68,6 +69,9 @@ func FuzzRequestHead(f *testing.F) {
 		var p RequestParser
 		var r RequestHead
 		n, err := p.Parse(data, &r)
+		if errors.Is(err, ErrNeedMore) {
+			return
+		}
 		if err != nil {
 			var ie *HTTPInputError
 			if !errors.As(err, &ie) {
