@@ -72,6 +72,15 @@ type IOLoop struct {
 
 	// mu guards pending.
 	mu sync.Mutex
+	// wakeMu orders wakes before Close: a wake holds it shared and checks
+	// shut, Close takes it exclusively before closing the poller, so that
+	// a late AddCallback from another goroutine (an executor finishing, a
+	// TLS handshake) never writes to a closed, possibly reused, wake
+	// descriptor.
+	wakeMu sync.RWMutex
+	// shut is set by Close under wakeMu and mu; callbacks added after it
+	// are dropped.
+	shut bool
 	// pending holds callbacks added since the current batch started.
 	pending []func()
 	// batch is the batch of callbacks being run; it swaps with pending
@@ -216,11 +225,24 @@ func (l *IOLoop) RemoveHandler(fd int) {
 // it wakes the loop if it is waiting. Callbacks run in the order added.
 func (l *IOLoop) AddCallback(fn func()) {
 	l.mu.Lock()
+	if l.shut {
+		l.mu.Unlock()
+		return // a closed loop runs nothing more
+	}
 	l.pending = append(l.pending, fn)
 	l.mu.Unlock()
 	if l.sleeping.CompareAndSwap(1, 0) {
+		l.wake()
+	}
+}
+
+// wake interrupts the poller unless the loop is closed.
+func (l *IOLoop) wake() {
+	l.wakeMu.RLock()
+	if !l.shut {
 		_ = l.poller.wake()
 	}
+	l.wakeMu.RUnlock()
 }
 
 // SpawnCallback runs fn on the next iteration and logs the error it
@@ -240,7 +262,7 @@ func (l *IOLoop) SpawnCallback(fn func() error) {
 func (l *IOLoop) Stop() {
 	l.stopping.Store(true)
 	if l.sleeping.CompareAndSwap(1, 0) {
-		_ = l.poller.wake()
+		l.wake()
 	}
 }
 
@@ -427,6 +449,12 @@ func (l *IOLoop) Close(allFDs bool) error {
 		return nil
 	}
 	l.closed = true
+	l.wakeMu.Lock()
+	l.mu.Lock()
+	l.shut = true
+	l.pending = nil
+	l.mu.Unlock()
+	l.wakeMu.Unlock()
 	unsetCurrent(l)
 	var errs []error
 	for fd, slot := range l.handlers {

@@ -478,3 +478,14 @@ func TestPeriodicCallbackRuns(t *testing.T) {
 		assert.GreaterOrEqual(t, times[i].Sub(times[0]), time.Duration(i)*5*time.Millisecond-time.Millisecond)
 	}
 }
+
+func TestAddCallbackAfterCloseIsDropped(t *testing.T) {
+	l, err := New()
+	require.NoError(t, err)
+	require.NoError(t, l.Close(false))
+	ran := false
+	l.AddCallback(func() { ran = true }) // must not touch the closed poller
+	l.Stop()
+	assert.False(t, ran)
+	assert.ErrorIs(t, l.Start(), ErrClosed)
+}
