@@ -10,6 +10,7 @@ import (
 	"syscall"
 
 	"github.com/gornado/gornado/stage5-iostream/ioloop"
+	"github.com/gornado/gornado/stage6-web/httpserver"
 )
 
 // ChatMain is the chat demo (go run ./stage6-web/cmd/chat): the chat server
@@ -33,7 +34,7 @@ func ChatMain(args []string, stdout, stderr io.Writer) int {
 	app := NewApplication(NewMessageBuffer(200))
 	app.AccessLog = log.New(stdout, "", 0)
 	app.ErrorLog = log.New(stderr, "", 0)
-	srv, err := app.Listen(loop, *addr, nil)
+	srv, err := app.Listen(loop, *addr, &httpserver.Options{ErrorLog: app.ErrorLog})
 	if err != nil {
 		fmt.Fprintln(stderr, "chat:", err)
 		return 1

@@ -264,7 +264,7 @@ func (c *HTTPConnection) answerError(await coroutines.Await, err error) {
 	default:
 		return
 	}
-	c.server.logf("httpserver: %s: %v", c.remoteIP, err)
+	c.server.logf("%v (from %s)", err, c.remoteIP)
 	answer := fmt.Sprintf("HTTP/1.1 %d %s\r\nConnection: close\r\nContent-Length: 0\r\n\r\n", status, http.StatusText(status))
 	_, _ = await(c.stream.Write([]byte(answer)))
 }
