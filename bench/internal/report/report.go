@@ -19,7 +19,7 @@ func Chart(w results.Workload) svgchart.Chart {
 	if !w.HigherIsBetter {
 		dir = "lower is better"
 	}
-	c := svgchart.Chart{Title: w.Title, Subtitle: w.Unit + ", " + dir + "; median, line: min–max"}
+	c := svgchart.Chart{Title: w.Title, Subtitle: w.Unit + ", " + dir + "; median, line: min–max; ⚠ measured under load"}
 	for _, p := range w.Peers {
 		b := svgchart.Bar{Label: p.Peer, Highlight: p.Peer == "final"}
 		switch {
@@ -30,6 +30,9 @@ func Chart(w results.Workload) svgchart.Chart {
 		default:
 			b.Value, b.Lo, b.Hi = p.Median, p.Min, p.Max
 			b.Text = results.FormatNumber(p.Median)
+			if p.UnderLoad() {
+				b.Text += " ⚠"
+			}
 			if r := w.Ratio(p.Peer); p.Peer != w.Reference() && !math.IsNaN(r) {
 				b.Text += "  (" + w.Reference() + " " + results.FormatRatio(r) + ")"
 			}

@@ -96,6 +96,16 @@ func (r *Result) PerCoreSecond() []float64 {
 	return out
 }
 
+// BusyThreshold is the median CPU use of other work, in percent of one
+// core, from which a result is marked as measured under load.
+const BusyThreshold = 50
+
+// UnderLoad reports whether other work on the machine took a median of
+// BusyThreshold percent of a core or more during r's runs.
+func (r *Result) UnderLoad() bool {
+	return len(r.Others) > 0 && stats.Median(r.Others) >= BusyThreshold
+}
+
 // hasCPU reports whether any peer has CPU figures in w.
 func (w *Workload) hasCPU() bool {
 	for _, p := range w.Peers {
@@ -161,7 +171,8 @@ func (r *Run) Save(path string) error {
 func (r *Run) Markdown() string {
 	var b strings.Builder
 	peers := r.peerOrder()
-	fmt.Fprintf(&b, "Medians of %d runs of %s each (min–max in the JSON).\n\n", r.Reps, r.Duration)
+	fmt.Fprintf(&b, "Medians of %d runs of %s each (min–max in the JSON).", r.Reps, r.Duration)
+	fmt.Fprintf(&b, " ⚠: measured under load, other work on the machine took a median of %d%% of a core or more (see the CPU table).\n\n", BusyThreshold)
 	b.WriteString("| workload | unit |")
 	for _, p := range peers {
 		fmt.Fprintf(&b, " %s |", p)
@@ -308,6 +319,9 @@ func cell(r *Result) string {
 		return "—"
 	}
 	s := FormatNumber(r.Median)
+	if r.UnderLoad() {
+		s += " ⚠"
+	}
 	if r.Errors > 0 {
 		s += fmt.Sprintf(" (%d errors)", r.Errors)
 	}

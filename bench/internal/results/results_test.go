@@ -16,7 +16,7 @@ func sample() *Run {
 		Peers: []Result{
 			{Peer: "final", Skipped: "not built yet"},
 			{Peer: "nethttp", Runs: []float64{30000, 34000, 32000}, CPU: []float64{99, 97, 100}, Others: []float64{3, 40, 5}},
-			{Peer: "fasthttp", Runs: []float64{64000, 60000, 70000}, Errors: 2},
+			{Peer: "fasthttp", Runs: []float64{64000, 60000, 70000}, Errors: 2, CPU: []float64{50, 50, 50}, Others: []float64{60, 120, 10}},
 		}}
 	mem := Workload{Name: "idlemem", Unit: "bytes/conn", Fallback: "nethttp",
 		Peers: []Result{
@@ -74,13 +74,13 @@ func TestRatioLowerIsBetter(t *testing.T) {
 func TestMarkdown(t *testing.T) {
 	md := sample().Markdown()
 	assert.Contains(t, md, "| workload | unit | final | nethttp | fasthttp | gnet |")
-	assert.Contains(t, md, "| hello64 | requests/s ↑ | not built yet | 32,000 | 64,000 (2 errors) |  |")
+	assert.Contains(t, md, "| hello64 | requests/s ↑ | not built yet | 32,000 | 64,000 ⚠ (2 errors) |  |")
 	assert.Contains(t, md, "| idlemem | bytes/conn ↓ |  | 19,000 |  | 600 |")
 	assert.Contains(t, md, "| hello64 | nethttp | — | 1 | 0.50x |  |")
 	assert.Contains(t, md, "| idlemem | nethttp |  | 1 |  | 0.03x |")
-	assert.Contains(t, md, "| hello64 |  | 99% (5%) |  |  |")
+	assert.Contains(t, md, "| hello64 |  | 99% (5%) | 50% (60%) |  |")
 	// 30000/0.99, 34000/0.97, 32000/1.00: the median is 32,000.
-	assert.Contains(t, md, "| hello64 |  | 32,000 |  |  |")
+	assert.Contains(t, md, "| hello64 |  | 32,000 | 128,000 |  |")
 	assert.NotContains(t, md, "| idlemem |  |  |  |  |", "no work-per-CPU row for memory")
 	// Every table row has as many cells as its header.
 	for _, line := range strings.Split(md, "\n") {
