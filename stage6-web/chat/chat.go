@@ -23,10 +23,11 @@ import (
 //   - a WebSocket: /chatsocket pushes every new message down a connection
 //     that stays open.
 //
-// A waiting long-poll request costs the server no thread and no goroutine:
-// it is a handler paused at an Await, a few hundred bytes of Future and
-// coroutine. That is the point of the whole learning path, and why Tornado
-// was written (FriendFeed kept a long-poll request open for every user).
+// A waiting long-poll request costs the server no thread: it is a handler
+// paused at an Await, whose coroutine (in Go, a parked goroutine that only
+// the loop switches to) holds a few KiB of stack. Tornado was written for
+// exactly this (FriendFeed kept a long poll open for every user), and the
+// messages and waiters below need no lock, because only the loop touches them.
 
 // A Message is one chat message. IDs count up from 1.
 type Message struct {

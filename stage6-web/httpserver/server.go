@@ -97,7 +97,11 @@ func (s *HTTPServer) Addr() string { return iostream.BoundAddr(s.listenFD) }
 // handleConnection wraps an accepted socket in an IOStream and starts its
 // coroutine. Go runs the coroutine at once, up to its first read.
 func (s *HTTPServer) handleConnection(fd int, peer net.Addr) {
-	stream := iostream.NewIOStream(fd, &iostream.Options{Loop: s.Loop})
+	// A stage 5 stream keeps a scratch buffer of ReadChunkSize for reads
+	// as long as it lives. At the default 64 KiB, a thousand idle
+	// keep-alive connections or waiting long polls would hold 64 MB; a
+	// request head fits in 4 KiB, and a big body just takes more reads.
+	stream := iostream.NewIOStream(fd, &iostream.Options{Loop: s.Loop, ReadChunkSize: 4 << 10})
 	_ = stream.SetNodelay(true) // a response is written whole; send it now
 	ip := ""
 	if tcp, ok := peer.(*net.TCPAddr); ok {
