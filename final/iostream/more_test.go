@@ -1,0 +1,112 @@
+package iostream
+
+import (
+	"bytes"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/sys/unix"
+
+	"github.com/gornado/gornado/final/concurrent"
+	"github.com/gornado/gornado/final/gen"
+	"github.com/gornado/gornado/final/internal/testutil"
+)
+
+func TestManyMixedReadsWithSmallChunks(t *testing.T) {
+	// Tornado's test_many_mixed_reads, with a read chunk far smaller than
+	// the reads so that owned buffers grow, compact and are handed back.
+	l := quietLoop(t)
+	a, b := pair(t, l)
+	b.ReadChunkSize = 7
+	rng := rand.New(rand.NewPCG(3, 4))
+	var want bytes.Buffer
+	for i := 0; i < 300; i++ {
+		want.WriteString("record-")
+		want.Write(bytes.Repeat([]byte{byte('a' + i%26)}, rng.IntN(50)))
+		want.WriteString(";")
+	}
+	data := want.Bytes()
+	run(t, l, func(c *gen.Co) error {
+		a.Write(data)
+		var got []byte
+		for len(got) < len(data) {
+			switch rng.IntN(3) {
+			case 0:
+				chunk, err := gen.Await(c, b.ReadUntil([]byte(";"), 0))
+				require.NoError(t, err)
+				got = append(got, chunk...)
+			case 1:
+				chunk, err := gen.Await(c, b.ReadBytes(min(13, len(data)-len(got)), false))
+				require.NoError(t, err)
+				got = append(got, chunk...)
+			default:
+				buf := make([]byte, 5)
+				n, err := gen.Await(c, b.ReadInto(buf[:min(5, len(data)-len(got))], true))
+				require.NoError(t, err)
+				got = append(got, buf[:n]...)
+			}
+		}
+		assert.True(t, bytes.Equal(data, got))
+		return nil
+	})
+}
+
+func TestConnectionResetFailsPendingRead(t *testing.T) {
+	l := quietLoop(t)
+	a, b := tcpPair(t, l)
+	run(t, l, func(c *gen.Co) error {
+		closed := concurrent.NewFuture[struct{}]()
+		b.SetCloseCallback(func() { closed.SetResult(struct{}{}) })
+		f := b.ReadUntil([]byte("\n"), 0)
+		// SO_LINGER 0 makes close send a reset (RST) instead of FIN.
+		require.NoError(t, unix.SetsockoptLinger(a.Fileno(), unix.SOL_SOCKET, unix.SO_LINGER, &unix.Linger{Onoff: 1, Linger: 0}))
+		a.Close()
+		_, err := gen.Await(c, f)
+		assert.ErrorIs(t, err, ErrStreamClosed)
+		assert.ErrorIs(t, err, unix.ECONNRESET)
+		_, err = gen.Await(c, closed)
+		assert.NoError(t, err, "the close callback runs after the failed read")
+		return nil
+	})
+}
+
+func TestWriteToClosedPeer(t *testing.T) {
+	l := quietLoop(t)
+	a, b := tcpPair(t, l)
+	run(t, l, func(c *gen.Co) error {
+		b.Close()
+		// The first writes may still be accepted by the kernel; keep
+		// writing until the reset comes back as an error.
+		var err error
+		for i := 0; i < 100 && err == nil; i++ {
+			_, err = gen.Await(c, a.Write(bytes.Repeat([]byte("x"), 64*1024)))
+		}
+		assert.ErrorIs(t, err, ErrStreamClosed)
+		assert.True(t, a.Closed())
+		return nil
+	})
+}
+
+func TestTLSWrongServerName(t *testing.T) {
+	scfg, ccfg := testutil.TLSConfigs(t)
+	wrong := ccfg.Clone()
+	wrong.ServerName = "example.invalid"
+	client, server := tlsPair(t, scfg, wrong)
+	run(t, client.Loop(), func(c *gen.Co) error {
+		_, err := gen.Await(c, client.WaitForHandshake())
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "example.invalid", "the hostname is checked")
+		server.Close()
+		return nil
+	})
+}
+
+func TestWaitForHandshakeOnPlainStream(t *testing.T) {
+	l := quietLoop(t)
+	a, _ := pair(t, l)
+	assert.ErrorIs(t, a.WaitForHandshake().Exception(), ErrNotTLS)
+	_, ok := a.TLSConnectionState()
+	assert.False(t, ok)
+}
