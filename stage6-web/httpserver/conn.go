@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"time"
 
 	futures "github.com/gornado/gornado/stage3-futures"
 	coroutines "github.com/gornado/gornado/stage4-coroutines"
 	"github.com/gornado/gornado/stage5-iostream/iostream"
+	"golang.org/x/sys/unix"
 )
 
 // # One connection, one coroutine
@@ -266,7 +268,29 @@ func (c *HTTPConnection) answerError(await coroutines.Await, err error) {
 	}
 	c.server.logf("%v (from %s)", err, c.remoteIP)
 	answer := fmt.Sprintf("HTTP/1.1 %d %s\r\nConnection: close\r\nContent-Length: 0\r\n\r\n", status, http.StatusText(status))
-	_, _ = await(c.stream.Write([]byte(answer)))
+	if _, err := await(c.stream.Write([]byte(answer))); err != nil {
+		return
+	}
+	c.lingeringClose(await)
+}
+
+// lingeringClose makes sure an error answer reaches a client that is still
+// sending. Closing a socket with unread bytes in it makes the kernel send a
+// reset, and a reset can destroy the answer before the client has read it.
+// So the server says it is done writing (shutdown), then reads and drops
+// what the client still sends, until the client closes too, or for at most
+// half a second and 1 MiB (net/http's closeWriteAndWait does the same).
+func (c *HTTPConnection) lingeringClose(await coroutines.Await) {
+	_ = unix.Shutdown(c.stream.Fileno(), unix.SHUT_WR)
+	timer := c.server.Loop.CallLater(500*time.Millisecond, func() { c.stream.Close(nil) })
+	defer c.server.Loop.RemoveTimeout(timer)
+	for drained := 0; drained < 1<<20; {
+		v, err := await(c.stream.ReadBytes(64<<10, true, nil))
+		if err != nil {
+			return
+		}
+		drained += len(v.([]byte))
+	}
 }
 
 // # Writing the response
