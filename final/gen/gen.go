@@ -82,11 +82,11 @@ type runner[T any] struct {
 	out *concurrent.Future[T]
 	// result and err are the body's results.
 	result T
-	err    error
+	err    error // the body's error, or a *concurrent.PanicError
 	// resume and wake are method values made once, so that each await
 	// allocates only the Future callback.
 	resume func()
-	wake   func()
+	wake   func() // schedules resume on the loop
 }
 
 // Go starts body as a coroutine on loop and returns a Future of its

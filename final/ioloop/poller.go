@@ -51,8 +51,8 @@ func (e Events) String() string {
 	}
 	var parts []string
 	for _, n := range []struct {
-		bit  Events
-		name string
+		bit  Events // the flag
+		name string // its name
 	}{{READ, "READ"}, {WRITE, "WRITE"}, {ERROR, "ERROR"}} {
 		if e&n.bit != 0 {
 			parts = append(parts, n.name)

@@ -24,8 +24,8 @@ type kqueuePoller struct {
 	interest map[int]Events
 	// changes and raw are reused buffers for kevent's change and result
 	// lists.
-	changes []unix.Kevent_t
-	raw     []unix.Kevent_t
+	changes []unix.Kevent_t // the change list
+	raw     []unix.Kevent_t // the result list
 	// drain receives wake bytes.
 	drain [64]byte
 	// one is the byte wake writes; never modified, so shared safely.
@@ -62,8 +62,8 @@ func newPoller(size int) (poller, error) {
 func (p *kqueuePoller) apply(fd int, have, want Events) error {
 	p.changes = p.changes[:0]
 	for _, f := range []struct {
-		bit    Events
-		filter int
+		bit    Events // READ or WRITE
+		filter int    // its kqueue filter
 	}{{READ, unix.EVFILT_READ}, {WRITE, unix.EVFILT_WRITE}} {
 		var ev unix.Kevent_t
 		switch {

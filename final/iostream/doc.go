@@ -9,7 +9,8 @@
 // and ReadInto (into the caller's buffer, without allocating). Each returns a
 // concurrent.Future; ReadUntilFunc and ReadBytesFunc take a callback that
 // sees the bytes in place, valid only during the call, for code that must
-// not allocate per read. A read that buffered bytes can satisfy completes at
+// not allocate per read; ReadBytesStreaming hands a long read over in pieces
+// as they arrive. A read that buffered bytes can satisfy completes at
 // once; bytes left in the buffer when the stream closes can still be read.
 //
 // # Writes

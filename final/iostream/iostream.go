@@ -17,6 +17,7 @@ import (
 
 // IOStream is a Stream over a non-blocking socket (Tornado's IOStream).
 type IOStream struct {
+	// Stream is the buffering engine; its methods are IOStream's.
 	Stream
 }
 
@@ -177,6 +178,7 @@ func sockaddrOf(sa unix.Sockaddr, err error) net.Addr {
 // PipeIOStream is a Stream over a pipe or other non-socket descriptor
 // (Tornado's PipeIOStream), for a subprocess's standard streams.
 type PipeIOStream struct {
+	// Stream is the buffering engine; its methods are PipeIOStream's.
 	Stream
 }
 

@@ -110,3 +110,30 @@ func TestWaitForHandshakeOnPlainStream(t *testing.T) {
 	_, ok := a.TLSConnectionState()
 	assert.False(t, ok)
 }
+
+func TestReadBytesStreaming(t *testing.T) {
+	l := quietLoop(t)
+	a, b := pair(t, l)
+	run(t, l, func(c *gen.Co) error {
+		var chunks [][]byte
+		f := b.ReadBytesStreaming(10, func(p []byte) { chunks = append(chunks, append([]byte(nil), p...)) })
+		a.Write([]byte("0123"))
+		for i := 0; i < 100 && len(chunks) == 0; i++ {
+			gen.Moment(c)
+		}
+		require.NotEmpty(t, chunks, "the first piece arrives before the rest")
+		a.Write([]byte("456789tail"))
+		n, err := gen.Await(c, f)
+		require.NoError(t, err)
+		assert.Equal(t, 10, n)
+		assert.Equal(t, "0123456789", string(bytes.Join(chunks, nil)))
+		rest, err := gen.Await(c, b.ReadBytes(4, false))
+		require.NoError(t, err)
+		assert.Equal(t, "tail", string(rest), "nothing past n was consumed")
+		g := b.ReadBytesStreaming(5, func([]byte) {})
+		a.Close()
+		_, err = gen.Await(c, g)
+		assert.ErrorIs(t, err, ErrStreamClosed)
+		return nil
+	})
+}

@@ -74,7 +74,7 @@ type Stream struct {
 	// It is either the loop's read buffer (borrowed) or a chunk of the
 	// stream's own.
 	rbuf   []byte
-	rstart int
+	rstart int // offset of the first unread byte in rbuf
 	// borrowed is true while rbuf is the loop's read buffer.
 	borrowed bool
 
@@ -94,10 +94,10 @@ type Stream struct {
 	// be absent, so that each arrival is searched once.
 	scanned int
 	// rfut, into/intoFut, or fn receive the pending read's result.
-	rfut    *concurrent.Future[[]byte]
-	into    []byte
-	intoFut *concurrent.Future[int]
-	fn      func([]byte, error)
+	rfut    *concurrent.Future[[]byte] // ReadBytes, ReadUntil...
+	into    []byte                     // ReadInto's buffer
+	intoFut *concurrent.Future[int]    // ReadInto's Future
+	fn      func([]byte, error)        // ReadUntilFunc, ReadBytesFunc
 	// inRead is true while readLoop runs; reads started from its
 	// callbacks are picked up by it rather than run inline.
 	inRead bool
@@ -116,8 +116,8 @@ type Stream struct {
 	// wbufs are the unsent bytes, in order; whead is how much of wbufs[0]
 	// is sent already, and wsize the unsent total.
 	wbufs [][]byte
-	whead int
-	wsize int
+	whead int // bytes of wbufs[0] already sent
+	wsize int // unsent bytes in total
 	// wqueued and wsent count bytes ever queued and ever sent.
 	wqueued, wsent int64
 	// waits are the Write Futures not yet resolved, in order.
@@ -137,7 +137,7 @@ type Stream struct {
 	// state is the interest registered with the loop; registered says
 	// whether a handler is registered at all.
 	state      ioloop.Events
-	registered bool
+	registered bool // whether the loop has a handler for fd
 	// closed is set once by close.
 	closed bool
 	// err is the error that closed the stream.
@@ -319,6 +319,36 @@ func (s *Stream) ReadBytesFunc(n int, partial bool, fn func([]byte, error)) {
 	}
 	s.kind, s.n, s.partial, s.fn = readBytes, n, partial, fn
 	s.tryRead()
+}
+
+// ReadBytesStreaming reads n bytes and hands them to chunk as they arrive,
+// in pieces valid only during each call, resolving with n once all have
+// come: Tornado 5's read_bytes with a streaming_callback, which Tornado 6
+// dropped in favour of partial reads; the HTTP layer streams bodies with
+// it without holding them.
+func (s *Stream) ReadBytesStreaming(n int, chunk func([]byte)) *concurrent.Future[int] {
+	f := concurrent.NewFuture[int]()
+	if n == 0 {
+		f.SetResult(0)
+		return f
+	}
+	remaining := n
+	var step func([]byte, error)
+	step = func(data []byte, err error) {
+		if err != nil {
+			f.SetException(err)
+			return
+		}
+		chunk(data)
+		remaining -= len(data)
+		if remaining == 0 {
+			f.SetResult(n)
+			return
+		}
+		s.ReadBytesFunc(remaining, true, step)
+	}
+	s.ReadBytesFunc(remaining, true, step)
+	return f
 }
 
 // findReadPos returns how many unread bytes satisfy the pending read, or -1,

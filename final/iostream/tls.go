@@ -63,7 +63,7 @@ type tlsAdapter struct {
 	// mu guards everything below; cond signals new input or close to a
 	// blocked handshake Read.
 	mu   sync.Mutex
-	cond sync.Cond
+	cond sync.Cond // on mu
 	// in is ciphertext received and not yet read by crypto/tls.
 	in []byte
 	// out is ciphertext written by crypto/tls and not yet sent.

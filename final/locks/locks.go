@@ -192,6 +192,7 @@ func (s *Semaphore) Release() {
 // initial value: doing so is a bug and panics, as Tornado raises
 // ValueError("Semaphore released too many times").
 type BoundedSemaphore struct {
+	// Semaphore is the counter.
 	Semaphore
 	// initial is the bound.
 	initial int

@@ -109,8 +109,8 @@ func New(loop *ioloop.IOLoop, cmd *exec.Cmd, opts Options) (*Subprocess, error) 
 		f.Close() // the child has its copies
 	}
 	for _, pair := range []struct {
-		f   *os.File
-		dst **iostream.PipeIOStream
+		f   *os.File                // the parent's end
+		dst **iostream.PipeIOStream // where its stream goes
 	}{{in, &p.Stdin}, {out, &p.Stdout}, {errf, &p.Stderr}} {
 		if pair.f == nil {
 			continue

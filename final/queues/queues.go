@@ -54,7 +54,7 @@ type Queue[T any] struct {
 	// waiters stay, done, until they reach the front (Tornado's
 	// _consume_expired).
 	getters []*concurrent.Future[T]
-	putters []putter[T]
+	putters []putter[T] // see getters
 	// unfinished counts items put and not yet marked done.
 	unfinished int
 	// finished is set when unfinished reaches zero.
@@ -210,7 +210,9 @@ func setTimeout[T any](loop *ioloop.IOLoop, d time.Duration, f *concurrent.Futur
 }
 
 // fifo hands out items in the order put.
-type fifo[T any] struct{ q []T }
+type fifo[T any] struct {
+	q []T // the items, oldest first
+}
 
 func (s *fifo[T]) put(v T) { s.q = append(s.q, v) }
 func (s *fifo[T]) get() T {
@@ -223,7 +225,9 @@ func (s *fifo[T]) get() T {
 func (s *fifo[T]) len() int { return len(s.q) }
 
 // lifo hands out the most recent item first.
-type lifo[T any] struct{ q []T }
+type lifo[T any] struct {
+	q []T // the items, newest last
+}
 
 func (s *lifo[T]) put(v T) { s.q = append(s.q, v) }
 func (s *lifo[T]) get() T {
@@ -238,8 +242,8 @@ func (s *lifo[T]) len() int { return len(s.q) }
 
 // prio hands out the least item first, by a heap.
 type prio[T any] struct {
-	q    []T
-	less func(a, b T) bool
+	q    []T               // the heap
+	less func(a, b T) bool // its order
 }
 
 func (s *prio[T]) Len() int           { return len(s.q) }

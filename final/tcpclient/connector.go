@@ -29,7 +29,7 @@ type connector[S closer] struct {
 	future *concurrent.Future[S]
 	// timeout is the pending stagger timer; timing says it is set.
 	timeout ioloop.Timeout
-	timing  bool
+	timing  bool // whether timeout is armed
 	// lastErr is the latest failure, reported if all fail.
 	lastErr error
 	// remaining counts attempts not yet finished plus those not started.

@@ -45,7 +45,7 @@ type Options struct {
 	Timeout time.Duration
 	// SourceIP and SourcePort, if set, bind the local end.
 	SourceIP   string
-	SourcePort int
+	SourcePort int // see SourceIP
 	// MaxBufferSize, if positive, sets the stream's MaxBufferSize.
 	MaxBufferSize int
 }

@@ -47,7 +47,7 @@ type TCPServer struct {
 	// MaxBufferSize and ReadChunkSize, if positive, set the streams'
 	// limits (Tornado's max_buffer_size and read_chunk_size).
 	MaxBufferSize int
-	ReadChunkSize int
+	ReadChunkSize int // see MaxBufferSize
 
 	// mu guards the fields below; Stop and Start may come from any
 	// goroutine.
@@ -66,7 +66,7 @@ type TCPServer struct {
 type bindRequest struct {
 	// port and address are Bind's arguments.
 	port    int
-	address string
+	address string // see port
 	// opts are the bind options.
 	opts netutil.BindOptions
 	// fds are the sockets already bound for the first loop.

@@ -77,7 +77,7 @@ type Server struct {
 	Addr string
 	// group runs the loops; tcp accepts.
 	group *ioloop.Group
-	tcp   *tcpserver.TCPServer
+	tcp   *tcpserver.TCPServer // see group
 }
 
 // Start starts an echo server on addr with loops loops (0: one per core).
