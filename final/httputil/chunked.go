@@ -29,8 +29,25 @@ const (
 	csSizeDigits
 	// csBWS reads whitespace after the size, which only ";" may follow.
 	csBWS
-	// csExt skips a chunk-ext up to CR.
-	csExt
+	// csExtName0 follows ";": optional whitespace, then a name.
+	csExtName0
+	// csExtName reads a chunk-ext-name token.
+	csExtName
+	// csExtNameEnd reads whitespace after a name: "=" or ";" must follow.
+	csExtNameEnd
+	// csExtValue0 follows "=": optional whitespace, then a token or a
+	// quoted-string.
+	csExtValue0
+	// csExtValue reads a token value.
+	csExtValue
+	// csExtQuoted reads a quoted-string value.
+	csExtQuoted
+	// csExtQuotedPair follows a backslash in a quoted-string.
+	csExtQuotedPair
+	// csExtQuoteEnd follows a closing quote.
+	csExtQuoteEnd
+	// csExtValueEnd reads whitespace after a value: only ";" may follow.
+	csExtValueEnd
 	// csSizeLF expects the LF ending the size line.
 	csSizeLF
 	// csData delivers chunk-data.
@@ -52,8 +69,9 @@ const (
 //
 // Chunk sizes are HEXDIG only: no sign, no "0x", no whitespace before
 // them, and at most 2^63-1. Whitespace after the size is accepted only
-// before a ";" extension (BWS, RFC 9112, section 7.1.1); extensions are
-// skipped, bounded by MaxChunkLine, and may hold no control byte but HTAB.
+// before a ";" extension (BWS, RFC 9112, section 7.1.1); extensions must
+// follow their grammar exactly (see stepExtension), are bounded by
+// MaxChunkLine, and are discarded.
 // Every line must end in CRLF, and chunk data must be followed by CRLF.
 // Trailer fields follow the strict request field rules and are kept apart
 // from the head (RFC 9110, section 6.5.1: a recipient must not merge
@@ -169,7 +187,7 @@ func (d *ChunkedDecoder) step(c byte) error {
 		case '\r':
 			d.state = csSizeLF
 		case ';':
-			d.state = csExt
+			d.state = csExtName0
 		case ' ', '\t':
 			d.state = csBWS
 		default:
@@ -180,16 +198,15 @@ func (d *ChunkedDecoder) step(c byte) error {
 		switch c {
 		case ' ', '\t':
 		case ';':
-			d.state = csExt
+			d.state = csExtName0
 		default:
 			return ErrBadChunkSize
 		}
 		return d.countLine()
-	case csExt:
-		if c == '\r' {
-			d.state = csSizeLF
-		} else if classes[c]&classValue == 0 {
-			return ErrBadChunkExtension
+	case csExtName0, csExtName, csExtNameEnd, csExtValue0, csExtValue,
+		csExtQuoted, csExtQuotedPair, csExtQuoteEnd, csExtValueEnd:
+		if err := d.stepExtension(c); err != nil {
+			return err
 		}
 		return d.countLine()
 	case csSizeLF:
@@ -227,11 +244,108 @@ func (d *ChunkedDecoder) step(c byte) error {
 	panic("httputil: chunked decoder in impossible state")
 }
 
+// stepExtension consumes one byte of chunk extensions (RFC 9112, section
+// 7.1.1), which this decoder checks but discards:
+//
+//	chunk-ext      = *( BWS ";" BWS chunk-ext-name
+//	                    [ BWS "=" BWS chunk-ext-val ] )
+//	chunk-ext-name = token
+//	chunk-ext-val  = token / quoted-string
+//
+// Whitespace is allowed only where BWS is, so "5;\r\n", "5;a=\r\n" and
+// whitespace before the CRLF are all refused.
+func (d *ChunkedDecoder) stepExtension(c byte) error {
+	ws := c == ' ' || c == '\t'
+	tchar := classes[c]&classToken != 0
+	switch d.state {
+	case csExtName0:
+		switch {
+		case ws:
+		case tchar:
+			d.state = csExtName
+		default:
+			return ErrBadChunkExtension
+		}
+	case csExtName, csExtValue:
+		switch {
+		case tchar:
+		case ws && d.state == csExtName:
+			d.state = csExtNameEnd
+		case ws:
+			d.state = csExtValueEnd
+		case c == '=' && d.state == csExtName:
+			d.state = csExtValue0
+		case c == ';':
+			d.state = csExtName0
+		case c == '\r':
+			d.state = csSizeLF
+		default:
+			return ErrBadChunkExtension
+		}
+	case csExtNameEnd:
+		switch {
+		case ws:
+		case c == '=':
+			d.state = csExtValue0
+		case c == ';':
+			d.state = csExtName0
+		default:
+			return ErrBadChunkExtension
+		}
+	case csExtValue0:
+		switch {
+		case ws:
+		case c == '"':
+			d.state = csExtQuoted
+		case tchar:
+			d.state = csExtValue
+		default:
+			return ErrBadChunkExtension
+		}
+	case csExtQuoted:
+		// qdtext = HTAB / SP / %x21 / %x23-5B / %x5D-7E / obs-text
+		switch {
+		case c == '"':
+			d.state = csExtQuoteEnd
+		case c == '\\':
+			d.state = csExtQuotedPair
+		case classes[c]&classValue == 0:
+			return ErrBadChunkExtension
+		}
+	case csExtQuotedPair:
+		// quoted-pair = "\" ( HTAB / SP / VCHAR / obs-text )
+		if classes[c]&classValue == 0 {
+			return ErrBadChunkExtension
+		}
+		d.state = csExtQuoted
+	case csExtQuoteEnd:
+		switch {
+		case ws:
+			d.state = csExtValueEnd
+		case c == ';':
+			d.state = csExtName0
+		case c == '\r':
+			d.state = csSizeLF
+		default:
+			return ErrBadChunkExtension
+		}
+	case csExtValueEnd:
+		switch {
+		case ws:
+		case c == ';':
+			d.state = csExtName0
+		default:
+			return ErrBadChunkExtension
+		}
+	}
+	return nil
+}
+
 // countLine charges one byte to the size line and checks the bound.
 func (d *ChunkedDecoder) countLine() error {
 	d.lineLen++
 	if d.lineLen > orDefault(d.MaxChunkLine, DefaultMaxChunkLine) {
-		if d.state == csExt {
+		if d.state >= csExtName0 && d.state <= csExtValueEnd {
 			return ErrBadChunkExtension
 		}
 		return ErrBadChunkSize

@@ -479,8 +479,13 @@ func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 // validHost reports whether h is Host = uri-host [ ":" port ] (RFC 9110,
 // section 7.2; RFC 3986, section 3.2.2): an IP-literal in brackets or a
 // reg-name (unreserved, pct-encoded, sub-delims), then an optional colon and
-// digits. The empty value is valid (section 7.2).
+// digits. The host may not be empty: section 7.2 has a client send an empty
+// Host only for a target URI without authority, and an "http" or "https"
+// URI with an empty host is invalid and MUST be rejected (section 4.2.1).
 func validHost(h []byte) bool {
+	if len(h) == 0 || h[0] == ':' {
+		return false
+	}
 	host, port := h, []byte(nil)
 	if len(h) > 0 && h[0] == '[' {
 		e := bytes.IndexByte(h, ']')
