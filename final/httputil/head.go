@@ -116,6 +116,10 @@ type RequestHead struct {
 	// Expect100 reports "Expect: 100-continue" on an HTTP/1.1 request; it
 	// is ignored on HTTP/1.0 (RFC 9110, section 10.1.1).
 	Expect100 bool
+	// ExpectUnsupported reports an Expect value other than 100-continue on
+	// an HTTP/1.1 request; the server MAY answer 417 (RFC 9110, section
+	// 10.1.1).
+	ExpectUnsupported bool
 	// Upgrade reports an "upgrade" token in Connection (RFC 9110, section
 	// 7.8), as a WebSocket handshake sends.
 	Upgrade bool
@@ -214,6 +218,8 @@ type headState struct {
 	connUpgrade bool
 	// expect100 records "Expect: 100-continue".
 	expect100 bool
+	// expectOther records any other Expect value.
+	expectOther bool
 }
 
 // Reset abandons any head in progress and clears a sticky error.
@@ -597,6 +603,8 @@ func (st *headState) noteField(name, value []byte) error {
 	case equalFold(name, "Expect"):
 		if equalFold(value, "100-continue") {
 			st.expect100 = true
+		} else {
+			st.expectOther = true
 		}
 	}
 	return nil
@@ -722,6 +730,7 @@ func (st *headState) finishRequest(req *RequestHead) error {
 	if req.Version == HTTP11 {
 		req.KeepAlive = !st.connClose
 		req.Expect100 = st.expect100
+		req.ExpectUnsupported = st.expectOther
 	} else {
 		req.KeepAlive = st.connKeepAlive && !st.connClose
 	}

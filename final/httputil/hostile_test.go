@@ -147,6 +147,7 @@ var hostileCases = []hostileCase{
 	{what: "HTTP/0.9 request (no version)", input: "GET /\r\n\r\n", status: 400, err: ErrBadRequestLine, rfc: "RFC 9112 §3"},
 	{what: "method not a token", input: "G(T / HTTP/1.1\r\nHost: a\r\n\r\n", status: 400, err: ErrBadMethod, rfc: "RFC 9110 §9.1"},
 	{what: "HTTP/2.0", input: "GET / HTTP/2.0\r\nHost: a\r\n\r\n", status: 505, err: ErrVersionNotSupported, rfc: "RFC 9112 §2.3, RFC 9110 §15.6.6"},
+	{what: "HTTP/2 connection preface", input: "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", status: 505, err: ErrVersionNotSupported, rfc: "RFC 9113 §3.4, RFC 9110 §15.6.6"},
 	{what: "HTTP/0.9 as a version", input: "GET / HTTP/0.9\r\nHost: a\r\n\r\n", status: 505, err: ErrVersionNotSupported, rfc: "RFC 9110 §15.6.6"},
 	{what: "HTTP/1.2", input: "GET / HTTP/1.2\r\nHost: a\r\n\r\n", status: 505, err: ErrVersionNotSupported, rfc: "RFC 9110 §15.6.6"},
 	{what: "HTTP/1.10", input: "GET / HTTP/1.10\r\nHost: a\r\n\r\n", status: 400, err: ErrBadVersion, rfc: "RFC 9112 §2.3"},

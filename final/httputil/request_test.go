@@ -63,6 +63,10 @@ func TestParseRequestDecisions(t *testing.T) {
 	t.Run("expect ignored on HTTP/1.0", func(t *testing.T) {
 		assert.False(t, parse(t, "POST / HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\n").Expect100)
 		assert.True(t, parse(t, "POST / HTTP/1.1\r\nHost: a\r\nExpect: 100-Continue\r\nContent-Length: 1\r\n\r\n").Expect100)
+		r := parse(t, "POST / HTTP/1.1\r\nHost: a\r\nExpect: 200-ok\r\nContent-Length: 1\r\n\r\n")
+		assert.False(t, r.Expect100)
+		assert.True(t, r.ExpectUnsupported, "the server may answer 417")
+		assert.False(t, parse(t, "POST / HTTP/1.0\r\nExpect: 200-ok\r\n\r\n").ExpectUnsupported)
 	})
 	t.Run("connection tokens", func(t *testing.T) {
 		r := parse(t, "GET / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade, keep-alive\r\nUpgrade: websocket\r\n\r\n")
