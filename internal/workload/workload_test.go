@@ -60,7 +60,7 @@ func TestPagesAndFramings(t *testing.T) {
 // TestDelayAndConcurrency checks the two facts the stages' tables rest on:
 // every page takes at least the delay, and pages fetched at once overlap.
 func TestDelayAndConcurrency(t *testing.T) {
-	const delay = 30 * time.Millisecond
+	const delay = 300 * time.Millisecond // long enough for all four to overlap
 	s, err := Start("127.0.0.1:0", delay)
 	require.NoError(t, err)
 	defer s.Close()
