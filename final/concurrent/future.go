@@ -54,10 +54,31 @@ type Future[T any] struct {
 	err error
 	// first holds the first done-callback, so the common case of one waiter
 	// needs no slice allocation.
-	first func(*Future[T])
+	first callback[T]
 	// more holds the done-callbacks after the first, in order.
-	more []func(*Future[T])
+	more []callback[T]
 }
+
+// callback is a done-callback in either of its two forms, so that OnDone
+// (the coroutine runner's form) needs no wrapper closure.
+type callback[T any] struct {
+	// withFuture is an AddDoneCallback callback.
+	withFuture func(*Future[T])
+	// plain is an OnDone callback.
+	plain func()
+}
+
+// run calls the callback.
+func (c callback[T]) run(f *Future[T]) {
+	if c.withFuture != nil {
+		c.withFuture(f)
+	} else if c.plain != nil {
+		c.plain()
+	}
+}
+
+// empty reports whether no callback is stored.
+func (c callback[T]) empty() bool { return c.withFuture == nil && c.plain == nil }
 
 // NewFuture returns a pending Future.
 func NewFuture[T any]() *Future[T] { return &Future[T]{} }
@@ -146,21 +167,26 @@ func (f *Future[T]) Cancel() bool {
 // Callbacks run in the order they were added, on the goroutine that
 // resolves f.
 func (f *Future[T]) AddDoneCallback(fn func(*Future[T])) {
-	if f.state != pending {
-		fn(f)
-		return
-	}
-	if f.first == nil {
-		f.first = fn
-		return
-	}
-	f.more = append(f.more, fn)
+	f.add(callback[T]{withFuture: fn})
 }
 
 // OnDone is AddDoneCallback for a callback that does not need the Future;
 // it makes *Future[T] an Awaitable.
 func (f *Future[T]) OnDone(fn func()) {
-	f.AddDoneCallback(func(*Future[T]) { fn() })
+	f.add(callback[T]{plain: fn})
+}
+
+// add runs c now if f is done, else stores it.
+func (f *Future[T]) add(c callback[T]) {
+	if f.state != pending {
+		c.run(f)
+		return
+	}
+	if f.first.empty() {
+		f.first = c
+		return
+	}
+	f.more = append(f.more, c)
 }
 
 // String describes f for logs and test failures.
@@ -193,11 +219,9 @@ func (f *Future[T]) settable() bool {
 // further callbacks to f, which then run at once (f is done).
 func (f *Future[T]) runCallbacks() {
 	first, more := f.first, f.more
-	f.first, f.more = nil, nil
-	if first != nil {
-		first(f)
-	}
-	for _, fn := range more {
-		fn(f)
+	f.first, f.more = callback[T]{}, nil
+	first.run(f)
+	for _, c := range more {
+		c.run(f)
 	}
 }
