@@ -1,0 +1,978 @@
+// The server side of one HTTP/1.1 connection: a state machine over the bytes
+// the stream delivers (head, body, waiting for the answer) and the writer of
+// the answer. Everything here runs on the connection's loop.
+
+package http1connection
+
+import (
+	"bytes"
+	"compress/gzip"
+	"errors"
+	"io"
+	"net"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/gornado/gornado/final/httputil"
+	"github.com/gornado/gornado/final/ioloop"
+	"github.com/gornado/gornado/final/iostream"
+)
+
+// phase is where a connection is in its current request.
+type phase uint8
+
+const (
+	// phaseHead: reading a request head (or idle before one).
+	phaseHead phase = iota
+	// phaseBody: reading a request body.
+	phaseBody
+	// phaseWait: the request is read; waiting for the response to finish.
+	phaseWait
+	// phaseClosing: sending a last response before closing; nothing more
+	// is read.
+	phaseClosing
+)
+
+// readSize is how much one read asks of the stream.
+const readSize = ioloop.ReadBufferSize
+
+// maxKeptBuffer is the largest body or pending buffer a request state
+// keeps for reuse; bigger ones go to the garbage collector.
+const maxKeptBuffer = 64 * 1024
+
+// reqState is what a connection needs only while a request is in progress.
+// It comes from a per-loop free list, so idle connections hold none.
+type reqState struct {
+	parser  httputil.RequestParser
+	head    httputil.RequestHead
+	chunked httputil.ChunkedDecoder
+	req     Request
+	resp    httputil.HTTPHeaders
+	// body keeps Request.Body's storage between requests.
+	body []byte
+	// gz holds a compressed body until it is complete (Decompress).
+	gz []byte
+}
+
+// loopShared is a loop's state shared by its connections.
+type loopShared struct {
+	free    []*reqState
+	scratch []byte
+	// pend are spare buffers for bytes received ahead of their turn.
+	pend [][]byte
+}
+
+type loopSharedKey struct{}
+
+func sharedOf(loop *ioloop.IOLoop) *loopShared {
+	if s, ok := loop.Value(loopSharedKey{}).(*loopShared); ok {
+		return s
+	}
+	s := &loopShared{scratch: make([]byte, 0, 4096)}
+	loop.SetValue(loopSharedKey{}, s)
+	return s
+}
+
+func (s *loopShared) get() *reqState {
+	if n := len(s.free); n > 0 {
+		st := s.free[n-1]
+		s.free[n-1] = nil
+		s.free = s.free[:n-1]
+		return st
+	}
+	return &reqState{}
+}
+
+func (s *loopShared) put(st *reqState) {
+	st.parser.Reset()
+	st.chunked.Reset()
+	st.resp.Reset()
+	if cap(st.req.Body) <= maxKeptBuffer {
+		st.body = st.req.Body[:0]
+	} else {
+		st.body = nil
+	}
+	st.req = Request{}
+	st.gz = nil
+	if len(s.free) < 1024 {
+		s.free = append(s.free, st)
+	}
+}
+
+func (s *loopShared) getPend() []byte {
+	if n := len(s.pend); n > 0 {
+		b := s.pend[n-1]
+		s.pend = s.pend[:n-1]
+		return b[:0]
+	}
+	return make([]byte, 0, 4096)
+}
+
+func (s *loopShared) putPend(b []byte) {
+	if cap(b) <= maxKeptBuffer && len(s.pend) < 256 {
+		s.pend = append(s.pend, b[:0])
+	}
+}
+
+// Conn is one server connection (Tornado's HTTP1ServerConnection and
+// HTTP1Connection together). Its methods must be called on its loop.
+type Conn struct {
+	stream   *iostream.IOStream
+	loop     *ioloop.IOLoop
+	params   *Params
+	delegate ServerDelegate
+	shared   *loopShared
+
+	// remoteIP and protocol are the connection's own, before xheaders.
+	remoteIP string
+	protocol string
+
+	// st is the state of the request in progress, nil when idle.
+	st *reqState
+	// md receives the current request.
+	md MessageDelegate
+	// pend holds received bytes not yet consumed (a partial head, or
+	// pipelined requests waiting for an earlier answer).
+	pend  []byte
+	phase phase
+
+	// bodyLeft is what remains of a Content-Length body; bodyRead counts
+	// decoded body bytes against MaxBodySize.
+	bodyLeft, bodyRead int64
+	// decompress is set for a gzip body being collected.
+	decompress bool
+	// readDone is set when the current request has been read.
+	readDone bool
+
+	// Response state.
+	keepAlive    bool
+	closeAfter   bool
+	respStarted  bool
+	respFinished bool
+	respChunked  bool
+	respNoBody   bool
+	respExpect   int64
+	respWritten  int64
+
+	// lingering is set while a closing connection drains its input.
+	lingering bool
+	// drain closes the connection after the current request (Shutdown).
+	drain bool
+
+	reading   bool
+	inProcess bool
+	closed    bool
+	detached  bool
+
+	// deadline is when the current phase times out (zero: never); one
+	// timer, re-armed lazily, enforces it.
+	deadline time.Time
+	timer    ioloop.Timeout
+	timerAt  time.Time
+	timerOn  bool
+
+	onDataFn  func([]byte, error)
+	onTimerFn func()
+}
+
+// Serve starts serving HTTP/1.x on stream, whose peer is addr, with
+// delegate receiving the requests. protocol is "http" or "https".
+// Call it on the stream's loop.
+func Serve(stream *iostream.IOStream, addr net.Addr, protocol string, params *Params, delegate ServerDelegate) *Conn {
+	if params == nil {
+		params = &Params{}
+	}
+	c := &Conn{
+		stream:   stream,
+		loop:     stream.Loop(),
+		params:   params,
+		delegate: delegate,
+		protocol: protocol,
+	}
+	c.shared = sharedOf(c.loop)
+	c.remoteIP = remoteIPOf(addr)
+	c.onDataFn = c.onData
+	c.onTimerFn = c.onTimer
+	stream.SetCloseCallback(c.onStreamClosed)
+	c.setDeadline(c.params.headerTimeout())
+	c.read()
+	return c
+}
+
+// remoteIPOf returns the address's IP as Tornado's remote_ip, or "" for
+// addresses without one (Unix sockets).
+func remoteIPOf(addr net.Addr) string {
+	switch a := addr.(type) {
+	case *net.TCPAddr:
+		return a.IP.String()
+	case nil:
+		return ""
+	}
+	host, _, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return addr.String()
+	}
+	return host
+}
+
+// Stream returns the connection's stream.
+func (c *Conn) Stream() *iostream.IOStream { return c.stream }
+
+// Loop returns the connection's loop.
+func (c *Conn) Loop() *ioloop.IOLoop { return c.loop }
+
+// RemoteIP returns the peer's address.
+func (c *Conn) RemoteIP() string { return c.remoteIP }
+
+// Closed reports whether the connection has closed.
+func (c *Conn) Closed() bool { return c.closed }
+
+// ---- reading ------------------------------------------------------------
+
+// read asks the stream for whatever arrives next.
+func (c *Conn) read() {
+	if c.reading || c.closed || c.detached {
+		return
+	}
+	c.reading = true
+	c.stream.ReadBytesFunc(readSize, true, c.onDataFn)
+}
+
+// onData receives bytes from the stream, valid only during the call.
+func (c *Conn) onData(p []byte, err error) {
+	c.reading = false
+	if err != nil {
+		return // the stream closed; onStreamClosed cleans up
+	}
+	if c.phase == phaseClosing {
+		// Nothing after a closing response is served: drop it.
+		if c.lingering {
+			c.read()
+		}
+		return
+	}
+	if c.pend != nil {
+		c.pend = append(c.pend, p...)
+		c.consume(c.pend, true)
+	} else {
+		c.consume(p, false)
+	}
+}
+
+// consume processes data and keeps what is left of it; owned says data is
+// c.pend itself.
+func (c *Conn) consume(data []byte, owned bool) {
+	c.inProcess = true
+	n := c.process(data)
+	c.inProcess = false
+	if c.closed || c.detached || c.phase == phaseClosing {
+		return
+	}
+	rest := data[n:]
+	switch {
+	case len(rest) == 0:
+		if c.pend != nil {
+			c.shared.putPend(c.pend)
+			c.pend = nil
+		}
+	case owned:
+		c.pend = c.pend[:copy(c.pend, rest)]
+	default:
+		c.pend = append(c.shared.getPend(), rest...)
+	}
+	if c.phase == phaseHead || c.phase == phaseBody {
+		if c.pend == nil && c.phase == phaseHead {
+			c.releaseState() // no head in progress
+		}
+		c.read()
+	}
+}
+
+// process runs the connection's state machine over data and returns how
+// many bytes it consumed. It stops when it needs more bytes, or while a
+// response is awaited.
+func (c *Conn) process(data []byte) int {
+	off := 0
+	for !c.closed && !c.detached {
+		switch c.phase {
+		case phaseHead:
+			if off == len(data) {
+				return off
+			}
+			if c.st == nil {
+				c.st = c.shared.get()
+				c.st.parser.MaxHeaderBytes = c.params.MaxHeaderSize
+				c.st.parser.MaxRequestLine = c.params.MaxRequestLine
+				c.st.parser.MaxHeaders = c.params.MaxHeaders
+			}
+			n, err := c.st.parser.Parse(data[off:], &c.st.head)
+			if err == httputil.ErrNeedMore {
+				return off
+			}
+			if err != nil {
+				c.fail(err)
+				return len(data)
+			}
+			off += n
+			c.startRequest()
+		case phaseBody:
+			if off == len(data) {
+				return off
+			}
+			off += c.readBody(data[off:])
+		default:
+			return off
+		}
+	}
+	return len(data)
+}
+
+// startRequest handles a complete head.
+func (c *Conn) startRequest() {
+	st := c.st
+	h := &st.head
+	c.keepAlive = h.KeepAlive && !c.params.NoKeepAlive
+	c.closeAfter = false
+	c.respStarted, c.respFinished, c.respChunked, c.respNoBody = false, false, false, false
+	c.respExpect, c.respWritten = -1, 0
+	c.readDone, c.decompress = false, false
+	c.bodyLeft, c.bodyRead = 0, 0
+	now := time.Now()
+	req := &st.req
+	*req = Request{Head: h, Body: st.body[:0], RemoteIP: c.remoteIP, Protocol: c.protocol, StartTime: now, Conn: c}
+	if c.params.XHeaders {
+		c.applyXHeaders(req)
+	}
+	if h.Framing == httputil.FramingLength {
+		if err := h.CheckBodySize(c.params.maxBodySize()); err != nil {
+			c.fail(err)
+			return
+		}
+	}
+	hasBody := h.Framing == httputil.FramingChunked || (h.Framing == httputil.FramingLength && h.ContentLength > 0)
+	if hasBody && c.params.Decompress && asciiEqualFold(h.Headers.Peek("Content-Encoding"), "gzip") {
+		// Like Tornado's _GzipMessageDelegate: the application sees the
+		// decoded body and the coding under another name.
+		c.decompress = true
+		h.Headers.Del("Content-Encoding")
+		h.Headers.Add("X-Consumed-Content-Encoding", "gzip")
+	}
+	c.md = c.delegate.StartRequest(c)
+	if err := c.md.HeadersReceived(req); err != nil {
+		c.fail(err)
+		return
+	}
+	if c.closed || c.detached || c.phase == phaseClosing {
+		return
+	}
+	if !hasBody {
+		c.finishRead()
+		return
+	}
+	if h.Expect100 && !c.respStarted {
+		// RFC 9110, section 10.1.1: the client waits for this before
+		// sending the body. The size check above came first, so a body
+		// that is too large is refused without it.
+		_ = c.stream.WriteBuffered(continue100)
+	}
+	c.phase = phaseBody
+	c.bodyLeft = h.ContentLength
+	if c.params.BodyTimeout > 0 {
+		c.setDeadline(c.params.BodyTimeout)
+	} else {
+		c.setDeadline(0)
+	}
+}
+
+// readBody consumes body bytes from data and returns how many.
+func (c *Conn) readBody(data []byte) int {
+	if c.st.head.Framing == httputil.FramingLength {
+		k := int64(len(data))
+		if k > c.bodyLeft {
+			k = c.bodyLeft
+		}
+		c.bodyLeft -= k
+		c.deliver(data[:k])
+		if c.bodyLeft == 0 && !c.closed && c.phase == phaseBody {
+			c.finishRead()
+		}
+		return int(k)
+	}
+	off := 0
+	for off < len(data) && !c.closed && c.phase == phaseBody {
+		n, d, err := c.st.chunked.Decode(data[off:])
+		off += n
+		if len(d) > 0 {
+			c.bodyRead += int64(len(d))
+			if c.bodyRead > c.params.maxBodySize() {
+				c.fail(httputil.ErrBodyTooLarge)
+				return len(data)
+			}
+			c.deliver(d)
+		}
+		if err == io.EOF {
+			if !c.closed && c.phase == phaseBody {
+				c.finishRead()
+			}
+			return off
+		}
+		if err != nil {
+			c.fail(err)
+			return len(data)
+		}
+		if n == 0 {
+			break
+		}
+	}
+	return off
+}
+
+// deliver hands body bytes to the delegate in pieces of at most ChunkSize,
+// or keeps them for decompression.
+func (c *Conn) deliver(b []byte) {
+	if c.decompress {
+		c.st.gz = append(c.st.gz, b...)
+		return
+	}
+	cs := c.params.chunkSize()
+	for len(b) > 0 && !c.closed && c.phase == phaseBody {
+		k := min(len(b), cs)
+		if err := c.md.DataReceived(b[:k]); err != nil {
+			c.fail(err)
+			return
+		}
+		b = b[k:]
+	}
+}
+
+// finishRead ends the reading of the current request.
+func (c *Conn) finishRead() {
+	if c.decompress {
+		if !c.inflate() {
+			return
+		}
+	}
+	c.readDone = true
+	c.phase = phaseWait
+	c.setDeadline(0)
+	c.md.Finish()
+	if c.respFinished && !c.closed {
+		c.endRequest()
+	}
+}
+
+// inflate decompresses the collected gzip body into the delegate, counting
+// decompressed bytes against MaxBodySize. It reports whether to go on.
+func (c *Conn) inflate() bool {
+	zr, err := gzip.NewReader(bytes.NewReader(c.st.gz))
+	if err != nil {
+		c.fail(httputil.ErrBadForm)
+		return false
+	}
+	max := c.params.maxBodySize()
+	buf := make([]byte, c.params.chunkSize())
+	var total int64
+	for {
+		n, err := zr.Read(buf)
+		if n > 0 {
+			total += int64(n)
+			if total > max {
+				c.fail(httputil.ErrBodyTooLarge)
+				return false
+			}
+			if derr := c.md.DataReceived(buf[:n]); derr != nil {
+				c.fail(derr)
+				return false
+			}
+			if c.closed || c.phase != phaseBody {
+				return false
+			}
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			c.fail(errBadGzip)
+			return false
+		}
+	}
+	c.st.gz = nil
+	return true
+}
+
+// errBadGzip answers a request body that is not valid gzip.
+var errBadGzip = &httputil.HTTPInputError{Status: 400, Msg: "http1connection: malformed gzip request body"}
+
+// fail answers a request that cannot be served with err's status and
+// closes the connection once the answer is sent; if the response has
+// started, it just closes.
+func (c *Conn) fail(err error) {
+	if c.closed || c.phase == phaseClosing {
+		return
+	}
+	if c.respStarted {
+		c.close()
+		return
+	}
+	code := httputil.StatusOf(err)
+	b := c.shared.scratch[:0]
+	b = httputil.AppendStatusLine(b, httputil.HTTP11, code)
+	b = append(b, "Content-Length: 0\r\nConnection: close\r\n\r\n"...)
+	c.shared.scratch = b
+	_ = c.stream.WriteBuffered(b)
+	c.respStarted = true
+	c.closeAfterWrite()
+}
+
+// endRequest runs when a request has been read and answered: the
+// connection closes or goes on to the next request.
+func (c *Conn) endRequest() {
+	c.md = nil
+	if !c.keepAlive || c.closeAfter || c.drain {
+		c.closeAfterWrite()
+		return
+	}
+	c.releaseState()
+	c.phase = phaseHead
+	c.setDeadline(c.params.headerTimeout())
+	if !c.inProcess {
+		// The answer came later than the request: carry on with the
+		// bytes that waited, then read.
+		if c.pend != nil {
+			c.consume(c.pend, true)
+		} else {
+			c.read()
+		}
+	}
+}
+
+// releaseState gives the request state back to the loop.
+func (c *Conn) releaseState() {
+	if c.st != nil {
+		c.shared.put(c.st)
+		c.st = nil
+	}
+}
+
+// closeAfterWrite closes the connection once everything queued is sent;
+// nothing after it is read (RFC 9112, section 9.6).
+func (c *Conn) closeAfterWrite() {
+	c.phase = phaseClosing
+	c.setDeadline(0)
+	if c.pend != nil {
+		c.shared.putPend(c.pend)
+		c.pend = nil
+	}
+	f := c.stream.Write(nil)
+	if f.Done() {
+		c.linger()
+		return
+	}
+	f.OnDone(c.linger)
+}
+
+// lingerTimeout bounds how long a closing connection keeps draining input.
+const lingerTimeout = 2 * time.Second
+
+// linger closes the sending side once the last response is written and
+// reads and drops what the peer still sends, until it closes too or
+// lingerTimeout passes. Closing at once with unread input makes the kernel
+// send a reset, which can destroy the response before the client has read
+// it (an error answered while the client is still sending, say): nginx's
+// lingering_close, net/http's closeWriteAndWait.
+func (c *Conn) linger() {
+	if c.closed {
+		return
+	}
+	if err := syscall.Shutdown(c.stream.Fileno(), syscall.SHUT_WR); err != nil {
+		c.close()
+		return
+	}
+	c.lingering = true
+	c.setDeadline(lingerTimeout)
+	c.read()
+}
+
+// close closes the connection now.
+func (c *Conn) close() {
+	if c.closed {
+		return
+	}
+	c.closed = true
+	c.stream.Close()
+}
+
+// Idle reports whether the connection is between requests with no byte of
+// the next one received.
+func (c *Conn) Idle() bool { return c.phase == phaseHead && c.st == nil && c.pend == nil }
+
+// CloseWhenIdle closes the connection now if it is idle, or else after the
+// current response, which says Connection: close (graceful shutdown).
+func (c *Conn) CloseWhenIdle() {
+	c.drain = true
+	if c.Idle() && !c.closed {
+		c.close()
+	}
+}
+
+// Close closes the connection; the delegate's OnConnectionClose runs if a
+// response was unfinished.
+func (c *Conn) Close() { c.close() }
+
+// Detach takes the stream away from the connection, for protocols that
+// take over after an upgrade (WebSocket). The connection reads and writes
+// nothing more and calls no delegate method; the caller owns the stream.
+func (c *Conn) Detach() *iostream.IOStream {
+	c.detached = true
+	c.setDeadline(0)
+	c.stream.SetCloseCallback(nil)
+	if c.pend != nil {
+		c.shared.putPend(c.pend)
+		c.pend = nil
+	}
+	return c.stream
+}
+
+// onStreamClosed runs once after the stream has closed, however it did.
+func (c *Conn) onStreamClosed() {
+	c.closed = true
+	if c.timerOn {
+		c.loop.RemoveTimeout(c.timer)
+		c.timerOn = false
+	}
+	if md := c.md; md != nil && !c.respFinished {
+		c.md = nil
+		md.OnConnectionClose()
+	}
+	c.md = nil
+	if c.pend != nil {
+		c.shared.putPend(c.pend)
+		c.pend = nil
+	}
+	// The state goes back only if no response is in progress: a handler
+	// may still hold the Request.
+	if c.respFinished || !c.respStarted && c.phase == phaseHead {
+		c.releaseState()
+	} else {
+		c.st = nil
+	}
+	c.delegate.OnClose(c)
+}
+
+// ---- timeouts -----------------------------------------------------------
+
+// setDeadline makes the current phase time out after d (0: never).
+func (c *Conn) setDeadline(d time.Duration) {
+	if d <= 0 {
+		c.deadline = time.Time{}
+		return
+	}
+	c.deadline = c.loop.Time().Add(d)
+	if !c.timerOn {
+		c.timerAt = c.deadline
+		c.timer = c.loop.AddTimeout(c.deadline, c.onTimerFn)
+		c.timerOn = true
+	} else if c.deadline.Before(c.timerAt) {
+		c.loop.RemoveTimeout(c.timer)
+		c.timerAt = c.deadline
+		c.timer = c.loop.AddTimeout(c.deadline, c.onTimerFn)
+	}
+}
+
+// onTimer checks the deadline; the timer is re-armed lazily, so that a
+// busy connection moves a field rather than the timer heap per request.
+func (c *Conn) onTimer() {
+	c.timerOn = false
+	if c.closed || c.deadline.IsZero() {
+		return
+	}
+	if now := c.loop.Time(); now.Before(c.deadline) {
+		c.timerAt = c.deadline
+		c.timer = c.loop.AddTimeout(c.deadline, c.onTimerFn)
+		c.timerOn = true
+		return
+	}
+	// Tornado closes without an answer on header and body timeouts.
+	c.loop.Logger().Debug("http1connection: timeout, closing", "remote", c.remoteIP, "phase", int(c.phase))
+	c.close()
+}
+
+// ---- writing ------------------------------------------------------------
+
+// ResponseHeaders returns an empty header set that the connection reuses
+// for every response, for writers that must not allocate. Valid until the
+// response is finished.
+func (c *Conn) ResponseHeaders() *httputil.HTTPHeaders {
+	if c.st == nil {
+		return httputil.NewHTTPHeaders()
+	}
+	return &c.st.resp
+}
+
+// WriteHeaders starts the response with status code and headers and,
+// optionally, the first piece of body (Tornado's write_headers). Without
+// Content-Length or Transfer-Encoding the body is sent chunked on HTTP/1.1,
+// and delimited by closing on HTTP/1.0. A HEAD request, 1xx, 204 and 304
+// get no body (RFC 9110, section 6.4.1).
+func (c *Conn) WriteHeaders(code int, headers *httputil.HTTPHeaders, chunk []byte) error {
+	if c.closed || c.detached {
+		return ErrClosed
+	}
+	if c.respStarted {
+		return ErrHeadersWritten
+	}
+	if headers == nil {
+		headers = c.ResponseHeaders()
+	}
+	var version httputil.Version = httputil.HTTP11
+	method := ""
+	if c.st != nil {
+		version = c.st.head.Version
+		method = c.st.head.Method
+	}
+	noBody := method == "HEAD" || code == 204 || code == 304 || (code >= 100 && code < 200)
+	expect := int64(-1)
+	if cl := headers.Peek("Content-Length"); cl != nil {
+		v, ok := parseDigits(cl)
+		if !ok {
+			return ErrContentLength
+		}
+		expect = v
+	}
+	chunked := version == httputil.HTTP11 && !noBody && expect < 0 && !headers.Has("Transfer-Encoding")
+	if !chunked && !noBody && expect < 0 {
+		c.closeAfter = true // HTTP/1.0 body runs until close
+	}
+	if c.drain {
+		c.closeAfter = true
+	}
+	if !c.readDone {
+		// Answered before the request was read: like Tornado, close after
+		// it rather than read a body nobody wants.
+		c.closeAfter = true
+	}
+	b := c.shared.scratch[:0]
+	b, err := httputil.AppendResponseHead(b, httputil.HTTP11, code, headers)
+	if err != nil {
+		return err
+	}
+	b = b[:len(b)-2]
+	if !headers.Has("Date") {
+		b = httputil.AppendDate(b, time.Now())
+	}
+	if chunked {
+		b = append(b, "Transfer-Encoding: chunked\r\n"...)
+	}
+	switch {
+	case (c.closeAfter || !c.keepAlive) && version == httputil.HTTP11:
+		b = append(b, "Connection: close\r\n"...)
+	case c.keepAlive && !c.closeAfter && version == httputil.HTTP10:
+		b = append(b, "Connection: keep-alive\r\n"...)
+	}
+	b = append(b, '\r', '\n')
+	c.respStarted = true
+	c.respChunked, c.respNoBody, c.respExpect = chunked, noBody, expect
+	if len(chunk) > 0 && !noBody {
+		if expect >= 0 && int64(len(chunk)) > expect {
+			c.shared.scratch = b
+			c.close()
+			return ErrContentLength
+		}
+		c.respWritten += int64(len(chunk))
+		if chunked {
+			b = httputil.AppendChunk(b, chunk)
+			chunk = nil
+		} else if len(b)+len(chunk) <= cap(c.shared.scratch) || len(chunk) < 4096 {
+			b = append(b, chunk...)
+			chunk = nil
+		}
+	}
+	c.shared.scratch = b
+	if err := c.stream.WriteBuffered(b); err != nil {
+		return ErrClosed
+	}
+	if len(chunk) > 0 && !noBody {
+		if err := c.stream.WriteBuffered(chunk); err != nil {
+			return ErrClosed
+		}
+	}
+	return nil
+}
+
+// Write sends a piece of the body (Tornado's write).
+func (c *Conn) Write(chunk []byte) error {
+	switch {
+	case c.closed || c.detached:
+		return ErrClosed
+	case !c.respStarted:
+		return ErrNoHeaders
+	case c.respFinished:
+		return ErrFinished
+	case len(chunk) == 0 || c.respNoBody:
+		return nil
+	}
+	c.respWritten += int64(len(chunk))
+	if c.respExpect >= 0 && c.respWritten > c.respExpect {
+		c.close()
+		return ErrContentLength
+	}
+	if c.respChunked {
+		c.shared.scratch = httputil.AppendChunkHeader(c.shared.scratch[:0], len(chunk))
+		if err := c.stream.WriteBuffered(c.shared.scratch); err != nil {
+			return ErrClosed
+		}
+	}
+	if err := c.stream.WriteBuffered(chunk); err != nil {
+		return ErrClosed
+	}
+	if c.respChunked {
+		_ = c.stream.WriteBuffered(crlf)
+	}
+	return nil
+}
+
+var (
+	continue100 = []byte("HTTP/1.1 100 Continue\r\n\r\n")
+	crlf        = []byte("\r\n")
+	lastChunk   = []byte(httputil.LastChunk)
+)
+
+// Finish ends the response (Tornado's finish). The connection then reads
+// the next request, or closes.
+func (c *Conn) Finish() error {
+	switch {
+	case c.closed || c.detached:
+		return ErrClosed
+	case !c.respStarted:
+		return ErrNoHeaders
+	case c.respFinished:
+		return ErrFinished
+	}
+	c.respFinished = true
+	if c.respChunked {
+		_ = c.stream.WriteBuffered(lastChunk)
+	}
+	if c.respExpect >= 0 && !c.respNoBody && c.respWritten != c.respExpect {
+		c.close()
+		return ErrContentLength
+	}
+	if !c.readDone {
+		c.closeAfterWrite()
+		return nil
+	}
+	c.endRequest()
+	return nil
+}
+
+// Respond writes a whole response with a Content-Length: the common case,
+// without allocating. headers may be nil or ResponseHeaders().
+func (c *Conn) Respond(code int, headers *httputil.HTTPHeaders, contentType string, body []byte) error {
+	if headers == nil {
+		headers = c.ResponseHeaders()
+	}
+	if contentType != "" {
+		headers.Set("Content-Type", contentType)
+	}
+	var num [20]byte
+	headers.AddBytes(contentLengthName, strconv.AppendInt(num[:0], int64(len(body)), 10))
+	if err := c.WriteHeaders(code, headers, body); err != nil {
+		return err
+	}
+	return c.Finish()
+}
+
+var contentLengthName = []byte("Content-Length")
+
+// ---- helpers ------------------------------------------------------------
+
+// parseDigits parses a non-negative decimal without allocating.
+func parseDigits(b []byte) (int64, bool) {
+	if len(b) == 0 || len(b) > 18 {
+		return 0, false
+	}
+	var v int64
+	for _, ch := range b {
+		if ch < '0' || ch > '9' {
+			return 0, false
+		}
+		v = v*10 + int64(ch-'0')
+	}
+	return v, true
+}
+
+// asciiEqualFold compares b and s ignoring ASCII case.
+func asciiEqualFold(b []byte, s string) bool {
+	if len(b) != len(s) {
+		return false
+	}
+	for i := range len(b) {
+		x, y := b[i], s[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}
+
+// applyXHeaders sets RemoteIP and Protocol from proxy headers, as Tornado's
+// _HTTPRequestContext._apply_xheaders: X-Forwarded-For's last address not
+// in TrustedDownstream, overridden by X-Real-Ip; X-Scheme, else
+// X-Forwarded-Proto's last value, when it is http or https.
+func (c *Conn) applyXHeaders(req *Request) {
+	h := &req.Head.Headers
+	ip := req.RemoteIP
+	if xff := h.Get("X-Forwarded-For"); xff != "" {
+		parts := strings.Split(xff, ",")
+		for i := len(parts) - 1; i >= 0; i-- {
+			cand := strings.TrimSpace(parts[i])
+			if !contains(c.params.TrustedDownstream, cand) {
+				ip = cand
+				break
+			}
+		}
+	}
+	if real := h.Peek("X-Real-Ip"); real != nil {
+		ip = string(real)
+	}
+	if net.ParseIP(ip) != nil {
+		req.RemoteIP = ip
+	}
+	proto := h.Peek("X-Scheme")
+	if proto == nil {
+		if all := h.Get("X-Forwarded-Proto"); all != "" {
+			if i := strings.LastIndexByte(all, ','); i >= 0 {
+				all = all[i+1:]
+			}
+			proto = []byte(strings.TrimSpace(all))
+		}
+	}
+	switch {
+	case asciiEqualFold(proto, "http"):
+		req.Protocol = "http"
+	case asciiEqualFold(proto, "https"):
+		req.Protocol = "https"
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// IsStatusError reports whether err carries an HTTP status for the peer.
+func IsStatusError(err error) bool {
+	var ie *httputil.HTTPInputError
+	return errors.As(err, &ie)
+}

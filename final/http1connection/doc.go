@@ -1,0 +1,40 @@
+// Package http1connection is Tornado's tornado.http1connection for servers:
+// one HTTP/1.1 connection served on its loop, from the bytes of the stream
+// to the calls of a delegate and back to the bytes of the response.
+//
+// # A request on the loop
+//
+// Serve takes an accepted iostream.IOStream. The connection asks the stream
+// for whatever bytes have arrived (ReadBytesFunc, in place, without a copy)
+// and feeds them to an httputil.RequestParser. When a head is complete it asks
+// the ServerDelegate for a MessageDelegate (StartRequest) and calls
+// HeadersReceived, DataReceived for each piece of the body (at most ChunkSize
+// bytes), and Finish, exactly as Tornado's HTTPMessageDelegate. The
+// application answers through the Conn: WriteHeaders, Write, Finish.
+//
+// A handler that answers before its Finish returns lets the connection go
+// straight on to the next pipelined request already in the buffer, so a
+// batch of pipelined requests is parsed and answered in one pass and, because
+// the stream gathers the writes of a loop iteration, the answers leave in
+// one system call. A handler that answers later (from a callback or a
+// coroutine) pauses the connection: the bytes already received wait, and the
+// stream reads no more than one chunk until the answer is finished.
+//
+// # Allocation
+//
+// The per-request state (parser, head, headers of the response, body buffer,
+// chunked decoder) comes from a free list kept per loop and goes back there
+// when the request is over, so an idle keep-alive connection holds only its
+// Conn, and the steady state allocates nothing. The bytes of Request.Head and
+// Request.Body are valid until the response is finished.
+//
+// # What the peer gets
+//
+// Every malformed head gets the status httputil assigns (400, 413, 414, 431,
+// 501, 505) with Connection: close, and the connection closes once it is sent.
+// A declared body larger than MaxBodySize gets 413 before any of it is read
+// (and without 100 Continue); a chunked or decompressed body is counted as it
+// is decoded. HeaderTimeout bounds the wait for a complete head (idle time
+// included, as Tornado's header_timeout), and BodyTimeout the reading of a
+// body: a slow client is disconnected. See docs/http-server.md.
+package http1connection

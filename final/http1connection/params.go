@@ -1,0 +1,167 @@
+// Connection parameters, the delegate interfaces and the Request handed to
+// them: the contract between a connection and the code that answers it.
+
+package http1connection
+
+import (
+	"errors"
+	"time"
+
+	"github.com/gornado/gornado/final/httputil"
+)
+
+// Defaults of Params, Tornado's HTTP1ConnectionParameters and HTTPServer
+// defaults.
+const (
+	// DefaultChunkSize is the largest piece of body handed to DataReceived
+	// (Tornado's chunk_size, 64 KiB).
+	DefaultChunkSize = 64 * 1024
+	// DefaultMaxBodySize is Tornado's max_body_size, 100 MiB.
+	DefaultMaxBodySize = httputil.DefaultMaxBodySize
+	// DefaultHeaderTimeout is Tornado's idle_connection_timeout, one hour,
+	// which HTTPServer uses as the header timeout.
+	DefaultHeaderTimeout = time.Hour
+)
+
+// Sentinel errors of package http1connection.
+var (
+	// ErrHeadersWritten is returned by WriteHeaders when the response has
+	// started already.
+	ErrHeadersWritten = errors.New("http1connection: headers already written")
+	// ErrNoHeaders is returned by Write or Finish before WriteHeaders.
+	ErrNoHeaders = errors.New("http1connection: write before headers")
+	// ErrFinished is returned by writes after Finish.
+	ErrFinished = errors.New("http1connection: response already finished")
+	// ErrContentLength is returned by Write beyond the Content-Length
+	// declared, and by Finish short of it (Tornado's HTTPOutputError);
+	// the connection is closed since the response cannot be framed.
+	ErrContentLength = errors.New("http1connection: body does not match Content-Length")
+	// ErrClosed is returned by writes on a closed connection.
+	ErrClosed = errors.New("http1connection: connection closed")
+)
+
+// Params are the options of a connection (Tornado's
+// HTTP1ConnectionParameters); a zero field means its default.
+type Params struct {
+	// NoKeepAlive closes the connection after each response.
+	NoKeepAlive bool
+	// ChunkSize bounds the pieces of body given to DataReceived.
+	ChunkSize int
+	// MaxHeaderSize bounds the request head (431 beyond).
+	MaxHeaderSize int
+	// MaxRequestLine bounds the request line (414 beyond).
+	MaxRequestLine int
+	// MaxHeaders bounds the number of header lines (431 beyond).
+	MaxHeaders int
+	// HeaderTimeout bounds the wait for a complete head, idle time between
+	// keep-alive requests included; negative means none.
+	HeaderTimeout time.Duration
+	// BodyTimeout bounds the reading of one request body; zero or negative
+	// means none (Tornado's default).
+	BodyTimeout time.Duration
+	// MaxBodySize bounds a request body, decompressed size included (413
+	// beyond).
+	MaxBodySize int64
+	// Decompress undoes Content-Encoding: gzip on request bodies
+	// (Tornado's decompress_request).
+	Decompress bool
+	// XHeaders makes RemoteIP and Protocol follow X-Real-Ip,
+	// X-Forwarded-For, X-Scheme and X-Forwarded-Proto, for a server behind a
+	// proxy (Tornado's xheaders).
+	XHeaders bool
+	// TrustedDownstream lists proxies skipped in X-Forwarded-For.
+	TrustedDownstream []string
+}
+
+func (p *Params) chunkSize() int {
+	if p.ChunkSize > 0 {
+		return p.ChunkSize
+	}
+	return DefaultChunkSize
+}
+
+func (p *Params) maxBodySize() int64 {
+	if p.MaxBodySize > 0 {
+		return p.MaxBodySize
+	}
+	return DefaultMaxBodySize
+}
+
+func (p *Params) headerTimeout() time.Duration {
+	switch {
+	case p.HeaderTimeout < 0:
+		return 0
+	case p.HeaderTimeout == 0:
+		return DefaultHeaderTimeout
+	}
+	return p.HeaderTimeout
+}
+
+// ServerDelegate receives the requests of connections (Tornado's
+// HTTPServerConnectionDelegate).
+type ServerDelegate interface {
+	// StartRequest is called when a request's head has arrived and returns
+	// the delegate for that request. Returning a delegate kept per
+	// connection (or pooled) keeps the server allocation-free.
+	StartRequest(c *Conn) MessageDelegate
+	// OnClose is called once when the connection has closed.
+	OnClose(c *Conn)
+}
+
+// MessageDelegate receives one request (Tornado's HTTPMessageDelegate).
+// Its methods run on the connection's loop.
+type MessageDelegate interface {
+	// HeadersReceived is called with the parsed head. An error answers the
+	// request with httputil.StatusOf(err) and closes the connection,
+	// unless the response has started.
+	HeadersReceived(req *Request) error
+	// DataReceived is called with each piece of the body, valid only
+	// during the call; an error is handled as in HeadersReceived.
+	DataReceived(chunk []byte) error
+	// Finish is called when the whole request has been read.
+	Finish()
+	// OnConnectionClose is called if the connection closes before the
+	// response is finished.
+	OnConnectionClose()
+}
+
+// Request is one request as the delegate sees it. It belongs to the
+// connection and is reused: it and everything it points to are valid
+// until the response is finished (Conn.Finish).
+type Request struct {
+	// Head is the parsed request line and header fields.
+	Head *httputil.RequestHead
+	// Body is the request body for delegates that collect it (see
+	// AppendBody); the connection itself does not fill it.
+	Body []byte
+	// RemoteIP is the peer's address, or the proxy's word for it with
+	// XHeaders.
+	RemoteIP string
+	// Protocol is "http" or "https" (or X-Scheme's with XHeaders).
+	Protocol string
+	// StartTime is when the head was complete.
+	StartTime time.Time
+	// Conn answers the request.
+	Conn *Conn
+}
+
+// Method returns the request method.
+func (r *Request) Method() string { return r.Head.Method }
+
+// Target returns the request-target as sent ("/a?b=c").
+func (r *Request) Target() []byte { return r.Head.Target }
+
+// Path returns the request-target up to "?".
+func (r *Request) Path() []byte {
+	t := r.Head.Target
+	for i, b := range t {
+		if b == '?' {
+			return t[:i]
+		}
+	}
+	return t
+}
+
+// AppendBody appends chunk to Body in storage the connection reuses, so
+// that collecting small bodies allocates nothing in the steady state.
+func (r *Request) AppendBody(chunk []byte) { r.Body = append(r.Body, chunk...) }

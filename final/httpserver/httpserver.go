@@ -1,0 +1,349 @@
+// HTTPServer: a TCPServer whose connections speak HTTP/1.1 through
+// http1connection, on one loop or a loop per core.
+
+package httpserver
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/gornado/gornado/final/http1connection"
+	"github.com/gornado/gornado/final/httputil"
+	"github.com/gornado/gornado/final/ioloop"
+	"github.com/gornado/gornado/final/iostream"
+	"github.com/gornado/gornado/final/netutil"
+	"github.com/gornado/gornado/final/tcpserver"
+)
+
+// Request is the request a Handler receives; see http1connection.Request.
+type Request = http1connection.Request
+
+// Handler answers complete requests (Tornado's request_callback): the body
+// has been read into req.Body. It answers through req.Conn (Respond, or
+// WriteHeaders, Write and Finish), now or later from the loop; everything
+// req points to is valid until the response is finished.
+type Handler interface {
+	HandleRequest(req *Request)
+}
+
+// HandlerFunc adapts a function to Handler.
+type HandlerFunc func(req *Request)
+
+// HandleRequest calls f(req).
+func (f HandlerFunc) HandleRequest(req *Request) { f(req) }
+
+// Sentinel errors of package httpserver.
+var (
+	// ErrServerClosed is returned by Start after Close or Shutdown.
+	ErrServerClosed = errors.New("httpserver: server closed")
+)
+
+// HTTPServer serves HTTP/1.x (Tornado's HTTPServer). Set its options before
+// Listen or Start; a zero option means Tornado's default.
+type HTTPServer struct {
+	// NoKeepAlive closes every connection after one response.
+	NoKeepAlive bool
+	// XHeaders trusts X-Real-Ip, X-Forwarded-For, X-Scheme and
+	// X-Forwarded-Proto (for a server behind a proxy).
+	XHeaders bool
+	// TrustedDownstream lists proxy addresses skipped in X-Forwarded-For.
+	TrustedDownstream []string
+	// TLSConfig serves HTTPS (Tornado's ssl_options).
+	TLSConfig *tls.Config
+	// Protocol overrides the scheme requests report ("http" or "https").
+	Protocol string
+	// DecompressRequest undoes gzip request bodies, the size limit applying
+	// to the decompressed body.
+	DecompressRequest bool
+	// ChunkSize bounds the body pieces given to streaming delegates (64 KiB).
+	ChunkSize int
+	// MaxHeaderSize bounds a request head (64 KiB; 431 beyond).
+	MaxHeaderSize int
+	// IdleConnectionTimeout closes a connection that has not sent a
+	// complete head for that long (1 hour, Tornado's default; negative:
+	// never).
+	IdleConnectionTimeout time.Duration
+	// BodyTimeout bounds reading one body (none by default).
+	BodyTimeout time.Duration
+	// MaxBodySize bounds a request body (100 MiB; 413 beyond).
+	MaxBodySize int64
+	// MaxBufferSize bounds each stream's read buffer (100 MiB).
+	MaxBufferSize int
+	// Backlog is the listen backlog (netutil's default if zero).
+	Backlog int
+	// Loops is how many loops Start creates when given none (0: one per
+	// GOMAXPROCS).
+	Loops int
+
+	handler  Handler
+	delegate http1connection.ServerDelegate
+	params   http1connection.Params
+	tcp      *tcpserver.TCPServer
+
+	mu       sync.Mutex
+	conns    map[*http1connection.Conn]struct{}
+	group    *ioloop.Group
+	started  bool
+	shutting bool
+	empty    chan struct{}
+}
+
+// New returns a server calling h with each complete request.
+func New(h Handler) *HTTPServer {
+	s := &HTTPServer{handler: h}
+	s.init()
+	return s
+}
+
+// NewWithDelegate returns a server handing requests to d as they arrive,
+// head first and body in pieces (Tornado's HTTPServerConnectionDelegate,
+// which web.Application implements).
+func NewWithDelegate(d http1connection.ServerDelegate) *HTTPServer {
+	s := &HTTPServer{delegate: d}
+	s.init()
+	return s
+}
+
+func (s *HTTPServer) init() {
+	s.conns = make(map[*http1connection.Conn]struct{})
+	s.tcp = tcpserver.New(s.handleStream)
+}
+
+// prepare copies the options into the connection parameters.
+func (s *HTTPServer) prepare() {
+	s.params = http1connection.Params{
+		NoKeepAlive:       s.NoKeepAlive,
+		ChunkSize:         s.ChunkSize,
+		MaxHeaderSize:     s.MaxHeaderSize,
+		HeaderTimeout:     s.IdleConnectionTimeout,
+		BodyTimeout:       s.BodyTimeout,
+		MaxBodySize:       s.MaxBodySize,
+		Decompress:        s.DecompressRequest,
+		XHeaders:          s.XHeaders,
+		TrustedDownstream: s.TrustedDownstream,
+	}
+	s.tcp.TLSConfig = s.TLSConfig
+	s.tcp.MaxBufferSize = s.MaxBufferSize
+}
+
+// Bind binds port on address ("" for all interfaces; port 0 picks one, see
+// Ports) with SO_REUSEPORT, so that each loop Start runs gets a socket.
+func (s *HTTPServer) Bind(port int, address string) error {
+	return s.tcp.Bind(port, address, netutil.BindOptions{ReusePort: true, Backlog: s.Backlog})
+}
+
+// Start serves the bound sockets on loops; with none, it starts Loops loops
+// of its own (one per core by default), which Close stops.
+func (s *HTTPServer) Start(loops ...*ioloop.IOLoop) error {
+	s.mu.Lock()
+	if s.shutting {
+		s.mu.Unlock()
+		return ErrServerClosed
+	}
+	s.started = true
+	s.mu.Unlock()
+	s.prepare()
+	if len(loops) == 0 {
+		g, err := ioloop.StartGroup(s.Loops)
+		if err != nil {
+			return err
+		}
+		s.mu.Lock()
+		s.group = g
+		s.mu.Unlock()
+		loops = g.Loops()
+	}
+	return s.tcp.Start(loops...)
+}
+
+// Listen binds port on address and starts serving on loop (Tornado's
+// listen); with a nil loop it serves on loops of its own, one per core.
+func (s *HTTPServer) Listen(loop *ioloop.IOLoop, port int, address string) error {
+	if err := s.Bind(port, address); err != nil {
+		return err
+	}
+	if loop == nil {
+		return s.Start()
+	}
+	return s.Start(loop)
+}
+
+// Ports returns the ports the server listens on.
+func (s *HTTPServer) Ports() []int { return s.tcp.Ports() }
+
+// Addr returns "127.0.0.1:port"-style address of the first socket, for
+// tests and demos; host is the address passed to Bind.
+func (s *HTTPServer) Addr(host string) string {
+	ports := s.Ports()
+	if len(ports) == 0 {
+		return ""
+	}
+	return net.JoinHostPort(host, strconv.Itoa(ports[0]))
+}
+
+// Stop stops accepting connections (Tornado's stop); open connections go
+// on.
+func (s *HTTPServer) Stop() { s.tcp.Stop() }
+
+// Close stops accepting, closes every connection, and stops the loops the
+// server started. Requests in progress are cut off: see Shutdown.
+func (s *HTTPServer) Close() error {
+	s.mu.Lock()
+	s.shutting = true
+	g := s.group
+	s.group = nil
+	conns := s.snapshotLocked()
+	s.mu.Unlock()
+	s.tcp.Stop()
+	for _, c := range conns {
+		c.Loop().AddCallback(c.Close)
+	}
+	if g != nil {
+		return g.Stop()
+	}
+	return nil
+}
+
+// Shutdown stops accepting, closes idle connections, lets requests in
+// progress finish (their responses say Connection: close) and returns when
+// every connection has closed, or when ctx ends; then it closes what is
+// left (Close) and returns ctx's error.
+func (s *HTTPServer) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.shutting = true
+	if s.empty == nil {
+		s.empty = make(chan struct{})
+		if len(s.conns) == 0 {
+			close(s.empty)
+		}
+	}
+	empty := s.empty
+	conns := s.snapshotLocked()
+	s.mu.Unlock()
+	s.tcp.Stop()
+	for _, c := range conns {
+		c.Loop().AddCallback(c.CloseWhenIdle)
+	}
+	select {
+	case <-empty:
+		return s.Close()
+	case <-ctx.Done():
+		_ = s.Close()
+		return ctx.Err()
+	}
+}
+
+func (s *HTTPServer) snapshotLocked() []*http1connection.Conn {
+	out := make([]*http1connection.Conn, 0, len(s.conns))
+	for c := range s.conns {
+		out = append(out, c)
+	}
+	return out
+}
+
+// handleStream serves one accepted connection.
+func (s *HTTPServer) handleStream(stream *iostream.IOStream, addr net.Addr) {
+	protocol := s.Protocol
+	if protocol == "" {
+		protocol = "http"
+		if s.TLSConfig != nil {
+			protocol = "https"
+		}
+	}
+	var d http1connection.ServerDelegate
+	if s.handler != nil {
+		d = &collector{server: s, handler: s.handler}
+	} else {
+		d = &delegateWrapper{server: s, inner: s.delegate}
+	}
+	c := http1connection.Serve(stream, addr, protocol, &s.params, d)
+	if c.Closed() {
+		return
+	}
+	s.mu.Lock()
+	s.conns[c] = struct{}{}
+	drain := s.shutting
+	s.mu.Unlock()
+	if drain {
+		c.CloseWhenIdle()
+	}
+}
+
+// connClosed forgets a closed connection.
+func (s *HTTPServer) connClosed(c *http1connection.Conn) {
+	s.mu.Lock()
+	delete(s.conns, c)
+	if s.empty != nil && len(s.conns) == 0 {
+		select {
+		case <-s.empty:
+		default:
+			close(s.empty)
+		}
+	}
+	s.mu.Unlock()
+}
+
+// collector is a connection's delegate for a Handler: it collects the body
+// into the request and calls the handler once the request is read, like
+// Tornado's _CallableAdapter. One per connection, reused per request.
+type collector struct {
+	server  *HTTPServer
+	handler Handler
+	req     *Request
+}
+
+func (a *collector) StartRequest(*http1connection.Conn) http1connection.MessageDelegate { return a }
+
+func (a *collector) OnClose(c *http1connection.Conn) { a.server.connClosed(c) }
+
+func (a *collector) HeadersReceived(req *Request) error {
+	a.req = req
+	return nil
+}
+
+func (a *collector) DataReceived(chunk []byte) error {
+	a.req.AppendBody(chunk)
+	return nil
+}
+
+func (a *collector) Finish() {
+	req := a.req
+	defer a.recover(req)
+	a.handler.HandleRequest(req)
+}
+
+// recover turns a handler's panic into a 500 (or a closed connection if
+// the response had started), logged, so the loop and the other
+// connections carry on.
+func (a *collector) recover(req *Request) {
+	if r := recover(); r != nil {
+		req.Conn.Loop().Logger().Error("httpserver: panic in handler", "panic", fmt.Sprint(r), "method", req.Head.Method, "target", string(req.Head.Target))
+		h := httputil.NewHTTPHeaders()
+		if err := req.Conn.Respond(500, h, "text/plain; charset=utf-8", []byte("500: Internal Server Error")); err != nil {
+			req.Conn.Close()
+		}
+	}
+}
+
+func (a *collector) OnConnectionClose() {}
+
+// delegateWrapper tracks connections for a user's ServerDelegate.
+type delegateWrapper struct {
+	server *HTTPServer
+	inner  http1connection.ServerDelegate
+}
+
+func (w *delegateWrapper) StartRequest(c *http1connection.Conn) http1connection.MessageDelegate {
+	return w.inner.StartRequest(c)
+}
+
+func (w *delegateWrapper) OnClose(c *http1connection.Conn) {
+	w.server.connClosed(c)
+	w.inner.OnClose(c)
+}
