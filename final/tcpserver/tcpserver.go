@@ -112,6 +112,9 @@ func (s *TCPServer) AddSockets(loop *ioloop.IOLoop, fds []int) {
 	}
 }
 
+// AddSocket is AddSockets for one socket (Tornado's add_socket).
+func (s *TCPServer) AddSocket(loop *ioloop.IOLoop, fd int) { s.AddSockets(loop, []int{fd}) }
+
 // Bind binds sockets to be accepted on once Start is called (Tornado's
 // bind). The sockets exist when Bind returns, so a port of 0 is already
 // chosen: see Ports.
