@@ -297,6 +297,11 @@ func (p *RequestParser) Parse(buf []byte, req *RequestHead) (int, error) {
 		if st.nfields > maxFields {
 			return p.fail(ErrTooManyHeaders)
 		}
+		// RFC 9112, section 5.2: "A server that receives an obs-fold in a
+		// request message that is not within a "message/http" container
+		// MUST either reject the message by sending a 400 (Bad Request)
+		// ... or replace each received obs-fold with one or more SP
+		// octets prior to interpreting the field value". Rejected.
 		if line[0] == ' ' || line[0] == '\t' {
 			return p.fail(ErrObsFold)
 		}
@@ -545,6 +550,9 @@ func parseFieldLine(line []byte, h *HTTPHeaders, lenient bool) error {
 		if line[i] != ' ' && line[i] != '\t' {
 			return ErrBadHeaderName
 		}
+		// RFC 9112, section 5.1: "A server MUST reject, with a response
+		// status code of 400 (Bad Request), any received request message
+		// that contains whitespace between a header field name and colon."
 		if !lenient {
 			return ErrSpaceBeforeColon
 		}
@@ -704,19 +712,35 @@ func (st *headState) noteTransferEncoding(value []byte) error {
 // finishRequest applies the rules that need the whole head and decides the
 // framing and keep-alive (RFC 9112, sections 3.2, 6.1, 6.3 and 9.3).
 func (st *headState) finishRequest(req *RequestHead) error {
+	// RFC 9112, section 3.2: "A server MUST respond with a 400 (Bad
+	// Request) status code to any HTTP/1.1 request message that lacks a Host
+	// header field and to any request message that contains more than one
+	// Host header field line or a Host header field with an invalid field
+	// value." (The last two are checked line by line in Parse.)
 	if req.Version == HTTP11 && st.hosts == 0 {
-		return ErrMissingHost // RFC 9112, section 3.2
+		return ErrMissingHost
 	}
 	switch {
 	case st.teSeen:
 		if req.Version == HTTP10 {
 			return ErrTEInHTTP10 // section 6.1: faulty framing
 		}
+		// Section 6.3, rule 3: "If a message is received with both a
+		// Transfer-Encoding and a Content-Length header field, the
+		// Transfer-Encoding overrides the Content-Length. Such a message
+		// might indicate an attempt to perform request smuggling ... and
+		// ought to be handled as an error."
 		if st.clSeen {
-			return ErrTEAndCL // section 6.3, rule 3
+			return ErrTEAndCL
 		}
+		// Section 6.3, rule 4: "If a Transfer-Encoding header field is
+		// present in a request and the chunked transfer coding is not the
+		// final encoding, the message body length cannot be determined
+		// reliably; the server MUST respond with the 400 (Bad Request)
+		// status code and then close the connection." Section 6.1 forbids
+		// applying chunked twice.
 		if st.teChunked != 1 || !st.teChunkedLast {
-			return ErrBadTransferEncoding // section 6.3, rule 4; 6.1
+			return ErrBadTransferEncoding
 		}
 		if st.teOther {
 			return ErrUnsupportedTransferEncoding // section 6.1: 501
