@@ -137,3 +137,30 @@ func TestReadBytesStreaming(t *testing.T) {
 		return nil
 	})
 }
+
+func TestPanicInReadReceiverReturnsSharedBuffer(t *testing.T) {
+	l := quietLoop(t)
+	a, b := pair(t, l)
+	c2, d2 := pair(t, l)
+	run(t, l, func(c *gen.Co) error {
+		_, err := gen.Await(c, a.Write([]byte("boom\nrest")))
+		require.NoError(t, err)
+		done := concurrent.NewFuture[struct{}]()
+		l.AddCallback(func() {
+			defer done.SetResult(struct{}{})
+			defer func() { recover() }() // stands in for the loop's recovery
+			b.ReadUntilFunc([]byte("\n"), 0, func([]byte, error) { panic("receiver bug") })
+		})
+		gen.Await(c, done)
+		assert.False(t, b.bufs.lent, "the loop's read buffer is free again")
+		assert.False(t, b.inRead)
+		rest, err := gen.Await(c, b.ReadBytes(4, false))
+		require.NoError(t, err)
+		assert.Equal(t, "rest", string(rest), "the bytes after the panic are intact")
+		c2.Write([]byte("other"))
+		got, err := gen.Await(c, d2.ReadBytes(5, false))
+		require.NoError(t, err)
+		assert.Equal(t, "other", string(got))
+		return nil
+	})
+}

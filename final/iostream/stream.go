@@ -461,12 +461,17 @@ func (s *Stream) tryRead() {
 // one chunk (to notice a close), as Tornado's _read_to_buffer_loop does.
 func (s *Stream) readLoop() {
 	s.inRead = true
-	if s.plain && !s.inEvent {
-		// A read started outside a READ event: trust drained.
-	} else {
+	if !s.plain || s.inEvent {
+		// Readiness was just reported (or the transport may hide bytes
+		// from the poller): the socket is worth reading.
 		s.drained = false
 	}
-	defer func() { s.inRead = false }()
+	defer func() {
+		s.inRead = false
+		// On a panic in a read's receiver, the loop's read buffer must
+		// still be given back.
+		s.unborrow()
+	}()
 	// Reading with no read pending happens only when the loop reports the
 	// descriptor readable (one chunk, to notice a close); once a read
 	// completes, nothing more is read until the next one starts.
@@ -802,9 +807,7 @@ func (s *Stream) handleEvents(fd int, ev ioloop.Events) {
 		return
 	}
 	if ev&ioloop.READ != 0 {
-		s.inEvent = true
-		s.readLoop()
-		s.inEvent = false
+		s.readOnEvent()
 	}
 	if !s.closed && ev&ioloop.WRITE != 0 {
 		s.blocked = false
@@ -819,6 +822,13 @@ func (s *Stream) handleEvents(fd int, ev ioloop.Events) {
 		return
 	}
 	s.updateState()
+}
+
+// readOnEvent runs readLoop for a READ event.
+func (s *Stream) readOnEvent() {
+	s.inEvent = true
+	defer func() { s.inEvent = false }()
+	s.readLoop()
 }
 
 // updateState registers the interest the stream needs now: READ while a

@@ -244,6 +244,14 @@ func (s *TCPServer) handleConnection(loop *ioloop.IOLoop, fd int, addr net.Addr)
 	if s.ReadChunkSize > 0 {
 		stream.ReadChunkSize = s.ReadChunkSize
 	}
+	defer func() {
+		if r := recover(); r != nil {
+			// The loop logs the panic; the connection must not outlive
+			// the handler that failed to take it.
+			stream.Close()
+			panic(r)
+		}
+	}()
 	s.HandleStream(stream, addr)
 }
 
