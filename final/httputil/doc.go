@@ -13,7 +13,11 @@
 // commas, GetList returns them apart), insertion order kept. All names and
 // values live in one byte arena, so a connection that reuses one HTTPHeaders
 // (Reset between requests) parses and looks up headers without allocating;
-// Peek and At return views into the arena for the same reason.
+// Peek and At return views into the arena for the same reason. The arena
+// keeps the size of the largest head it has held (at most MaxHeaderBytes),
+// so a server that wants idle connections to stay small keeps RequestHead
+// values in a per-loop pool while a connection waits, rather than one per
+// connection.
 //
 // # Parsing request heads
 //
