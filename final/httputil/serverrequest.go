@@ -116,6 +116,12 @@ func (r *HTTPServerRequest) ParseBody() error {
 	ctype := ""
 	if r.Headers != nil {
 		ctype = r.Headers.Get("Content-Type")
+		// Like Tornado's parse_body_arguments: a body still encoded cannot
+		// be parsed. (A server that decompresses renames the field to
+		// X-Consumed-Content-Encoding, as Tornado's does.)
+		if enc := r.Headers.Get("Content-Encoding"); enc != "" && isFormType(ctype) {
+			return wrapInput(ErrBadForm, "unsupported Content-Encoding: "+enc)
+		}
 	}
 	if err := ParseBodyArguments(ctype, r.Body, r.BodyArguments, r.Files); err != nil {
 		return err
@@ -124,6 +130,12 @@ func (r *HTTPServerRequest) ParseBody() error {
 		r.Arguments[k] = append(r.Arguments[k], v...)
 	}
 	return nil
+}
+
+// isFormType reports a Content-Type ParseBodyArguments parses.
+func isFormType(ctype string) bool {
+	return strings.HasPrefix(ctype, "application/x-www-form-urlencoded") ||
+		strings.HasPrefix(ctype, "multipart/form-data")
 }
 
 // Cookies returns the request's cookies, parsed once from every Cookie

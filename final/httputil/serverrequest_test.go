@@ -44,6 +44,19 @@ func TestHTTPServerRequestFromHead(t *testing.T) {
 	assert.Equal(t, url.Values{"x": {"1", "3"}, "y": {"2"}}, r.QueryArguments, "query arguments untouched")
 }
 
+func TestHTTPServerRequestRefusesEncodedForm(t *testing.T) {
+	var r HTTPServerRequest
+	require.NoError(t, r.FromHead(parsedHead(t, "POST / HTTP/1.1\r\nHost: a\r\n"+
+		"Content-Type: application/x-www-form-urlencoded\r\nContent-Encoding: gzip\r\nContent-Length: 3\r\n\r\n")))
+	r.Body = []byte("a=1")
+	err := r.ParseBody()
+	assert.ErrorIs(t, err, ErrBadForm)
+	assert.Empty(t, r.BodyArguments)
+
+	r.Headers.Set("Content-Type", "application/octet-stream")
+	assert.NoError(t, r.ParseBody(), "other bodies are left to the handler")
+}
+
 func TestHTTPServerRequestAbsoluteFormAndDefaults(t *testing.T) {
 	var r HTTPServerRequest
 	require.NoError(t, r.FromHead(parsedHead(t, "GET http://b.example?q=1 HTTP/1.1\r\nHost: a\r\n\r\n")))
