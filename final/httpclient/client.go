@@ -1,0 +1,736 @@
+// AsyncHTTPClient: fetches on a loop with a queue bounded by MaxClients,
+// a keep-alive pool per origin, redirects and timeouts that say where they
+// happened (Tornado's SimpleAsyncHTTPClient, plus the pooling it lacks).
+
+package httpclient
+
+import (
+	"bytes"
+	"compress/gzip"
+	"crypto/tls"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gornado/gornado/final/concurrent"
+	"github.com/gornado/gornado/final/httputil"
+	"github.com/gornado/gornado/final/ioloop"
+	"github.com/gornado/gornado/final/iostream"
+	"github.com/gornado/gornado/final/tcpclient"
+)
+
+// AsyncHTTPClient fetches URLs on one loop (Tornado's AsyncHTTPClient).
+// Its methods must be called on that loop.
+type AsyncHTTPClient struct {
+	// MaxClients bounds the requests in progress; more wait in a queue.
+	MaxClients int
+	// MaxIdlePerHost bounds the idle keep-alive connections kept per
+	// origin (0: 8; negative: no pooling).
+	MaxIdlePerHost int
+	// TCP opens connections (its Resolver may be replaced).
+	TCP tcpclient.TCPClient
+
+	loop   *ioloop.IOLoop
+	active int
+	queue  []*fetch
+	idle   map[string][]*iostream.IOStream
+	closed bool
+}
+
+// New returns a client fetching on loop (ioloop.Current() if nil).
+func New(loop *ioloop.IOLoop) *AsyncHTTPClient {
+	if loop == nil {
+		loop = ioloop.Current()
+	}
+	return &AsyncHTTPClient{MaxClients: DefaultMaxClients, loop: loop, idle: map[string][]*iostream.IOStream{}}
+}
+
+// Loop returns the client's loop.
+func (c *AsyncHTTPClient) Loop() *ioloop.IOLoop { return c.loop }
+
+// FetchURL is Fetch of a GET request for rawURL.
+func (c *AsyncHTTPClient) FetchURL(rawURL string) *concurrent.Future[*HTTPResponse] {
+	return c.Fetch(&HTTPRequest{URL: rawURL})
+}
+
+// Fetch starts req and returns a Future of its response (Tornado's
+// fetch). With AllowNonOK unset, a non-2xx response fails the Future with
+// an *HTTPClientError carrying the response.
+func (c *AsyncHTTPClient) Fetch(req *HTTPRequest) *concurrent.Future[*HTTPResponse] {
+	f := &fetch{client: c, req: req, fut: concurrent.NewFuture[*HTTPResponse](), start: time.Now()}
+	if c.closed {
+		f.fut.SetException(&HTTPClientError{Code: 599, Message: "client closed", Err: ErrClientClosed})
+		return f.fut
+	}
+	if err := f.setURL(req.URL); err != nil {
+		f.fut.SetException(err)
+		return f.fut
+	}
+	if c.active >= c.maxClients() {
+		// Like Tornado, a queued request times out after the smaller of
+		// its connect and request timeouts.
+		f.queued = true
+		c.queue = append(c.queue, f)
+		f.queueTimer = c.loop.CallLater(min(f.connectTimeout(), f.requestTimeout()), func() {
+			f.fail("Timeout in request queue", ErrTimeoutInQueue)
+		})
+		return f.fut
+	}
+	c.startFetch(f)
+	return f.fut
+}
+
+func (c *AsyncHTTPClient) maxClients() int {
+	if c.MaxClients > 0 {
+		return c.MaxClients
+	}
+	return DefaultMaxClients
+}
+
+// startFetch moves f out of the queue into progress.
+func (c *AsyncHTTPClient) startFetch(f *fetch) {
+	c.active++
+	f.started = true
+	f.reqTimer = c.loop.CallLater(f.requestTimeout(), func() {
+		if f.connecting {
+			f.fail("Timeout while connecting", ErrTimeoutConnecting)
+			return
+		}
+		f.fail("Timeout during request", ErrTimeoutRequest)
+	})
+	f.run()
+}
+
+// release ends f's turn and starts the next queued fetch.
+func (c *AsyncHTTPClient) release() {
+	c.active--
+	for len(c.queue) > 0 && c.active < c.maxClients() {
+		f := c.queue[0]
+		c.queue[0] = nil
+		c.queue = c.queue[1:]
+		if f.done {
+			continue
+		}
+		f.queued = false
+		c.loop.RemoveTimeout(f.queueTimer)
+		c.startFetch(f)
+	}
+}
+
+// Close closes the idle connections and fails queued fetches.
+func (c *AsyncHTTPClient) Close() {
+	c.closed = true
+	for _, streams := range c.idle {
+		for _, s := range streams {
+			s.SetCloseCallback(nil)
+			s.Close()
+		}
+	}
+	c.idle = map[string][]*iostream.IOStream{}
+	for _, f := range c.queue {
+		if !f.done {
+			f.fail("client closed", ErrClientClosed)
+		}
+	}
+	c.queue = nil
+}
+
+// getIdle returns a pooled connection for key, or nil.
+func (c *AsyncHTTPClient) getIdle(key string) *iostream.IOStream {
+	list := c.idle[key]
+	for len(list) > 0 {
+		s := list[len(list)-1]
+		list = list[:len(list)-1]
+		c.idle[key] = list
+		s.SetCloseCallback(nil)
+		if !s.Closed() && s.BufferedLen() == 0 {
+			return s
+		}
+		s.Close() // closed, or the server sent bytes nobody asked for
+	}
+	return nil
+}
+
+// putIdle pools a connection whose response is complete.
+func (c *AsyncHTTPClient) putIdle(key string, s *iostream.IOStream) {
+	max := c.MaxIdlePerHost
+	if max == 0 {
+		max = 8
+	}
+	if c.closed || max < 0 || len(c.idle[key]) >= max || s.Closed() {
+		s.Close()
+		return
+	}
+	c.idle[key] = append(c.idle[key], s)
+	s.SetCloseCallback(func() {
+		list := c.idle[key]
+		for i, x := range list {
+			if x == s {
+				c.idle[key] = append(list[:i], list[i+1:]...)
+				break
+			}
+		}
+	})
+}
+
+// IdleConnections returns how many pooled connections the client holds.
+func (c *AsyncHTTPClient) IdleConnections() int {
+	n := 0
+	for _, l := range c.idle {
+		n += len(l)
+	}
+	return n
+}
+
+// fetch is one request in progress, redirects included.
+type fetch struct {
+	client *AsyncHTTPClient
+	req    *HTTPRequest
+	fut    *concurrent.Future[*HTTPResponse]
+	start  time.Time
+
+	u        *url.URL
+	key      string
+	host     string
+	port     int
+	tls      bool
+	redirect int
+
+	queued, started, done, connecting bool
+	queueTimer, reqTimer              ioloop.Timeout
+
+	stream  *iostream.IOStream
+	reused  bool
+	retried bool
+	gotData bool
+	// waiting100 is set while the body waits for 100 Continue.
+	waiting100 bool
+	bodySent   bool
+
+	// chunkedBody: the BodyProducer's body goes out chunked.
+	chunkedBody bool
+	// noReuse: the connection cannot carry another request.
+	noReuse bool
+	// headLen is the response head's length in buf.
+	headLen int
+
+	buf      []byte
+	parser   httputil.ResponseParser
+	head     httputil.ResponseHead
+	headDone bool
+	chunked  httputil.ChunkedDecoder
+	left     int64
+	body     []byte
+	size     int
+}
+
+func (f *fetch) connectTimeout() time.Duration {
+	if f.req.ConnectTimeout > 0 {
+		return f.req.ConnectTimeout
+	}
+	return DefaultConnectTimeout
+}
+
+func (f *fetch) requestTimeout() time.Duration {
+	if f.req.RequestTimeout > 0 {
+		return f.req.RequestTimeout
+	}
+	return DefaultRequestTimeout
+}
+
+func (f *fetch) method() string {
+	if f.req.Method == "" {
+		return "GET"
+	}
+	return f.req.Method
+}
+
+// setURL parses and checks the URL to fetch.
+func (f *fetch) setURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return &HTTPClientError{Code: 599, Message: fmt.Sprintf("unsupported URL %q", raw), Err: ErrBadURL}
+	}
+	f.u = u
+	f.tls = u.Scheme == "https"
+	f.host = u.Hostname()
+	f.port = 80
+	if f.tls {
+		f.port = 443
+	}
+	if p := u.Port(); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || n <= 0 || n > 65535 {
+			return &HTTPClientError{Code: 599, Message: fmt.Sprintf("bad port in %q", raw), Err: ErrBadURL}
+		}
+		f.port = n
+	}
+	f.key = u.Scheme + "://" + net.JoinHostPort(f.host, strconv.Itoa(f.port))
+	return nil
+}
+
+// run sends the request on a pooled connection or a new one.
+func (f *fetch) run() {
+	f.resetResponse()
+	if s := f.client.getIdle(f.key); s != nil {
+		f.stream, f.reused = s, true
+		f.send()
+		return
+	}
+	f.connect()
+}
+
+func (f *fetch) resetResponse() {
+	f.buf, f.body, f.size, f.left = nil, nil, 0, 0
+	f.headDone, f.gotData, f.waiting100, f.bodySent, f.noReuse = false, false, false, false, false
+	f.parser.Reset()
+	f.chunked.Reset()
+}
+
+func (f *fetch) connect() {
+	f.connecting = true
+	f.reused = false
+	opts := tcpclient.Options{Timeout: f.connectTimeout()}
+	if f.tls {
+		opts.TLS = f.req.TLSConfig
+		if opts.TLS == nil {
+			opts.TLS = &tls.Config{}
+		}
+	}
+	fut := f.client.TCP.Connect(f.client.loop, f.host, f.port, opts)
+	fut.AddDoneCallback(func(fut *concurrent.Future[*iostream.IOStream]) {
+		s, err := fut.Result()
+		if f.done {
+			if s != nil {
+				s.Close()
+			}
+			return
+		}
+		f.connecting = false
+		if err != nil {
+			if errors.Is(err, tcpclient.ErrConnectTimeout) {
+				f.fail("Timeout while connecting", ErrTimeoutConnecting)
+				return
+			}
+			f.fail("connection failed", err)
+			return
+		}
+		f.stream = s
+		f.send()
+	})
+}
+
+// send writes the request head (and the body unless it waits for 100
+// Continue) and starts reading the response.
+func (f *fetch) send() {
+	r := f.req
+	var b []byte
+	b = append(b, f.method()...)
+	b = append(b, ' ')
+	b = append(b, f.u.RequestURI()...)
+	b = append(b, " HTTP/1.1\r\n"...)
+	h := r.Headers
+	if h == nil {
+		h = &httputil.HTTPHeaders{}
+	}
+	if !h.Has("Host") {
+		b = append(b, "Host: "...)
+		b = append(b, f.u.Host...)
+		b = append(b, "\r\n"...)
+	}
+	b = h.AppendTo(b)
+	if !h.Has("User-Agent") {
+		ua := r.UserAgent
+		if ua == "" {
+			ua = DefaultUserAgent
+		}
+		b = append(b, "User-Agent: "...)
+		b = append(b, ua...)
+		b = append(b, "\r\n"...)
+	}
+	if !r.NoDecompress && r.StreamingCallback == nil && !h.Has("Accept-Encoding") {
+		b = append(b, "Accept-Encoding: gzip\r\n"...)
+	}
+	if (r.AuthUsername != "" || r.AuthPassword != "") && !h.Has("Authorization") {
+		b = append(b, "Authorization: Basic "...)
+		b = append(b, base64.StdEncoding.EncodeToString([]byte(r.AuthUsername+":"+r.AuthPassword))...)
+		b = append(b, "\r\n"...)
+	}
+	chunked := false
+	switch {
+	case r.BodyProducer != nil:
+		if !h.Has("Content-Length") {
+			b = append(b, "Transfer-Encoding: chunked\r\n"...)
+			chunked = true
+		}
+	case len(r.Body) > 0 || needsBody(f.method()):
+		if !h.Has("Content-Length") {
+			b = append(b, "Content-Length: "...)
+			b = strconv.AppendInt(b, int64(len(r.Body)), 10)
+			b = append(b, "\r\n"...)
+		}
+	}
+	if r.Expect100Continue && (len(r.Body) > 0 || r.BodyProducer != nil) {
+		b = append(b, "Expect: 100-continue\r\n"...)
+		f.waiting100 = true
+	}
+	b = append(b, "\r\n"...)
+	f.stream.Write(b)
+	f.chunkedBody = chunked
+	if !f.waiting100 {
+		f.sendBody()
+	}
+	f.read()
+}
+
+// needsBody reports the methods Tornado requires a body for.
+func needsBody(m string) bool { return m == "POST" || m == "PUT" || m == "PATCH" }
+
+func (f *fetch) sendBody() {
+	f.bodySent = true
+	r := f.req
+	if r.BodyProducer == nil {
+		if len(r.Body) > 0 {
+			f.stream.Write(r.Body)
+		}
+		return
+	}
+	write := func(p []byte) error {
+		if len(p) == 0 {
+			return nil
+		}
+		if f.chunkedBody {
+			f.stream.Write(httputil.AppendChunk(nil, p))
+			return nil
+		}
+		return f.stream.Write(p).Exception()
+	}
+	if err := r.BodyProducer(write); err != nil {
+		f.fail("body producer failed", err)
+		return
+	}
+	if f.chunkedBody {
+		f.stream.Write([]byte(httputil.LastChunk))
+	}
+}
+
+func (f *fetch) read() {
+	if f.done || f.stream == nil {
+		return
+	}
+	f.stream.ReadBytesFunc(64*1024, true, f.onData)
+}
+
+// onData receives response bytes.
+func (f *fetch) onData(p []byte, err error) {
+	if f.done {
+		return
+	}
+	if err != nil {
+		if f.headDone && f.head.Framing == httputil.FramingUntilClose {
+			f.complete(false)
+			return
+		}
+		if f.reused && !f.gotData && !f.retried {
+			// A pooled connection the server had closed: try once on a
+			// new one, as browsers do for idempotent requests.
+			f.retried = true
+			f.stream = nil
+			f.resetResponse()
+			f.connect()
+			return
+		}
+		f.fail("connection closed", err)
+		return
+	}
+	f.gotData = true
+	if !f.headDone {
+		f.buf = append(f.buf, p...)
+		if !f.parseHead() {
+			return
+		}
+		rest := f.buf[f.headLen:]
+		f.buf = nil
+		if f.consumeBody(rest) {
+			return
+		}
+	} else if f.consumeBody(p) {
+		return
+	}
+	f.read()
+}
+
+// parseHead parses the response head from f.buf; it reports whether the
+// head is complete (and f is not done).
+func (f *fetch) parseHead() bool {
+	for {
+		n, err := f.parser.Parse(f.buf, f.method(), &f.head)
+		if err == httputil.ErrNeedMore {
+			f.read()
+			return false
+		}
+		if err != nil {
+			f.fail("malformed response", err)
+			return false
+		}
+		if f.head.StatusCode >= 100 && f.head.StatusCode < 200 && f.head.StatusCode != 101 {
+			f.buf = f.buf[n:]
+			if f.head.StatusCode == 100 && f.waiting100 {
+				f.waiting100 = false
+				f.sendBody()
+			}
+			continue
+		}
+		f.headLen = n
+		f.headDone = true
+		if f.waiting100 {
+			// A final answer instead of 100 Continue: the body was never
+			// sent, so the connection cannot be reused.
+			f.waiting100 = false
+			f.noReuse = true
+		}
+		f.callHeaderCallback()
+		if f.head.Framing == httputil.FramingTunnel {
+			f.fail("protocol switch not supported", nil)
+			return false
+		}
+		f.left = f.head.ContentLength
+		return true
+	}
+}
+
+func (f *fetch) callHeaderCallback() {
+	cb := f.req.HeaderCallback
+	if cb == nil {
+		return
+	}
+	cb(fmt.Sprintf("HTTP/1.1 %d %s\r\n", f.head.StatusCode, f.head.Reason))
+	for i := range f.head.Headers.Len() {
+		k, v := f.head.Headers.At(i)
+		cb(string(k) + ": " + string(v) + "\r\n")
+	}
+	cb("\r\n")
+}
+
+// consumeBody takes body bytes; it reports whether the fetch finished.
+func (f *fetch) consumeBody(p []byte) bool {
+	switch f.head.Framing {
+	case httputil.FramingNone:
+		f.complete(true)
+		return true
+	case httputil.FramingLength:
+		k := min(int64(len(p)), f.left)
+		if !f.addBody(p[:k]) {
+			return true
+		}
+		f.left -= k
+		if f.left == 0 {
+			f.complete(true)
+			return true
+		}
+	case httputil.FramingUntilClose:
+		return !f.addBody(p)
+	case httputil.FramingChunked:
+		for len(p) > 0 {
+			n, d, err := f.chunked.Decode(p)
+			p = p[n:]
+			if len(d) > 0 && !f.addBody(d) {
+				return true
+			}
+			if err == io.EOF {
+				f.complete(true)
+				return true
+			}
+			if err != nil {
+				f.fail("malformed chunked body", err)
+				return true
+			}
+			if n == 0 {
+				break
+			}
+		}
+	}
+	return false
+}
+
+// addBody keeps or streams body bytes; false when f failed.
+func (f *fetch) addBody(d []byte) bool {
+	f.size += len(d)
+	max := f.req.MaxBodySize
+	if max <= 0 {
+		max = DefaultMaxBodySize
+	}
+	if f.size > max {
+		f.fail("response body too large", ErrBodyTooLarge)
+		return false
+	}
+	if f.req.StreamingCallback != nil {
+		f.req.StreamingCallback(d)
+		return !f.done
+	}
+	f.body = append(f.body, d...)
+	return true
+}
+
+// complete finishes a response that has been read; reusable says the
+// connection is at a message boundary.
+func (f *fetch) complete(reusable bool) {
+	s := f.stream
+	f.stream = nil
+	if reusable && f.head.KeepAlive && !f.noReuse && s != nil && !s.Closed() && f.bodySent {
+		f.client.putIdle(f.key, s)
+	} else if s != nil {
+		s.Close()
+	}
+	headers := f.head.Headers.Copy()
+	body := f.body
+	if !f.req.NoDecompress && f.req.StreamingCallback == nil && strings.EqualFold(headers.Get("Content-Encoding"), "gzip") && len(body) > 0 {
+		d, err := gunzip(body, f.req.MaxBodySize)
+		if err != nil {
+			f.fail("malformed gzip body", err)
+			return
+		}
+		body = d
+		headers.Del("Content-Encoding")
+		headers.Set("Content-Length", strconv.Itoa(len(body)))
+	}
+	code := f.head.StatusCode
+	if loc := headers.Get("Location"); loc != "" && isRedirect(code) && !f.req.NoFollowRedirects && f.redirect < f.maxRedirects() {
+		if f.followRedirect(code, loc) {
+			return
+		}
+	}
+	resp := &HTTPResponse{
+		Request:      f.req,
+		Code:         code,
+		Reason:       string(f.head.Reason),
+		Headers:      headers,
+		Body:         body,
+		EffectiveURL: f.u.String(),
+		RequestTime:  time.Since(f.start),
+	}
+	if resp.Reason == "" {
+		resp.Reason = httputil.StatusText(code)
+	}
+	f.finish()
+	if (code < 200 || code >= 300) && !f.req.AllowNonOK {
+		resp.Error = &HTTPClientError{Code: code, Message: resp.Reason, Response: resp}
+		f.fut.SetException(resp.Error)
+		return
+	}
+	f.fut.SetResult(resp)
+}
+
+func (f *fetch) maxRedirects() int {
+	if f.req.MaxRedirects > 0 {
+		return f.req.MaxRedirects
+	}
+	return DefaultMaxRedirects
+}
+
+func isRedirect(code int) bool {
+	return code == 301 || code == 302 || code == 303 || code == 307 || code == 308
+}
+
+// followRedirect restarts f at loc, Tornado's _should_follow_redirect and
+// redirect handling: 303 (and 301/302 after a POST) become GET without a
+// body; credentials and cookies stay with their origin.
+func (f *fetch) followRedirect(code int, loc string) bool {
+	next, err := f.u.Parse(loc)
+	if err != nil {
+		return false
+	}
+	nr := *f.req
+	if nr.Headers != nil {
+		nr.Headers = nr.Headers.Copy()
+	} else {
+		nr.Headers = &httputil.HTTPHeaders{}
+	}
+	nr.URL = next.String()
+	if code == 303 || ((code == 301 || code == 302) && nr.Method == "POST") {
+		if nr.Method != "HEAD" {
+			nr.Method = "GET"
+		}
+		nr.Body, nr.BodyProducer = nil, nil
+		for _, h := range []string{"Content-Length", "Content-Type", "Content-Encoding", "Transfer-Encoding"} {
+			nr.Headers.Del(h)
+		}
+	}
+	old := f.u
+	if err := f.setURL(nr.URL); err != nil {
+		return false
+	}
+	if old.Scheme != f.u.Scheme || !strings.EqualFold(old.Host, f.u.Host) {
+		// Cross-origin: the credentials were for the first origin only
+		// (CVE-2023-28370's class of leak).
+		nr.Headers.Del("Authorization")
+		nr.Headers.Del("Cookie")
+		nr.AuthUsername, nr.AuthPassword = "", ""
+	}
+	nr.Headers.Del("Host")
+	f.req = &nr
+	f.redirect++
+	f.run()
+	return true
+}
+
+// finish ends f's turn in the client.
+func (f *fetch) finish() {
+	f.done = true
+	f.client.loop.RemoveTimeout(f.reqTimer)
+	f.client.loop.RemoveTimeout(f.queueTimer)
+	if f.started {
+		f.client.release()
+	}
+}
+
+// fail ends f with a 599 error (or an error wrapping err).
+func (f *fetch) fail(msg string, err error) {
+	if f.done {
+		return
+	}
+	// Done first: closing the stream fails its pending read at once,
+	// and that callback must see a finished fetch.
+	f.done = true
+	if f.stream != nil {
+		s := f.stream
+		f.stream = nil
+		s.Close()
+	}
+	if f.queued {
+		q := f.client.queue
+		for i, x := range q {
+			if x == f {
+				f.client.queue = append(q[:i], q[i+1:]...)
+				break
+			}
+		}
+	}
+	f.finish()
+	f.fut.SetException(&HTTPClientError{Code: 599, Message: msg, Err: err})
+}
+
+// gunzip decompresses a gzip body within max bytes.
+func gunzip(b []byte, max int) ([]byte, error) {
+	if max <= 0 {
+		max = DefaultMaxBodySize
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		return nil, err
+	}
+	out, err := io.ReadAll(io.LimitReader(zr, int64(max)+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(out) > max {
+		return nil, ErrBodyTooLarge
+	}
+	return out, nil
+}
