@@ -37,7 +37,11 @@ func TestCoroutineRunsAtOnceUntilFirstAwait(t *testing.T) {
 		steps = append(steps, "start")
 		v, err := Await(c, later(l, 2))
 		steps = append(steps, "resumed")
-		assert.True(t, l == ioloop.Running(), "the coroutine's goroutine counts as the loop's")
+		assert.True(t, l == c.Loop())
+		assert.Nil(t, ioloop.Running(), "iter.Pull's goroutine is not the loop's unless bound")
+		unbind := ioloop.BindGoroutine(c.Loop())
+		assert.True(t, l == ioloop.Current(), "bound, Current is the running loop")
+		unbind()
 		return v * 21, err
 	})
 	assert.Equal(t, []string{"start"}, steps)
@@ -288,5 +292,16 @@ func BenchmarkAwait(b *testing.B) {
 	}, 0)
 	if err != nil {
 		b.Fatal(err)
+	}
+}
+
+// BenchmarkCoroutine measures starting a coroutine that finishes without
+// waiting: the fixed cost of a coroutine per request.
+func BenchmarkCoroutine(b *testing.B) {
+	l, _ := ioloop.New()
+	defer l.Close(false)
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		Go(l, func(c *Co) (int, error) { return i, nil })
 	}
 }
