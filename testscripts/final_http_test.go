@@ -3,6 +3,7 @@ package testscripts
 import (
 	"os"
 
+	"github.com/gornado/gornado/final/demos/fetch/fetchapp"
 	"github.com/gornado/gornado/final/demos/helloworld/app"
 )
 
@@ -10,4 +11,5 @@ import (
 // final_fetch.txtar.
 func init() {
 	commands["helloworld"] = func() { os.Exit(app.Main(os.Args[1:], os.Stdout, os.Stderr)) }
+	commands["fetch"] = func() { os.Exit(fetchapp.Main(os.Args[1:], os.Stdout, os.Stderr)) }
 }
