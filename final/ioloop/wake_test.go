@@ -1,0 +1,58 @@
+package ioloop
+
+import (
+	"sync/atomic"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// countingPoller counts wakes.
+type countingPoller struct {
+	poller
+	// wakes counts wake calls; waits counts wait calls.
+	wakes, waits atomic.Int32
+}
+
+func (c *countingPoller) wait(ms int, ev []readyEvent) (int, error) {
+	c.waits.Add(1)
+	return c.poller.wait(ms, ev)
+}
+
+func (c *countingPoller) wake() error {
+	c.wakes.Add(1)
+	return c.poller.wake()
+}
+
+func TestWakesAreCoalesced(t *testing.T) {
+	// Callbacks added while the loop sleeps cost one wake per sleep: the
+	// first flips the sleeping flag, the others see it already flipped.
+	// Without coalescing, each of the thousand would write to the eventfd.
+	l := newLoop(t)
+	cp := &countingPoller{poller: l.poller}
+	l.poller = cp
+	asleep := make(chan struct{})
+	ran := 0
+	l.AddCallback(func() {
+		// Runs on the loop; the next poll blocks (no timers, no work).
+		go func() {
+			for l.sleeping.Load() == 0 {
+				// Wait for the loop to announce its sleep: an event with
+				// no channel, since the loop is what we wait for.
+			}
+			for i := 0; i < 1000; i++ {
+				l.AddCallback(func() { ran++ })
+			}
+			l.AddCallback(l.Stop)
+			close(asleep)
+		}()
+	})
+	require.NoError(t, l.Start())
+	<-asleep
+	assert.Equal(t, 1000, ran)
+	wakes, waits := cp.wakes.Load(), cp.waits.Load()
+	t.Logf("%d wakes, %d waits for 1001 callbacks", wakes, waits)
+	assert.LessOrEqual(t, wakes, waits, "at most one wake per sleep")
+	assert.Less(t, wakes, int32(1001))
+}
