@@ -199,3 +199,24 @@ func TestMaxBufferSizeApplies(t *testing.T) {
 		t.Fatal("no error within 10s")
 	}
 }
+
+func TestStopFromAHandlerOnTheLoop(t *testing.T) {
+	// Tornado's test_stop_in_callback: stopping from a callback on the
+	// loop neither deadlocks nor breaks the connection being served.
+	testutil.CheckLeaks(t)
+	g := startGroup(t, 1)
+	var s *TCPServer
+	s = New(func(stream *iostream.IOStream, addr net.Addr) {
+		s.Stop()
+		s.Stop()
+		echoHandler(stream, addr)
+	})
+	require.NoError(t, s.Listen(g.Loops()[0], 0, "127.0.0.1"))
+	addr := addrOf(s)
+	echoOnce(t, addr, "served while stopping")
+	stopped := make(chan struct{})
+	g.Loops()[0].AddCallback(func() { close(stopped) })
+	<-stopped
+	_, err := net.Dial("tcp", addr)
+	assert.Error(t, err)
+}
