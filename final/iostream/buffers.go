@@ -14,8 +14,19 @@ const chunkSize = 16 * 1024
 // maxFreeChunks bounds each loop's free list (4 MiB of chunks).
 const maxFreeChunks = 256
 
-// loopBuffers is one loop's shared buffers. Loop goroutine only.
+// loopBuffers is one loop's shared buffers, and its list of streams with
+// writes to flush at the end of the iteration. Loop goroutine only.
 type loopBuffers struct {
+	// loop is the loop.
+	loop *ioloop.IOLoop
+	// flushing are the streams whose gathered writes go out in the next
+	// callback batch; one loop callback flushes them all, so a busy
+	// iteration costs one AddCallback however many streams wrote.
+	flushing []*Stream
+	// spare is the other flush list, swapped with flushing by flushAll.
+	spare []*Stream
+	// flushAllFn is the flushAll method value, made once per loop.
+	flushAllFn func()
 	// read is the loop's read buffer (ioloop.ReadBuffer).
 	read []byte
 	// lent is true while a stream holds bytes in read that it has not
@@ -45,9 +56,30 @@ func buffersOf(loop *ioloop.IOLoop) *loopBuffers {
 	if b, ok := loop.Value(loopBuffersKey{}).(*loopBuffers); ok {
 		return b
 	}
-	b := &loopBuffers{read: loop.ReadBuffer()}
+	b := &loopBuffers{loop: loop, read: loop.ReadBuffer()}
+	b.flushAllFn = b.flushAll
 	loop.SetValue(loopBuffersKey{}, b)
 	return b
+}
+
+// scheduleFlush adds s to the streams flushed at the end of the iteration.
+func (lb *loopBuffers) scheduleFlush(s *Stream) {
+	if len(lb.flushing) == 0 {
+		lb.loop.AddCallback(lb.flushAllFn)
+	}
+	lb.flushing = append(lb.flushing, s)
+}
+
+// flushAll flushes every stream scheduled; streams scheduled while it runs
+// (a flush's Future callback writing again) go in the next batch.
+func (lb *loopBuffers) flushAll() {
+	list := lb.flushing
+	lb.flushing, lb.spare = lb.spare[:0], nil
+	for i, s := range list {
+		list[i] = nil
+		s.flush()
+	}
+	lb.spare = list[:0]
 }
 
 // get returns an empty buffer with capacity for at least n bytes.

@@ -127,8 +127,6 @@ type Stream struct {
 	// blocked is true while the descriptor refused writes and the stream
 	// waits for WRITE readiness.
 	blocked bool
-	// flushFn is the flush method value, made once.
-	flushFn func()
 
 	// connecting is true while Connect waits for the connection.
 	connecting bool
@@ -150,8 +148,6 @@ type Stream struct {
 	tls *tlsState
 	// wspine is the storage of wbufs while it holds at most two chunks.
 	wspine [2][]byte
-	// iov1 is a one-element gather list reused by inline writes.
-	iov1 [1][]byte
 	// detached is set by StartTLS: the descriptor now belongs to another
 	// stream, so close must not close it.
 	detached bool
@@ -169,7 +165,6 @@ func (s *Stream) init(loop *ioloop.IOLoop, fd int, t transport) {
 	s.bufs = buffersOf(loop)
 	s.t = t
 	s.fd = fd
-	s.flushFn = s.flush
 	s.handler = s.handleEvents
 	_, s.plain = t.(*fdTransport)
 }
@@ -647,9 +642,10 @@ func (s *Stream) queue(data []byte) error {
 	}
 	s.wqueued += int64(len(data))
 	if s.wsize == 0 && len(data) >= inlineWriteMin && !s.blocked && !s.notReady() {
-		s.iov1[0] = data
-		n, err := s.t.write(s.iov1[:])
-		s.iov1[0] = nil
+		// Nothing is queued, so the spine is free to carry data.
+		s.wspine[0] = data
+		n, err := s.t.write(s.wspine[:1])
+		s.wspine[0] = nil
 		if err != nil && err != errWouldBlock {
 			s.wqueued -= int64(len(data))
 			s.closeOnWriteError(err)
@@ -672,7 +668,7 @@ func (s *Stream) queue(data []byte) error {
 		s.updateState()
 	} else if !s.flushScheduled {
 		s.flushScheduled = true
-		s.loop.AddCallback(s.flushFn)
+		s.bufs.scheduleFlush(s)
 	}
 	return nil
 }
