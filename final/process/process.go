@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"runtime"
 	"strings"
 	"syscall"
 
@@ -145,6 +146,11 @@ func returnCode(cmd *exec.Cmd, err error) int {
 	}
 	return st.ExitCode()
 }
+
+// CPUCount returns the number of processors (Tornado's cpu_count): the
+// default number of loops in an ioloop.Group is GOMAXPROCS, which starts
+// at this.
+func CPUCount() int { return runtime.NumCPU() }
 
 // Pid returns the child's process id.
 func (p *Subprocess) Pid() int { return p.Cmd.Process.Pid }

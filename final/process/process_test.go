@@ -93,3 +93,7 @@ func TestStartFailure(t *testing.T) {
 	_, err := New(l, exec.Command("/nonexistent/program"), Options{Stdin: true, Stdout: true})
 	assert.Error(t, err)
 }
+
+func TestCPUCount(t *testing.T) {
+	assert.GreaterOrEqual(t, CPUCount(), 1)
+}
