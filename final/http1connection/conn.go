@@ -173,6 +173,11 @@ type Conn struct {
 	timerAt  time.Time
 	timerOn  bool
 
+	// cur and curOff are the bytes being processed and the position
+	// reached, for Detach.
+	cur    []byte
+	curOff int
+
 	onDataFn  func([]byte, error)
 	onTimerFn func()
 }
@@ -295,6 +300,7 @@ func (c *Conn) consume(data []byte, owned bool) {
 // response is awaited.
 func (c *Conn) process(data []byte) int {
 	off := 0
+	defer func() { c.cur = nil }()
 	for !c.closed && !c.detached {
 		switch c.phase {
 		case phaseHead:
@@ -316,11 +322,13 @@ func (c *Conn) process(data []byte) int {
 				return len(data)
 			}
 			off += n
+			c.cur, c.curOff = data, off
 			c.startRequest()
 		case phaseBody:
 			if off == len(data) {
 				return off
 			}
+			c.cur, c.curOff = data, off
 			off += c.readBody(data[off:])
 		default:
 			return off
@@ -394,6 +402,7 @@ func (c *Conn) readBody(data []byte) int {
 			k = c.bodyLeft
 		}
 		c.bodyLeft -= k
+		c.curOff += int(k)
 		c.deliver(data[:k])
 		if c.bodyLeft == 0 && !c.closed && c.phase == phaseBody {
 			c.finishRead()
@@ -404,6 +413,7 @@ func (c *Conn) readBody(data []byte) int {
 	for off < len(data) && !c.closed && c.phase == phaseBody {
 		n, d, err := c.st.chunked.Decode(data[off:])
 		off += n
+		c.curOff += n
 		if len(d) > 0 {
 			c.bodyRead += int64(len(d))
 			if c.bodyRead > c.params.maxBodySize() {
@@ -624,15 +634,38 @@ func (c *Conn) Close() { c.close() }
 // Detach takes the stream away from the connection, for protocols that
 // take over after an upgrade (WebSocket). The connection reads and writes
 // nothing more and calls no delegate method; the caller owns the stream.
-func (c *Conn) Detach() *iostream.IOStream {
+//
+// Like Tornado's detach, the ServerDelegate's OnClose runs now: for the
+// server, this connection is over. rest holds the bytes the client sent
+// after the request that the connection had already received (a WebSocket
+// frame right behind the handshake); the rest are still in the stream.
+func (c *Conn) Detach() (stream *iostream.IOStream, rest []byte) {
+	if c.detached {
+		return c.stream, nil
+	}
 	c.detached = true
 	c.setDeadline(0)
+	if c.timerOn {
+		c.loop.RemoveTimeout(c.timer)
+		c.timerOn = false
+	}
 	c.stream.SetCloseCallback(nil)
+	if c.cur != nil && c.curOff < len(c.cur) {
+		// Detached while processing received bytes: those after the
+		// request are the new protocol's. (c.cur may be c.pend.)
+		rest = append(rest, c.cur[c.curOff:]...)
+		c.cur = nil
+	} else if c.pend != nil {
+		rest = append(rest, c.pend...)
+	}
 	if c.pend != nil {
 		c.shared.putPend(c.pend)
 		c.pend = nil
 	}
-	return c.stream
+	c.md = nil
+	c.st = nil // the handler may still hold the Request
+	c.delegate.OnClose(c)
+	return c.stream, rest
 }
 
 // onStreamClosed runs once after the stream has closed, however it did.

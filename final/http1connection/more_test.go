@@ -1,6 +1,7 @@
 package http1connection_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"io"
@@ -158,4 +159,51 @@ func TestNetHTTPClientAgainstServer(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+// upgrader takes the stream over after "GET /upgrade", as a WebSocket
+// handler would, and echoes what follows in upper case.
+type upgrader struct {
+	req    *http1connection.Request
+	closed chan struct{}
+}
+
+func (u *upgrader) StartRequest(*http1connection.Conn) http1connection.MessageDelegate { return u }
+func (u *upgrader) OnClose(*http1connection.Conn)                                      { close(u.closed) }
+func (u *upgrader) HeadersReceived(req *http1connection.Request) error {
+	u.req = req
+	return nil
+}
+func (u *upgrader) DataReceived([]byte) error { return nil }
+func (u *upgrader) OnConnectionClose()        {}
+func (u *upgrader) Finish() {
+	stream, rest := u.req.Conn.Detach()
+	stream.Write([]byte("HTTP/1.1 101 Switching Protocols\r\nUpgrade: shout\r\nConnection: Upgrade\r\n\r\n"))
+	stream.Write(bytes.ToUpper(rest))
+	var echo func([]byte, error)
+	echo = func(b []byte, err error) {
+		if err != nil {
+			stream.Close()
+			return
+		}
+		stream.Write(bytes.ToUpper(b))
+		stream.ReadBytesFunc(1024, true, echo)
+	}
+	stream.ReadBytesFunc(1024, true, echo)
+}
+
+func TestDetachHandsTheStreamOver(t *testing.T) {
+	u := &upgrader{closed: make(chan struct{})}
+	addr := runServer(t, httpserver.NewWithDelegate(u), nil)
+	c := dial(t, addr)
+	c.send("GET /upgrade HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: shout\r\n\r\nearly bytes;")
+	resp, err := http.ReadResponse(c.br, nil)
+	require.NoError(t, err)
+	assert.Equal(t, 101, resp.StatusCode)
+	<-u.closed // the server forgot the connection
+	c.send("later")
+	buf := make([]byte, len("EARLY BYTES;LATER"))
+	_, err = io.ReadFull(c.br, buf)
+	require.NoError(t, err)
+	assert.Equal(t, "EARLY BYTES;LATER", string(buf))
 }

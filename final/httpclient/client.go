@@ -97,11 +97,10 @@ func (c *AsyncHTTPClient) maxClients() int {
 func (c *AsyncHTTPClient) startFetch(f *fetch) {
 	c.active++
 	f.started = true
+	// The request timeout counts from here, connecting included, and says
+	// "during request" as Tornado's does; the connect timeout says
+	// "while connecting".
 	f.reqTimer = c.loop.CallLater(f.requestTimeout(), func() {
-		if f.connecting {
-			f.fail("Timeout while connecting", ErrTimeoutConnecting)
-			return
-		}
 		f.fail("Timeout during request", ErrTimeoutRequest)
 	})
 	f.run()
