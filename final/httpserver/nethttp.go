@@ -1,0 +1,190 @@
+// Serving a net/http Handler from the loop: the interop DESIGN.md asks for
+// (Tornado's WSGIContainer). web.FallbackHandler builds on the same types.
+
+package httpserver
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"sync"
+
+	"github.com/gornado/gornado/final/http1connection"
+	"github.com/gornado/gornado/final/httputil"
+)
+
+// HTTPHandler serves h, a net/http Handler, from the server's loops. Each
+// request runs h on a goroutine of its own, since a net/http handler may
+// block; its writes travel back to the loop with AddCallback, buffered
+// until the handler returns or calls Flush (then the response goes out
+// chunked). A response that is never flushed gets a Content-Length, and
+// Content-Type is sniffed as net/http does. Request.Context is cancelled
+// when the handler returns.
+func HTTPHandler(h http.Handler) Handler {
+	return HandlerFunc(func(req *Request) {
+		r, err := toHTTPRequest(req)
+		if err != nil {
+			req.Conn.Respond(400, nil, "text/plain; charset=utf-8", []byte("400: Bad Request"))
+			return
+		}
+		w := &loopWriter{conn: req.Conn, header: http.Header{}}
+		go w.serve(h, r)
+	})
+}
+
+// toHTTPRequest builds the net/http view of req. It runs on the loop,
+// before the handler's goroutine starts.
+func toHTTPRequest(req *Request) (*http.Request, error) {
+	head := req.Head
+	target := string(head.Target)
+	u, err := url.ParseRequestURI(target)
+	if err != nil {
+		return nil, err
+	}
+	proto, major, minor := "HTTP/1.1", 1, 1
+	if head.Version == httputil.HTTP10 {
+		proto, minor = "HTTP/1.0", 0
+	}
+	hdr := make(http.Header, head.Headers.Len())
+	for i := range head.Headers.Len() {
+		k, v := head.Headers.At(i)
+		key := http.CanonicalHeaderKey(string(k))
+		hdr[key] = append(hdr[key], string(v))
+	}
+	host := string(head.Host)
+	delete(hdr, "Host")
+	r := &http.Request{
+		Method:        head.Method,
+		URL:           u,
+		Proto:         proto,
+		ProtoMajor:    major,
+		ProtoMinor:    minor,
+		Header:        hdr,
+		Host:          host,
+		RequestURI:    target,
+		RemoteAddr:    net.JoinHostPort(req.RemoteIP, "0"),
+		ContentLength: int64(len(req.Body)),
+		Body:          http.NoBody,
+	}
+	if len(req.Body) > 0 {
+		r.Body = readCloser{bytes.NewReader(req.Body)}
+	}
+	if req.Protocol == "https" {
+		u.Scheme = "https"
+	}
+	return r, nil
+}
+
+type readCloser struct{ *bytes.Reader }
+
+func (readCloser) Close() error { return nil }
+
+// loopWriter is the http.ResponseWriter of one request: it runs on the
+// handler's goroutine and hands its output to the loop.
+type loopWriter struct {
+	conn   *http1connection.Conn
+	header http.Header
+
+	mu      sync.Mutex
+	status  int
+	buf     []byte
+	started bool // the head has been sent (Flush)
+}
+
+func (w *loopWriter) Header() http.Header { return w.header }
+
+func (w *loopWriter) WriteHeader(code int) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.status == 0 && code >= 100 && code <= 999 {
+		w.status = code
+	}
+}
+
+func (w *loopWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.status == 0 {
+		w.status = 200
+	}
+	if w.header.Get("Content-Type") == "" && !w.started && len(w.buf) == 0 && len(p) > 0 {
+		w.header.Set("Content-Type", http.DetectContentType(p))
+	}
+	w.buf = append(w.buf, p...)
+	return len(p), nil
+}
+
+// Flush sends what is buffered now; the response continues chunked.
+func (w *loopWriter) Flush() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.sendLocked(false)
+}
+
+// sendLocked hands the buffered bytes (and the head, the first time) to the
+// loop; last finishes the response.
+func (w *loopWriter) sendLocked(last bool) {
+	if w.status == 0 {
+		w.status = 200
+	}
+	data := w.buf
+	w.buf = nil
+	var headers *httputil.HTTPHeaders
+	if !w.started {
+		headers = &httputil.HTTPHeaders{}
+		for k, vs := range w.header {
+			for _, v := range vs {
+				headers.Add(k, v)
+			}
+		}
+		if last && w.header.Get("Content-Length") == "" && w.header.Get("Transfer-Encoding") == "" {
+			headers.Set("Content-Length", strconv.Itoa(len(data)))
+		}
+		w.started = true
+	}
+	status, c := w.status, w.conn
+	c.Loop().AddCallback(func() {
+		if headers != nil {
+			if err := c.WriteHeaders(status, headers, data); err != nil {
+				c.Close()
+				return
+			}
+		} else if err := c.Write(data); err != nil {
+			c.Close()
+			return
+		}
+		if last {
+			c.Finish()
+		}
+	})
+}
+
+// serve runs the handler and finishes the response, answering 500 for a
+// panic that happens before anything was sent.
+func (w *loopWriter) serve(h http.Handler, r *http.Request) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	defer func() {
+		p := recover()
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		if p != nil {
+			if p == http.ErrAbortHandler {
+				w.conn.Loop().AddCallback(w.conn.Close)
+				return
+			}
+			w.conn.Loop().Logger().Error("httpserver: panic in net/http handler", "panic", fmt.Sprint(p))
+			if w.started {
+				w.conn.Loop().AddCallback(w.conn.Close)
+				return
+			}
+			w.status, w.buf, w.header = 500, []byte("500: Internal Server Error"), http.Header{"Content-Type": {"text/plain; charset=utf-8"}}
+		}
+		w.sendLocked(true)
+	}()
+	h.ServeHTTP(w, r.WithContext(ctx))
+}
