@@ -7,8 +7,10 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/gornado/gornado/bench/internal/results"
+	"github.com/gornado/gornado/bench/internal/stats"
 	"github.com/gornado/gornado/bench/internal/svgchart"
 )
 
@@ -42,8 +44,39 @@ func Chart(w results.Workload) svgchart.Chart {
 	return c
 }
 
-// Write puts <dir>/<workload>.svg for every workload and <dir>.md beside
-// dir, and returns the paths written.
+// PerCPUChart builds the work-per-CPU chart of a throughput workload: each
+// peer's rate over its server's CPU share, median and range over the runs.
+// ok is false when the workload has no CPU figures or is not a rate.
+func PerCPUChart(w results.Workload) (c svgchart.Chart, ok bool) {
+	if !w.HigherIsBetter {
+		return c, false
+	}
+	c = svgchart.Chart{
+		Title:    w.Title + ": work per CPU",
+		Subtitle: strings.TrimSuffix(w.Unit, "/s") + " per core-second: the rate over the server's CPU share; higher is better; median, line: min–max",
+	}
+	for _, p := range w.Peers {
+		b := svgchart.Bar{Label: p.Peer, Highlight: p.Peer == "final"}
+		v := p.PerCoreSecond()
+		switch {
+		case p.Skipped != "":
+			b.Note = p.Skipped
+		case len(v) == 0:
+			b.Note = "no CPU figures"
+		default:
+			ok = true
+			b.Value = stats.Median(v)
+			b.Lo, b.Hi = stats.MinMax(v)
+			b.Text = results.FormatNumber(b.Value)
+		}
+		c.Bars = append(c.Bars, b)
+	}
+	return c, ok
+}
+
+// Write puts <dir>/<workload>.svg for every workload, <workload>-percpu.svg
+// for every rate with CPU figures, and <dir>.md beside dir, and returns the
+// paths written.
 func Write(run *results.Run, dir string) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
@@ -55,6 +88,13 @@ func Write(run *results.Run, dir string) ([]string, error) {
 			return paths, err
 		}
 		paths = append(paths, p)
+		if c, ok := PerCPUChart(w); ok {
+			p := filepath.Join(dir, w.Name+"-percpu.svg")
+			if err := os.WriteFile(p, c.SVG(), 0o644); err != nil {
+				return paths, err
+			}
+			paths = append(paths, p)
+		}
 	}
 	md := filepath.Clean(dir) + ".md"
 	if err := os.WriteFile(md, []byte(run.Markdown()), 0o644); err != nil {

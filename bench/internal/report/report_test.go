@@ -17,7 +17,7 @@ func run() *results.Run {
 		Peers: []results.Result{
 			{Peer: "final", Skipped: "not built yet"},
 			{Peer: "nethttp", Runs: []float64{10, 20, 30}},
-			{Peer: "fasthttp", Runs: []float64{40, 40, 40}},
+			{Peer: "fasthttp", Runs: []float64{40, 40, 40}, CPU: []float64{50, 100, 40}},
 		}}
 	for i := range w.Peers {
 		w.Peers[i].Summarize()
@@ -38,15 +38,31 @@ func TestChart(t *testing.T) {
 	assert.Contains(t, c.Subtitle, "higher is better")
 }
 
+func TestPerCPUChart(t *testing.T) {
+	c, ok := PerCPUChart(run().Workloads[0])
+	require.True(t, ok)
+	require.Len(t, c.Bars, 3)
+	assert.Equal(t, "not built yet", c.Bars[0].Note)
+	assert.Equal(t, "no CPU figures", c.Bars[1].Note)
+	// 40 at 50%, 100% and 40% of a core: 80, 40 and 100 per core-second.
+	assert.Equal(t, 80.0, c.Bars[2].Value)
+	assert.Equal(t, 40.0, c.Bars[2].Lo)
+	assert.Equal(t, 100.0, c.Bars[2].Hi)
+
+	mem := results.Workload{Name: "idlemem", HigherIsBetter: false}
+	_, ok = PerCPUChart(mem)
+	assert.False(t, ok, "no such chart for memory")
+}
+
 func TestWrite(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "run1")
 	paths, err := Write(run(), dir)
 	require.NoError(t, err)
-	assert.Equal(t, []string{filepath.Join(dir, "hello64.svg"), dir + ".md"}, paths)
+	assert.Equal(t, []string{filepath.Join(dir, "hello64.svg"), filepath.Join(dir, "hello64-percpu.svg"), dir + ".md"}, paths)
 	svg, err := os.ReadFile(paths[0])
 	require.NoError(t, err)
 	assert.Contains(t, string(svg), "<svg")
-	md, err := os.ReadFile(paths[1])
+	md, err := os.ReadFile(paths[2])
 	require.NoError(t, err)
 	assert.Contains(t, string(md), "| hello64 |")
 }
