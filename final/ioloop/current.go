@@ -133,3 +133,21 @@ func BindGoroutine(l *IOLoop) (unbind func()) {
 		runningMu.Unlock()
 	}
 }
+
+// Initialized reports whether a default loop exists, Tornado's
+// IOLoop.initialized(): true after MakeCurrent, Install or a Current that had
+// to create one.
+func Initialized() bool {
+	defaultMu.Lock()
+	defer defaultMu.Unlock()
+	return defaultLoop != nil
+}
+
+// Install makes l the process-wide default loop, Tornado's IOLoop.install().
+// Tornado refuses to install over an existing instance; here the previous
+// default is simply replaced, as MakeCurrent does, since Tornado 5 made the
+// two the same.
+func (l *IOLoop) Install() { l.MakeCurrent() }
+
+// ClearInstance is ClearCurrent, Tornado's IOLoop.clear_instance().
+func ClearInstance() { ClearCurrent() }
