@@ -179,7 +179,11 @@ func main() {
 			}
 		}
 		for i := range rw.Peers {
-			rw.Peers[i].Summarize()
+			r := &rw.Peers[i]
+			r.Summarize()
+			if r.Skipped == "" && len(r.Runs) == 0 {
+				r.Skipped = "failed (see notes)"
+			}
 		}
 		run.Workloads = append(run.Workloads, rw)
 	}
@@ -267,8 +271,12 @@ func (e *env) measure(w Workload, p Peer) (measurement, error) {
 		if err := runJSON(cmd, &rep); err != nil {
 			return measurement{}, err
 		}
-		cpu, others := m.stop(cmd.ProcessState)
-		return measurement{rep.Rate, rep.Errors, cpu, others}, nil
+		// The client is what is measured here, so its CPU share is the
+		// one recorded; nginx's only goes into the "others" arithmetic.
+		_, others := m.stop(cmd.ProcessState)
+		st := cmd.ProcessState
+		client := (st.UserTime() + st.SystemTime()).Seconds() / time.Since(m.t0).Seconds() * 100
+		return measurement{rep.Rate, rep.Errors, client, others}, nil
 	}
 
 	s, err := e.startServer(p, server)
@@ -388,7 +396,11 @@ func runJSON(cmd *exec.Cmd, v any) error {
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("%s: %v: %s", filepath.Base(cmd.Args[len(cmd.Args)-1]), err, strings.TrimSpace(stderr.String()+stdout.String()))
+		name := cmd.Args[0]
+		if filepath.Base(name) == "taskset" && len(cmd.Args) > 3 {
+			name = cmd.Args[3] // taskset -c N PROGRAM ...
+		}
+		return fmt.Errorf("%s: %v: %s", filepath.Base(name), err, strings.TrimSpace(stderr.String()+stdout.String()))
 	}
 	if err := json.Unmarshal(stdout.Bytes(), v); err != nil {
 		return fmt.Errorf("%s printed %q: %w", cmd.Path, stdout.String(), err)

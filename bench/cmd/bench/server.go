@@ -66,9 +66,10 @@ func freeAddr() (string, error) {
 	return ln.Addr().String(), nil
 }
 
-// startServer starts p and waits until it is ready: until it prints its URL
-// (Go peers, final, Tornado) or accepts connections (nginx), then checks
-// that GET / answers 200.
+// startServer starts p and waits until it is ready: until it prints a line
+// holding its URL (Go peers, Tornado: "http://127.0.0.1:PORT/"; final:
+// "helloworld listening on http://127.0.0.1:PORT") or accepts connections
+// (nginx), then checks that GET / answers 200.
 func (e *env) startServer(p Peer, pl placement) (*server, error) {
 	addr, err := freeAddr()
 	if err != nil {
@@ -114,7 +115,7 @@ func (e *env) startServer(p Peer, pl placement) (*server, error) {
 		signalled := false
 		for sc.Scan() {
 			fmt.Fprintln(logf, sc.Text())
-			if !signalled && strings.HasPrefix(sc.Text(), "http://") {
+			if !signalled && strings.Contains(sc.Text(), "http://") {
 				signalled = true
 				close(ready)
 			}
@@ -148,7 +149,7 @@ func (e *env) startServer(p Peer, pl placement) (*server, error) {
 		return nil, fmt.Errorf("%s exited before it was ready: %s", p.Name, tail(s.log))
 	case <-deadline:
 		s.stop()
-		return nil, fmt.Errorf("%s did not print its URL within 30s: %s", p.Name, tail(s.log))
+		return nil, fmt.Errorf("%s printed no line with http:// within 30s: %s", p.Name, tail(s.log))
 	}
 	if p.HTTP {
 		if err := checkGet(addr, payload.PathHello, payload.Hello); err != nil {

@@ -40,8 +40,8 @@ func Body64K() []byte {
 }
 
 // Ready prints the readiness line, the URL the server listens on, to standard
-// output. The runner waits for a line that starts with "http://" before it
-// sends any load, so a server must print it only once it accepts connections.
+// output. The runner waits for a line that holds "http://" before it sends
+// any load, so a server must print it only once it accepts connections.
 func Ready(addr string) {
 	fmt.Fprintf(os.Stdout, "http://%s/\n", addr)
 }

@@ -59,8 +59,9 @@ type Result struct {
 	Max    float64   `json:"max,omitempty"`
 	Errors int64     `json:"errors,omitempty"` // failed requests over all runs
 	// CPU is the server's CPU use during each run, in percent of one core
-	// (nginx: its workers): near 100 when pinned means the server was the
-	// bottleneck; well below, the load generator or a neighbour was.
+	// (nginx: its workers; the client workload: the client's): near 100
+	// when pinned means the server was the bottleneck; well below, the load
+	// generator or a neighbour was.
 	CPU []float64 `json:"server_cpu,omitempty"`
 	// Others is, for each run, the CPU use of every process on the machine
 	// but the server and the load generator, in percent of one core: other
@@ -216,7 +217,7 @@ func (r *Run) Markdown() string {
 		}
 		b.WriteString("\n")
 	}
-	b.WriteString("\nCPU during the measured runs, medians in % of one core: the server's (the client workload: nginx's),")
+	b.WriteString("\nCPU during the measured runs, medians in % of one core: the server's (the client workload: the client's),")
 	b.WriteString(" then in brackets everything else's but the load generator's (other work on the machine).\n\n")
 	b.WriteString("| workload |")
 	for _, p := range peers {
