@@ -131,7 +131,8 @@ func newConn(stream *iostream.IOStream, h Handler, server bool, opts Options, de
 	return c
 }
 
-// start calls Open, then reads once it is done.
+// start calls Open, then reads once it is done: first the bytes in held
+// (received with the handshake), then the stream.
 func (c *Conn) start() {
 	c.stream.SetCloseCallback(c.onClosedFn)
 	c.lastPong = c.loop.Time()
@@ -148,7 +149,7 @@ func (c *Conn) start() {
 		aw.OnDone(c.resumeFn)
 		return
 	}
-	c.readMore()
+	c.resume() // frames received with the handshake, then the stream
 }
 
 // Stream returns the connection's stream.
@@ -202,7 +203,7 @@ func (c *Conn) resume() {
 	data := c.held
 	c.held = nil
 	c.process(data)
-	if c.held == nil {
+	if c.held == nil && cap(data) <= bufKeep {
 		c.held = data[:0]
 	}
 }
@@ -261,23 +262,29 @@ func (c *Conn) dispatch(m Message) concurrent.Awaitable {
 // call runs a handler method; a panic is logged and fails the connection
 // with 1011, as Tornado's _run_callback aborts. A returned Awaitable that
 // fails is logged.
-func (c *Conn) call(fn func() concurrent.Awaitable) (aw concurrent.Awaitable) {
+func (c *Conn) call(fn func() concurrent.Awaitable) (result concurrent.Awaitable) {
 	defer func() {
 		if r := recover(); r != nil {
 			c.loop.Logger().Error("websocket: handler panicked", "panic", r)
-			aw = nil
+			result = nil
 			c.failCode(CloseInternalError)
 		}
 	}()
-	aw = fn()
+	aw := fn()
 	if aw != nil {
-		aw.OnDone(func() {
-			if err := aw.Exception(); err != nil {
-				c.loop.Logger().Error("websocket: handler failed", "err", err)
-			}
-		})
+		c.logFailure(aw)
 	}
 	return aw
+}
+
+// logFailure logs the error aw ends with, if any. (A function of its own
+// so that the synchronous path does not move aw to the heap.)
+func (c *Conn) logFailure(aw concurrent.Awaitable) {
+	aw.OnDone(func() {
+		if err := aw.Exception(); err != nil {
+			c.loop.Logger().Error("websocket: handler failed", "err", err)
+		}
+	})
 }
 
 // fail fails the connection for a protocol error (section 7.1.7): a Close

@@ -58,28 +58,55 @@ func onLoop(t *testing.T, loop *ioloop.IOLoop, body func(co *gen.Co) error) {
 	}
 }
 
-// serve starts a WebSocket server on 127.0.0.1:0 that reads each request
-// head, as the HTTP layer will, and calls Upgrade; it returns the address.
+// serve starts a WebSocket server on 127.0.0.1:0 (see upgradeServer) and
+// returns its address.
 func serve(t *testing.T, loop *ioloop.IOLoop, newHandler func() Handler, opts Options) string {
+	srv := upgradeServer(loop, newHandler, opts)
+	require.NotNil(t, srv)
+	t.Cleanup(srv.Stop)
+	return "127.0.0.1:" + strconv.Itoa(srv.Ports()[0])
+}
+
+// benchServer is upgradeServer with sendEcho handlers.
+func benchServer(loop *ioloop.IOLoop) *tcpserver.TCPServer {
+	return upgradeServer(loop, func() Handler { return sendEcho{} }, Options{})
+}
+
+// upgradeServer is a WebSocket server on 127.0.0.1:0 that reads each
+// request head as final/http1connection does, in partial reads that may
+// take bytes after the head, and calls Upgrade with those; nil if it
+// cannot listen.
+func upgradeServer(loop *ioloop.IOLoop, newHandler func() Handler, opts Options) *tcpserver.TCPServer {
 	srv := tcpserver.New(func(stream *iostream.IOStream, _ net.Addr) {
-		stream.ReadUntilFunc([]byte("\r\n\r\n"), 64<<10, func(head []byte, err error) {
+		var got []byte
+		var next func([]byte, error)
+		next = func(data []byte, err error) {
 			if err != nil {
 				stream.Close()
 				return
 			}
+			got = append(got, data...)
+			end := bytes.Index(got, []byte("\r\n\r\n"))
+			if end < 0 {
+				stream.ReadBytesFunc(64<<10, true, next)
+				return
+			}
 			var p httputil.RequestParser
 			var req httputil.RequestHead
-			if _, err := p.Parse(head, &req); err != nil {
+			if _, err := p.Parse(got[:end+4], &req); err != nil {
 				stream.Close()
 				return
 			}
-			r := &Request{Method: req.Method, Host: string(req.Host), Target: string(req.Target), Headers: req.Headers.Copy()}
+			r := &Request{Method: req.Method, Host: string(req.Host), Target: string(req.Target),
+				Headers: req.Headers.Copy(), Rest: got[end+4:]}
 			Upgrade(stream, r, newHandler(), opts)
-		})
+		}
+		stream.ReadBytesFunc(64<<10, true, next)
 	})
-	require.NoError(t, srv.Listen(loop, 0, "127.0.0.1"))
-	t.Cleanup(srv.Stop)
-	return "127.0.0.1:" + strconv.Itoa(srv.Ports()[0])
+	if err := srv.Listen(loop, 0, "127.0.0.1"); err != nil {
+		return nil
+	}
+	return srv
 }
 
 // closeEvent is what OnClose saw.
@@ -602,4 +629,41 @@ func TestConnectTimeout(t *testing.T) {
 	c := <-accepted
 	c.Close()
 	ln.Close()
+}
+
+// Frames sent in the same write as the handshake are not lost, whether the
+// HTTP layer took them (Request.Rest) or left them in the stream.
+func TestFramesBehindHandshake(t *testing.T) {
+	testutil.CheckLeaks(t)
+	loop := startLoop(t)
+	h := newEcho()
+	addr := serve(t, loop, func() Handler { return h }, Options{})
+	nc, err := net.Dial("tcp", addr)
+	require.NoError(t, err)
+	defer nc.Close()
+	nc.SetDeadline(time.Now().Add(failsafe))
+	wire := AppendRequest(nil, &ClientRequest{Host: addr, Path: "/", Key: NewKey()})
+	for i := 0; i < 50; i++ {
+		wire = AppendFrame(wire, true, 0, OpText, []byte("early "+strconv.Itoa(i)), &testKey)
+	}
+	_, err = nc.Write(wire)
+	require.NoError(t, err)
+	rc := &rawConn{Conn: nc, br: bufio.NewReader(nc), r: NewReader(ReaderOptions{})}
+	for {
+		line, err := rc.br.ReadString('\n')
+		require.NoError(t, err)
+		if line == "\r\n" {
+			break
+		}
+	}
+	for i := 0; i < 50; i++ {
+		ev, err := rc.next()
+		require.NoError(t, err)
+		assert.Equal(t, evText("early "+strconv.Itoa(i)), ev)
+	}
+	rc.send(true, 0, OpClose, closeBody(1000, ""))
+	ev, err := rc.next()
+	require.NoError(t, err)
+	assert.Equal(t, OpClose, ev.Op)
+	waitClose(t, h.closed)
 }

@@ -85,14 +85,19 @@ type Request struct {
 	Target string
 	// Headers are the request's header fields.
 	Headers *httputil.HTTPHeaders
+	// Rest holds bytes the client sent after the request head that the
+	// HTTP layer has already taken from the stream (the rest that
+	// http1connection's Detach returns): the first frames, read before
+	// anything more from the stream. Upgrade keeps the slice.
+	Rest []byte
 }
 
 // Upgrade answers the opening handshake of r on stream and runs h on the
 // connection: Tornado's WebSocketHandler.get. The HTTP layer calls it after
 // reading the request head and routing it, and gives the stream up: it
 // must not read or write the stream again, nor time it out. Bytes the peer
-// sent after the head that are buffered in the stream are frames, and are
-// read as such.
+// sent after the head are frames: those the HTTP layer already took from
+// the stream go in r.Rest, the others stay buffered in the stream.
 //
 // Upgrade checks the request (CheckRequest), the Origin (h.CheckOrigin;
 // a request without Origin is a non-browser client and is accepted), picks
@@ -143,6 +148,7 @@ func Upgrade(stream *iostream.IOStream, r *Request, h Handler, opts Options) (*C
 	}
 	c := newConn(stream, h, true, opts, deflate, co)
 	c.request, c.subprotocol = r, subprotocol
+	c.held = r.Rest
 	c.start()
 	return c, nil
 }
