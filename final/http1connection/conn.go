@@ -54,6 +54,12 @@ type reqState struct {
 	body []byte
 	// gz holds a compressed body until it is complete (Decompress).
 	gz []byte
+	// bodyLeft is what remains of a Content-Length body; bodyRead counts
+	// decoded body bytes against MaxBodySize.
+	bodyLeft, bodyRead int64
+	// respExpect is the response's Content-Length (-1: none) and
+	// respWritten the body bytes written so far.
+	respExpect, respWritten int64
 }
 
 // loopShared is a loop's state shared by its connections.
@@ -135,43 +141,13 @@ type Conn struct {
 	md MessageDelegate
 	// pend holds received bytes not yet consumed (a partial head, or
 	// pipelined requests waiting for an earlier answer).
-	pend  []byte
-	phase phase
+	pend []byte
 
-	// bodyLeft is what remains of a Content-Length body; bodyRead counts
-	// decoded body bytes against MaxBodySize.
-	bodyLeft, bodyRead int64
-	// decompress is set for a gzip body being collected.
-	decompress bool
-	// readDone is set when the current request has been read.
-	readDone bool
-
-	// Response state.
-	keepAlive    bool
-	closeAfter   bool
-	respStarted  bool
-	respFinished bool
-	respChunked  bool
-	respNoBody   bool
-	respExpect   int64
-	respWritten  int64
-
-	// lingering is set while a closing connection drains its input.
-	lingering bool
-	// drain closes the connection after the current request (Shutdown).
-	drain bool
-
-	reading   bool
-	inProcess bool
-	closed    bool
-	detached  bool
-
-	// deadline is when the current phase times out (zero: never); one
-	// timer, re-armed lazily, enforces it.
-	deadline time.Time
-	timer    ioloop.Timeout
-	timerAt  time.Time
-	timerOn  bool
+	// deadline is when the current phase times out (0: never), and
+	// timerAt when the timer fires, both in nanoseconds on the loop's
+	// clock; one timer, re-armed lazily, enforces the deadline.
+	deadline, timerAt int64
+	timer             ioloop.Timeout
 
 	// cur and curOff are the bytes being processed and the position
 	// reached, for Detach.
@@ -180,12 +156,46 @@ type Conn struct {
 
 	onDataFn  func([]byte, error)
 	onTimerFn func()
+
+	// The flags come last, together, so that an idle connection (whose
+	// size counts, see docs/http-server.md) wastes no padding.
+	phase phase
+	// decompress is set for a gzip body being collected.
+	decompress bool
+	// readDone is set when the current request has been read.
+	readDone bool
+	// Response state.
+	keepAlive    bool
+	closeAfter   bool
+	respStarted  bool
+	respFinished bool
+	respChunked  bool
+	respNoBody   bool
+	// lingering is set while a closing connection drains its input.
+	lingering bool
+	// drain closes the connection after the current request (Shutdown).
+	drain     bool
+	reading   bool
+	inProcess bool
+	closed    bool
+	detached  bool
+	timerOn   bool
 }
 
 // Serve starts serving HTTP/1.x on stream, whose peer is addr, with
-// delegate receiving the requests. protocol is "http" or "https".
-// Call it on the stream's loop.
+// delegate receiving the requests: New, then Start.
 func Serve(stream *iostream.IOStream, addr net.Addr, protocol string, params *Params, delegate ServerDelegate) *Conn {
+	c := New(stream, addr, protocol, params, delegate)
+	c.Start()
+	return c
+}
+
+// New returns a connection serving HTTP/1.x on stream, whose peer is addr,
+// with delegate receiving the requests; protocol is "http" or "https".
+// Nothing is read until Start, so that the caller can record the
+// connection first (a request may be served inside Start). Call it on the
+// stream's loop.
+func New(stream *iostream.IOStream, addr net.Addr, protocol string, params *Params, delegate ServerDelegate) *Conn {
 	if params == nil {
 		params = &Params{}
 	}
@@ -200,10 +210,14 @@ func Serve(stream *iostream.IOStream, addr net.Addr, protocol string, params *Pa
 	c.remoteIP = remoteIPOf(addr)
 	c.onDataFn = c.onData
 	c.onTimerFn = c.onTimer
-	stream.SetCloseCallback(c.onStreamClosed)
+	return c
+}
+
+// Start starts reading requests.
+func (c *Conn) Start() {
+	c.stream.SetCloseCallback(c.onStreamClosed)
 	c.setDeadline(c.params.headerTimeout())
 	c.read()
-	return c
 }
 
 // remoteIPOf returns the address's IP as Tornado's remote_ip, or "" for
@@ -344,9 +358,9 @@ func (c *Conn) startRequest() {
 	c.keepAlive = h.KeepAlive && !c.params.NoKeepAlive
 	c.closeAfter = false
 	c.respStarted, c.respFinished, c.respChunked, c.respNoBody = false, false, false, false
-	c.respExpect, c.respWritten = -1, 0
+	c.st.respExpect, c.st.respWritten = -1, 0
 	c.readDone, c.decompress = false, false
-	c.bodyLeft, c.bodyRead = 0, 0
+	c.st.bodyLeft, c.st.bodyRead = 0, 0
 	now := time.Now()
 	req := &st.req
 	*req = Request{Head: h, Body: st.body[:0], RemoteIP: c.remoteIP, Protocol: c.protocol, StartTime: now, Conn: c}
@@ -386,7 +400,7 @@ func (c *Conn) startRequest() {
 		_ = c.stream.WriteBuffered(continue100)
 	}
 	c.phase = phaseBody
-	c.bodyLeft = h.ContentLength
+	c.st.bodyLeft = h.ContentLength
 	if c.params.BodyTimeout > 0 {
 		c.setDeadline(c.params.BodyTimeout)
 	} else {
@@ -398,13 +412,13 @@ func (c *Conn) startRequest() {
 func (c *Conn) readBody(data []byte) int {
 	if c.st.head.Framing == httputil.FramingLength {
 		k := int64(len(data))
-		if k > c.bodyLeft {
-			k = c.bodyLeft
+		if k > c.st.bodyLeft {
+			k = c.st.bodyLeft
 		}
-		c.bodyLeft -= k
+		c.st.bodyLeft -= k
 		c.curOff += int(k)
 		c.deliver(data[:k])
-		if c.bodyLeft == 0 && !c.closed && c.phase == phaseBody {
+		if c.st.bodyLeft == 0 && !c.closed && c.phase == phaseBody {
 			c.finishRead()
 		}
 		return int(k)
@@ -415,8 +429,8 @@ func (c *Conn) readBody(data []byte) int {
 		off += n
 		c.curOff += n
 		if len(d) > 0 {
-			c.bodyRead += int64(len(d))
-			if c.bodyRead > c.params.maxBodySize() {
+			c.st.bodyRead += int64(len(d))
+			if c.st.bodyRead > c.params.maxBodySize() {
 				c.fail(httputil.ErrBodyTooLarge)
 				return len(data)
 			}
@@ -699,32 +713,39 @@ func (c *Conn) onStreamClosed() {
 // setDeadline makes the current phase time out after d (0: never).
 func (c *Conn) setDeadline(d time.Duration) {
 	if d <= 0 {
-		c.deadline = time.Time{}
+		c.deadline = 0
 		return
 	}
-	c.deadline = c.loop.Time().Add(d)
+	now := c.now()
+	c.deadline = now + int64(d)
 	if !c.timerOn {
-		c.timerAt = c.deadline
-		c.timer = c.loop.AddTimeout(c.deadline, c.onTimerFn)
-		c.timerOn = true
-	} else if c.deadline.Before(c.timerAt) {
+		c.arm(now)
+	} else if c.deadline < c.timerAt {
 		c.loop.RemoveTimeout(c.timer)
-		c.timerAt = c.deadline
-		c.timer = c.loop.AddTimeout(c.deadline, c.onTimerFn)
+		c.arm(now)
 	}
+}
+
+// now reads the loop's clock in nanoseconds; Time is monotonic (its base
+// plus the monotonic time elapsed), so these values are too.
+func (c *Conn) now() int64 { return c.loop.Time().UnixNano() }
+
+// arm schedules the timer at the deadline.
+func (c *Conn) arm(now int64) {
+	c.timerAt = c.deadline
+	c.timer = c.loop.CallLater(time.Duration(c.deadline-now), c.onTimerFn)
+	c.timerOn = true
 }
 
 // onTimer checks the deadline; the timer is re-armed lazily, so that a
 // busy connection moves a field rather than the timer heap per request.
 func (c *Conn) onTimer() {
 	c.timerOn = false
-	if c.closed || c.deadline.IsZero() {
+	if c.closed || c.deadline == 0 {
 		return
 	}
-	if now := c.loop.Time(); now.Before(c.deadline) {
-		c.timerAt = c.deadline
-		c.timer = c.loop.AddTimeout(c.deadline, c.onTimerFn)
-		c.timerOn = true
+	if now := c.now(); now < c.deadline {
+		c.arm(now)
 		return
 	}
 	// Tornado closes without an answer on header and body timeouts.
@@ -755,6 +776,9 @@ func (c *Conn) WriteHeaders(code int, headers *httputil.HTTPHeaders, chunk []byt
 	}
 	if c.respStarted {
 		return ErrHeadersWritten
+	}
+	if c.st == nil {
+		return ErrFinished // no request in progress
 	}
 	if headers == nil {
 		headers = c.ResponseHeaders()
@@ -806,14 +830,14 @@ func (c *Conn) WriteHeaders(code int, headers *httputil.HTTPHeaders, chunk []byt
 	}
 	b = append(b, '\r', '\n')
 	c.respStarted = true
-	c.respChunked, c.respNoBody, c.respExpect = chunked, noBody, expect
+	c.respChunked, c.respNoBody, c.st.respExpect = chunked, noBody, expect
 	if len(chunk) > 0 && !noBody {
 		if expect >= 0 && int64(len(chunk)) > expect {
 			c.shared.scratch = b
 			c.close()
 			return ErrContentLength
 		}
-		c.respWritten += int64(len(chunk))
+		c.st.respWritten += int64(len(chunk))
 		if chunked {
 			b = httputil.AppendChunk(b, chunk)
 			chunk = nil
@@ -841,13 +865,13 @@ func (c *Conn) Write(chunk []byte) error {
 		return ErrClosed
 	case !c.respStarted:
 		return ErrNoHeaders
-	case c.respFinished:
+	case c.respFinished || c.st == nil:
 		return ErrFinished
 	case len(chunk) == 0 || c.respNoBody:
 		return nil
 	}
-	c.respWritten += int64(len(chunk))
-	if c.respExpect >= 0 && c.respWritten > c.respExpect {
+	c.st.respWritten += int64(len(chunk))
+	if c.st.respExpect >= 0 && c.st.respWritten > c.st.respExpect {
 		c.close()
 		return ErrContentLength
 	}
@@ -880,14 +904,14 @@ func (c *Conn) Finish() error {
 		return ErrClosed
 	case !c.respStarted:
 		return ErrNoHeaders
-	case c.respFinished:
+	case c.respFinished || c.st == nil:
 		return ErrFinished
 	}
 	c.respFinished = true
 	if c.respChunked {
 		_ = c.stream.WriteBuffered(lastChunk)
 	}
-	if c.respExpect >= 0 && !c.respNoBody && c.respWritten != c.respExpect {
+	if c.st.respExpect >= 0 && !c.respNoBody && c.st.respWritten != c.st.respExpect {
 		c.close()
 		return ErrContentLength
 	}
@@ -908,8 +932,10 @@ func (c *Conn) Respond(code int, headers *httputil.HTTPHeaders, contentType stri
 	if contentType != "" {
 		headers.Set("Content-Type", contentType)
 	}
-	var num [20]byte
-	headers.AddBytes(contentLengthName, strconv.AppendInt(num[:0], int64(len(body)), 10))
+	if !headers.Has("Content-Length") {
+		var num [20]byte
+		headers.AddBytes(contentLengthName, strconv.AppendInt(num[:0], int64(len(body)), 10))
+	}
 	if err := c.WriteHeaders(code, headers, body); err != nil {
 		return err
 	}

@@ -146,9 +146,14 @@ func (s *HTTPServer) Start(loops ...*ioloop.IOLoop) error {
 		s.mu.Unlock()
 		return ErrServerClosed
 	}
+	first := !s.started
 	s.started = true
 	s.mu.Unlock()
-	s.prepare()
+	if first {
+		// Connections on running loops read the parameters: set them
+		// once, before the first loop starts accepting.
+		s.prepare()
+	}
 	if len(loops) == 0 {
 		g, err := ioloop.StartGroup(s.Loops)
 		if err != nil {
@@ -262,14 +267,14 @@ func (s *HTTPServer) handleStream(stream *iostream.IOStream, addr net.Addr) {
 	} else {
 		d = &delegateWrapper{server: s, inner: s.delegate}
 	}
-	c := http1connection.Serve(stream, addr, protocol, &s.params, d)
-	if c.Closed() {
-		return
-	}
+	// Recorded before it starts, since Start may serve a request already
+	// received, and Shutdown must know of it.
+	c := http1connection.New(stream, addr, protocol, &s.params, d)
 	s.mu.Lock()
 	s.conns[c] = struct{}{}
 	drain := s.shutting
 	s.mu.Unlock()
+	c.Start()
 	if drain {
 		c.CloseWhenIdle()
 	}
