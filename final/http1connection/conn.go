@@ -7,7 +7,6 @@ package http1connection
 import (
 	"bytes"
 	"compress/gzip"
-	"errors"
 	"io"
 	"net"
 	"strconv"
@@ -1028,10 +1027,4 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-// IsStatusError reports whether err carries an HTTP status for the peer.
-func IsStatusError(err error) bool {
-	var ie *httputil.HTTPInputError
-	return errors.As(err, &ie)
 }

@@ -351,3 +351,51 @@ func TestBadURL(t *testing.T) {
 		assert.ErrorIs(t, err, httpclient.ErrBadURL, u)
 	}
 }
+
+func TestMaxClientsQueues(t *testing.T) {
+	var mu sync.Mutex
+	active, peak := 0, 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		active++
+		peak = max(peak, active)
+		mu.Unlock()
+		time.Sleep(time.Millisecond) // lets other requests overlap if the client allowed it
+		mu.Lock()
+		active--
+		mu.Unlock()
+		fmt.Fprint(w, r.URL.Path)
+	}))
+	t.Cleanup(srv.Close)
+	loop, err := ioloop.New()
+	require.NoError(t, err)
+	t.Cleanup(func() { loop.Close(true) })
+	client := httpclient.New(loop)
+	client.MaxClients = 2
+	bodies, err := ioloop.RunSync(loop, func() *concurrent.Future[[]string] {
+		out := concurrent.NewFuture[[]string]()
+		got := make([]string, 8)
+		left := len(got)
+		for i := range got {
+			client.FetchURL(fmt.Sprintf("%s/%d", srv.URL, i)).AddDoneCallback(func(f *concurrent.Future[*httpclient.HTTPResponse]) {
+				if resp, err := f.Result(); err == nil {
+					got[i] = string(resp.Body)
+				} else {
+					got[i] = err.Error()
+				}
+				if left--; left == 0 {
+					out.SetResult(got)
+				}
+			})
+		}
+		return out
+	}, 20*time.Second)
+	require.NoError(t, err)
+	for i, b := range bodies {
+		assert.Equal(t, fmt.Sprintf("/%d", i), b)
+	}
+	mu.Lock()
+	assert.LessOrEqual(t, peak, 2, "MaxClients bounds the requests in flight")
+	mu.Unlock()
+	assert.LessOrEqual(t, client.IdleConnections(), 2)
+}
