@@ -207,3 +207,15 @@ func TestDetachHandsTheStreamOver(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "EARLY BYTES;LATER", string(buf))
 }
+
+func TestAbsoluteFormTarget(t *testing.T) {
+	addr := startServer(t, nil, nil)
+	c := dial(t, addr)
+	c.send("GET http://example.com/echo?x=1 HTTP/1.1\r\nHost: example.com\r\nContent-Length: 2\r\n\r\nok")
+	resp, body := c.response("GET")
+	assert.Equal(t, 200, resp.StatusCode)
+	assert.Equal(t, "ok", body)
+	c.send("GET http://example.com HTTP/1.1\r\nHost: example.com\r\n\r\n")
+	_, body = c.response("GET")
+	assert.Equal(t, "hello", body)
+}

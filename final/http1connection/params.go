@@ -4,6 +4,7 @@
 package http1connection
 
 import (
+	"bytes"
 	"errors"
 	"time"
 
@@ -151,9 +152,24 @@ func (r *Request) Method() string { return r.Head.Method }
 // Target returns the request-target as sent ("/a?b=c").
 func (r *Request) Target() []byte { return r.Head.Target }
 
-// Path returns the request-target up to "?".
+// Path returns the request-target up to "?", without the scheme and
+// authority of an absolute-form target ("http://h/a?b" gives "/a"), like
+// Tornado's request.path.
 func (r *Request) Path() []byte {
 	t := r.Head.Target
+	if r.Head.AbsoluteForm {
+		if i := bytes.Index(t, []byte("://")); i >= 0 {
+			rest := t[i+3:]
+			j := bytes.IndexAny(rest, "/?")
+			switch {
+			case j < 0:
+				return slash
+			case rest[j] == '?':
+				return slash
+			}
+			t = rest[j:]
+		}
+	}
 	for i, b := range t {
 		if b == '?' {
 			return t[:i]
@@ -165,3 +181,5 @@ func (r *Request) Path() []byte {
 // AppendBody appends chunk to Body in storage the connection reuses, so
 // that collecting small bodies allocates nothing in the steady state.
 func (r *Request) AppendBody(chunk []byte) { r.Body = append(r.Body, chunk...) }
+
+var slash = []byte("/")
