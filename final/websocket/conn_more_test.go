@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/gornado/gornado/final/concurrent"
 	"github.com/gornado/gornado/final/gen"
 	"github.com/gornado/gornado/final/internal/testutil"
+	"github.com/gornado/gornado/final/iostream"
 )
 
 // rawServer accepts one connection on 127.0.0.1:0, answers the handshake,
@@ -223,5 +225,48 @@ func TestCompressionParametersEndToEnd(t *testing.T) {
 		_, err = gen.Await(g, c.ReadMessage())
 		return err
 	})
+	waitClose(t, h.closed)
+}
+
+// Upgrade keeps its own copy of the request, since the HTTP layer reuses
+// its storage; frames in Request.Rest are read first.
+func TestUpgradeCopiesRequest(t *testing.T) {
+	testutil.CheckLeaks(t)
+	loop := startLoop(t)
+	a, b := testutil.SocketPair(t)
+	peer := os.NewFile(uintptr(b), "peer")
+	defer peer.Close()
+	h := newEcho()
+	var c *Conn
+	done := make(chan struct{})
+	loop.AddCallback(func() {
+		defer close(done)
+		stream, err := iostream.New(loop, a)
+		require.NoError(t, err)
+		headers := goodHeaders("Sec-WebSocket-Protocol", "chat")
+		r := &Request{Method: "GET", Host: "example.com", Target: "/ws?room=1", Headers: headers,
+			Rest: AppendFrame(nil, true, 0, OpText, []byte("early"), &testKey)}
+		c, err = Upgrade(stream, r, h, Options{})
+		require.NoError(t, err)
+		headers.Reset()
+		r.Target = "reused"
+	})
+	<-done
+	br := bufio.NewReader(peer)
+	resp, err := http.ReadResponse(br, nil)
+	require.NoError(t, err)
+	assert.Equal(t, 101, resp.StatusCode)
+	assert.Equal(t, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=", resp.Header.Get("Sec-WebSocket-Accept"))
+	rc := &rawConn{br: br, r: NewReader(ReaderOptions{})}
+	ev, err := rc.next()
+	require.NoError(t, err)
+	assert.Equal(t, evText("early"), ev)
+	check := make(chan [3]string, 1)
+	loop.AddCallback(func() {
+		check <- [3]string{c.Request().Target, c.Request().Headers.Get("Sec-WebSocket-Protocol"), c.Request().Host}
+		c.Close(1000, "")
+	})
+	assert.Equal(t, [3]string{"/ws?room=1", "chat", "example.com"}, <-check)
+	peer.Close()
 	waitClose(t, h.closed)
 }

@@ -3,6 +3,43 @@
 // core that does no I/O, and connections, a handler and a client that run
 // it on an IOLoop.
 //
+// # Handlers
+//
+// A server-side Handler has the methods of Tornado's WebSocketHandler:
+// Open, OnMessage, OnClose (with the peer's code and reason), OnPing,
+// OnPong, SelectSubprotocol, CheckOrigin (same host by default) and
+// GetCompressionOptions. Embed BaseHandler for Tornado's defaults and
+// override what you need. Open and OnMessage may be coroutines (return the
+// Future of gen.Go): no further message is delivered until it is done.
+//
+//	type Echo struct{ websocket.BaseHandler }
+//
+//	func (Echo) OnMessage(c *websocket.Conn, data []byte, binary bool) concurrent.Awaitable {
+//		c.WriteMessage(data, binary)
+//		return nil
+//	}
+//
+// Upgrade is the entry point for the HTTP layer: given the stream and the
+// request head it has read, it answers the opening handshake (400, 403, 405
+// or 426 when refused) and runs the handler on the connection.
+//
+// # Connections
+//
+// A Conn runs on its stream's loop: WriteMessage returns a Future resolved
+// once the message is written (Send is the allocation-free form), Ping,
+// Close(code, reason) with the closing handshake cut off after 5 s, and
+// SetNodelay. Options set a ping interval and timeout and the message size
+// limit, Tornado's websocket_ping_interval, websocket_ping_timeout and
+// websocket_max_message_size. Frames are read from the stream in place and
+// written gathered; an echo costs no allocation per message.
+//
+// # Clients
+//
+// WebSocketConnect opens a ws:// or wss:// connection (Tornado's
+// websocket_connect) with subprotocols, compression and a connect timeout,
+// and resolves with a Conn; ReadMessage returns each message, or nil once
+// the connection is closed, unless ClientOptions.OnMessage takes them.
+//
 // # The protocol core
 //
 // Reader assembles messages from received bytes fed in pieces of any size:
@@ -17,10 +54,8 @@
 // Writer prepares outgoing frames: a header and a body that is the caller's
 // payload itself on a server, or a masked (client) or compressed copy in
 // the Writer's buffer, with masking keys drawn from a per-connection
-// ChaCha8 generator seeded from crypto/rand.
-//
-// ParseHeader, PutHeader, AppendFrame and MaskBytes are the framing
-// primitives beneath them.
+// ChaCha8 generator seeded from crypto/rand. ParseHeader, PutHeader,
+// AppendFrame and MaskBytes are the framing primitives beneath them.
 //
 // # The handshake
 //
@@ -28,8 +63,8 @@
 // Sec-WebSocket-Version 13 with 426 otherwise, Sec-WebSocket-Key) and
 // AppendResponse writes the 101 answer with Sec-WebSocket-Accept
 // (ComputeAcceptKey). Subprotocols and CheckOrigin are the helpers behind
-// Tornado's select_subprotocol and check_origin (same host by default).
-// AppendRequest and CheckResponse are the client's side.
+// Tornado's select_subprotocol and check_origin. AppendRequest and
+// CheckResponse are the client's side.
 //
 // # Compression
 //

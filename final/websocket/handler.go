@@ -74,7 +74,8 @@ func (BaseHandler) OnPong(*Conn, []byte) {}
 // OnClose does nothing.
 func (BaseHandler) OnClose(*Conn, int, string) {}
 
-// Request is the handshake request as the HTTP layer parsed it.
+// Request is the handshake request as the HTTP layer parsed it. Upgrade
+// copies what it keeps, so the HTTP layer may reuse the storage afterwards.
 type Request struct {
 	// Method is the request method; a handshake must be GET.
 	Method string
@@ -85,6 +86,9 @@ type Request struct {
 	Target string
 	// Headers are the request's header fields.
 	Headers *httputil.HTTPHeaders
+	// RemoteIP is the peer's address as the HTTP layer reports it
+	// (Tornado's request.remote_ip), possibly empty.
+	RemoteIP string
 	// Rest holds bytes the client sent after the request head that the
 	// HTTP layer has already taken from the stream (the rest that
 	// http1connection's Detach returns): the first frames, read before
@@ -146,8 +150,12 @@ func Upgrade(stream *iostream.IOStream, r *Request, h Handler, opts Options) (*C
 		stream.Close()
 		return nil, err
 	}
+	// The HTTP layer reuses its request storage once the request is over;
+	// the connection keeps its own copy for Conn.Request.
+	kept := *r
+	kept.Headers, kept.Rest = r.Headers.Copy(), nil
 	c := newConn(stream, h, true, opts, deflate, co)
-	c.request, c.subprotocol = r, subprotocol
+	c.request, c.subprotocol = &kept, subprotocol
 	c.held = r.Rest
 	c.start()
 	return c, nil
