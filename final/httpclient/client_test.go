@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -398,4 +399,36 @@ func TestMaxClientsQueues(t *testing.T) {
 	assert.LessOrEqual(t, peak, 2, "MaxClients bounds the requests in flight")
 	mu.Unlock()
 	assert.LessOrEqual(t, client.IdleConnections(), 2)
+}
+
+// fullListener returns the address of a socket whose accept queue is full,
+// so that a new connection's handshake never completes: a connect that
+// times out, on 127.0.0.1.
+func fullListener(t *testing.T) string {
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
+	require.NoError(t, err)
+	t.Cleanup(func() { syscall.Close(fd) })
+	require.NoError(t, syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}))
+	require.NoError(t, syscall.Listen(fd, 0))
+	sa, err := syscall.Getsockname(fd)
+	require.NoError(t, err)
+	addr := fmt.Sprintf("127.0.0.1:%d", sa.(*syscall.SockaddrInet4).Port)
+	// Fill the queue: these connect (the kernel completes a backlog's
+	// worth of handshakes) and are never accepted.
+	for range 4 {
+		c, err := net.DialTimeout("tcp", addr, 100*time.Millisecond)
+		if err != nil {
+			break
+		}
+		t.Cleanup(func() { c.Close() })
+	}
+	return addr
+}
+
+func TestConnectTimeout(t *testing.T) {
+	addr := fullListener(t)
+	c := syncClient(t)
+	_, err := c.Fetch(&httpclient.HTTPRequest{URL: "http://" + addr + "/", ConnectTimeout: 100 * time.Millisecond})
+	require.ErrorIs(t, err, httpclient.ErrTimeoutConnecting)
+	assert.Contains(t, err.Error(), "Timeout while connecting")
 }
