@@ -59,7 +59,7 @@ type ClientMessage struct {
 // clientHandler queues messages for ReadMessage, or passes them to the
 // OnMessage callback.
 type clientHandler struct {
-	BaseHandler
+	WebSocketHandler
 	// onMessage is ClientOptions.OnMessage.
 	onMessage func(c *Conn, data []byte, binary bool) concurrent.Awaitable
 	// queue holds messages nobody has read yet.

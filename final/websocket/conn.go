@@ -374,7 +374,7 @@ func (c *Conn) Close(code int, reason string) {
 			c.stream.WriteBuffered(b)
 		}
 	}
-	if c.gotClose {
+	if c.gotClose || c.stream.Closed() {
 		c.stopWaiting()
 		c.stream.Close()
 	} else if !c.waitingSet {

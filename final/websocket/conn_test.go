@@ -7,6 +7,7 @@ package websocket
 import (
 	"bufio"
 	"bytes"
+	"crypto/tls"
 	"errors"
 	"io"
 	"log/slog"
@@ -77,6 +78,11 @@ func benchServer(loop *ioloop.IOLoop) *tcpserver.TCPServer {
 // take bytes after the head, and calls Upgrade with those; nil if it
 // cannot listen.
 func upgradeServer(loop *ioloop.IOLoop, newHandler func() Handler, opts Options) *tcpserver.TCPServer {
+	return upgradeServerTLS(loop, newHandler, opts, nil)
+}
+
+// upgradeServerTLS is upgradeServer over TLS when conf is not nil.
+func upgradeServerTLS(loop *ioloop.IOLoop, newHandler func() Handler, opts Options, conf *tls.Config) *tcpserver.TCPServer {
 	srv := tcpserver.New(func(stream *iostream.IOStream, _ net.Addr) {
 		var got []byte
 		var next func([]byte, error)
@@ -103,6 +109,7 @@ func upgradeServer(loop *ioloop.IOLoop, newHandler func() Handler, opts Options)
 		}
 		stream.ReadBytesFunc(64<<10, true, next)
 	})
+	srv.TLSConfig = conf
 	if err := srv.Listen(loop, 0, "127.0.0.1"); err != nil {
 		return nil
 	}
@@ -117,7 +124,7 @@ type closeEvent struct {
 
 // echoHandler echoes every message and reports events on channels.
 type echoHandler struct {
-	BaseHandler
+	WebSocketHandler
 	// compression is returned by GetCompressionOptions.
 	compression *CompressionOptions
 	// subprotocol is selected when offered.
@@ -441,7 +448,7 @@ func TestPongsKeepConnectionAlive(t *testing.T) {
 // coroutineHandler's OnMessage is a coroutine that waits before answering;
 // messages are handled one at a time, in order.
 type coroutineHandler struct {
-	BaseHandler
+	WebSocketHandler
 	// log records starts and ends.
 	log []string
 	// closed is signalled by OnClose.
@@ -665,5 +672,35 @@ func TestFramesBehindHandshake(t *testing.T) {
 	ev, err := rc.next()
 	require.NoError(t, err)
 	assert.Equal(t, OpClose, ev.Op)
+	waitClose(t, h.closed)
+}
+
+// wss://: the same echo over TLS, with compression.
+func TestSecureWebSocket(t *testing.T) {
+	testutil.CheckLeaks(t)
+	loop := startLoop(t)
+	serverConf, clientConf := testutil.TLSConfigs(t)
+	h := newEcho()
+	h.compression = &CompressionOptions{}
+	srv := upgradeServerTLS(loop, func() Handler { return h }, Options{}, serverConf)
+	require.NotNil(t, srv)
+	t.Cleanup(srv.Stop)
+	url := "wss://localhost:" + strconv.Itoa(srv.Ports()[0]) + "/"
+	onLoop(t, loop, func(g *gen.Co) error {
+		c, err := gen.Await(g, WebSocketConnect(loop, url, ClientOptions{TLS: clientConf, Compression: &CompressionOptions{}}))
+		if err != nil {
+			return err
+		}
+		msg := strings.Repeat("secret ", 1000)
+		c.Send([]byte(msg), false)
+		m, err := gen.Await(g, c.ReadMessage())
+		if err != nil {
+			return err
+		}
+		assert.Equal(t, msg, string(m.Data))
+		c.Close(1000, "")
+		_, err = gen.Await(g, c.ReadMessage())
+		return err
+	})
 	waitClose(t, h.closed)
 }

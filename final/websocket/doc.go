@@ -8,11 +8,11 @@
 // A server-side Handler has the methods of Tornado's WebSocketHandler:
 // Open, OnMessage, OnClose (with the peer's code and reason), OnPing,
 // OnPong, SelectSubprotocol, CheckOrigin (same host by default) and
-// GetCompressionOptions. Embed BaseHandler for Tornado's defaults and
+// GetCompressionOptions. Embed WebSocketHandler for Tornado's defaults and
 // override what you need. Open and OnMessage may be coroutines (return the
 // Future of gen.Go): no further message is delivered until it is done.
 //
-//	type Echo struct{ websocket.BaseHandler }
+//	type Echo struct{ websocket.WebSocketHandler }
 //
 //	func (Echo) OnMessage(c *websocket.Conn, data []byte, binary bool) concurrent.Awaitable {
 //		c.WriteMessage(data, binary)

@@ -15,7 +15,7 @@ import (
 
 // sendEcho is the benchmark server: it echoes with Send, the
 // allocation-free write.
-type sendEcho struct{ BaseHandler }
+type sendEcho struct{ WebSocketHandler }
 
 func (sendEcho) OnMessage(c *Conn, data []byte, binary bool) concurrent.Awaitable {
 	c.Send(data, binary)

@@ -15,9 +15,9 @@ import (
 	"github.com/gornado/gornado/final/websocket"
 )
 
-// EchoHandler is Tornado's EchoWebSocket: it embeds BaseHandler for the
+// EchoHandler is Tornado's EchoWebSocket: it embeds WebSocketHandler for the
 // defaults and overrides what it needs.
-type EchoHandler struct{ websocket.BaseHandler }
+type EchoHandler struct{ websocket.WebSocketHandler }
 
 // OnMessage echoes the message back.
 func (EchoHandler) OnMessage(c *websocket.Conn, data []byte, binary bool) concurrent.Awaitable {

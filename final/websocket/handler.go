@@ -13,7 +13,7 @@ import (
 )
 
 // Handler receives a connection's events, Tornado's WebSocketHandler
-// methods. Embed BaseHandler and override what you need, as a Tornado
+// methods. Embed WebSocketHandler and override what you need, as a Tornado
 // handler subclasses WebSocketHandler. Every method runs on the
 // connection's loop.
 //
@@ -45,34 +45,36 @@ type Handler interface {
 	OnClose(c *Conn, code int, reason string)
 }
 
-// BaseHandler gives every Handler method Tornado's default: same-host
-// origins only, no subprotocol, no compression, and nothing to do on
-// events.
-type BaseHandler struct{}
+// WebSocketHandler is what a handler embeds, as a Tornado handler
+// subclasses tornado.websocket.WebSocketHandler: it gives every Handler
+// method Tornado's default (same-host origins only, no subprotocol, no
+// compression, nothing to do on events), so a handler defines only the
+// methods it overrides.
+type WebSocketHandler struct{}
 
 // CheckOrigin accepts an Origin whose host equals the request's Host.
-func (BaseHandler) CheckOrigin(r *Request, origin string) bool { return CheckOrigin(origin, r.Host) }
+func (WebSocketHandler) CheckOrigin(r *Request, origin string) bool { return CheckOrigin(origin, r.Host) }
 
 // SelectSubprotocol selects none.
-func (BaseHandler) SelectSubprotocol(*Request, []string) string { return "" }
+func (WebSocketHandler) SelectSubprotocol(*Request, []string) string { return "" }
 
 // GetCompressionOptions refuses compression.
-func (BaseHandler) GetCompressionOptions(*Request) *CompressionOptions { return nil }
+func (WebSocketHandler) GetCompressionOptions(*Request) *CompressionOptions { return nil }
 
 // Open does nothing.
-func (BaseHandler) Open(*Conn) concurrent.Awaitable { return nil }
+func (WebSocketHandler) Open(*Conn) concurrent.Awaitable { return nil }
 
 // OnMessage does nothing.
-func (BaseHandler) OnMessage(*Conn, []byte, bool) concurrent.Awaitable { return nil }
+func (WebSocketHandler) OnMessage(*Conn, []byte, bool) concurrent.Awaitable { return nil }
 
 // OnPing does nothing (the pong has been sent).
-func (BaseHandler) OnPing(*Conn, []byte) {}
+func (WebSocketHandler) OnPing(*Conn, []byte) {}
 
 // OnPong does nothing.
-func (BaseHandler) OnPong(*Conn, []byte) {}
+func (WebSocketHandler) OnPong(*Conn, []byte) {}
 
 // OnClose does nothing.
-func (BaseHandler) OnClose(*Conn, int, string) {}
+func (WebSocketHandler) OnClose(*Conn, int, string) {}
 
 // Request is the handshake request as the HTTP layer parsed it. Upgrade
 // copies what it keeps, so the HTTP layer may reuse the storage afterwards.
