@@ -53,7 +53,9 @@ type Handler interface {
 type WebSocketHandler struct{}
 
 // CheckOrigin accepts an Origin whose host equals the request's Host.
-func (WebSocketHandler) CheckOrigin(r *Request, origin string) bool { return CheckOrigin(origin, r.Host) }
+func (WebSocketHandler) CheckOrigin(r *Request, origin string) bool {
+	return CheckOrigin(origin, r.Host)
+}
 
 // SelectSubprotocol selects none.
 func (WebSocketHandler) SelectSubprotocol(*Request, []string) string { return "" }
