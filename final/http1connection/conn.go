@@ -417,13 +417,15 @@ func (c *Conn) readBody(data []byte) int {
 		c.st.bodyLeft -= k
 		c.curOff += int(k)
 		c.deliver(data[:k])
-		if c.st.bodyLeft == 0 && !c.closed && c.phase == phaseBody {
+		// The delegate may have closed, answered or detached: check that
+		// first (Detach drops the request state).
+		if !c.closed && !c.detached && c.phase == phaseBody && c.st.bodyLeft == 0 {
 			c.finishRead()
 		}
 		return int(k)
 	}
 	off := 0
-	for off < len(data) && !c.closed && c.phase == phaseBody {
+	for off < len(data) && !c.closed && !c.detached && c.phase == phaseBody {
 		n, d, err := c.st.chunked.Decode(data[off:])
 		off += n
 		c.curOff += n
@@ -436,7 +438,7 @@ func (c *Conn) readBody(data []byte) int {
 			c.deliver(d)
 		}
 		if err == io.EOF {
-			if !c.closed && c.phase == phaseBody {
+			if !c.closed && !c.detached && c.phase == phaseBody {
 				c.finishRead()
 			}
 			return off
@@ -460,7 +462,7 @@ func (c *Conn) deliver(b []byte) {
 		return
 	}
 	cs := c.params.chunkSize()
-	for len(b) > 0 && !c.closed && c.phase == phaseBody {
+	for len(b) > 0 && !c.closed && !c.detached && c.phase == phaseBody {
 		k := min(len(b), cs)
 		if err := c.md.DataReceived(b[:k]); err != nil {
 			c.fail(err)
@@ -509,7 +511,7 @@ func (c *Conn) inflate() bool {
 				c.fail(derr)
 				return false
 			}
-			if c.closed || c.phase != phaseBody {
+			if c.closed || c.detached || c.phase != phaseBody {
 				return false
 			}
 		}
