@@ -1,0 +1,437 @@
+// Helpers shared by the peer tests: finding the peers (failing under CI
+// when one is missing), running them as subprocesses that are always
+// killed, and final's server that the Python and curl clients talk to.
+
+package peers
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/gornado/gornado/final/concurrent"
+	"github.com/gornado/gornado/final/gen"
+	"github.com/gornado/gornado/final/http1connection"
+	"github.com/gornado/gornado/final/httpserver"
+	"github.com/gornado/gornado/final/ioloop"
+	"github.com/gornado/gornado/final/websocket"
+)
+
+// failsafe bounds every wait for a peer, so that a broken test fails
+// instead of hanging; nothing waits for it to pass.
+const failsafe = 30 * time.Second
+
+// missing skips the test when a peer is not installed, or fails it under
+// CI=true, where .ci/run must have installed it.
+func missing(t *testing.T, what, install string) {
+	t.Helper()
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("%s is missing, and CI=true: .ci/run must install it (%s)", what, install)
+	}
+	t.Skipf("%s is missing: %s, or run `bash .ci/run`, which installs it", what, install)
+}
+
+// findPython returns a Python 3 that can import tornado: $PEERS_PYTHON if
+// set, else Debian's /usr/bin/python3 (python3-tornado installs there; a
+// python3 earlier in PATH, such as pyenv's, may not see it), else python3.
+var findPython = sync.OnceValues(func() (string, string) {
+	candidates := []string{"/usr/bin/python3", "python3"}
+	if p := os.Getenv("PEERS_PYTHON"); p != "" {
+		candidates = []string{p}
+	}
+	var tried []string
+	for _, c := range candidates {
+		path, err := exec.LookPath(c)
+		if err != nil {
+			tried = append(tried, c+": "+err.Error())
+			continue
+		}
+		out, err := exec.Command(path, "-c", "import tornado; print(tornado.version)").CombinedOutput()
+		if err != nil {
+			tried = append(tried, path+": "+strings.TrimSpace(lastLine(string(out))))
+			continue
+		}
+		return path, strings.TrimSpace(string(out))
+	}
+	return "", strings.Join(tried, "; ")
+})
+
+// python returns the interpreter for the Tornado scripts, or skips (fails
+// in CI).
+func python(t *testing.T) string {
+	t.Helper()
+	path, version := findPython()
+	if path == "" {
+		missing(t, "Python 3 with Tornado ("+version+")", "apt-get install python3-tornado python3-pycurl")
+	}
+	t.Logf("Python Tornado %s (%s)", version, path)
+	return path
+}
+
+// pythonModule skips (fails in CI) unless the Python python returns can
+// import module, which Debian package pkg provides.
+func pythonModule(t *testing.T, module, pkg string) {
+	t.Helper()
+	py := python(t)
+	if out, err := exec.Command(py, "-c", "import "+module).CombinedOutput(); err != nil {
+		missing(t, "Python module "+module+" ("+lastLine(string(out))+")", "apt-get install "+pkg)
+	}
+}
+
+// curl returns the curl binary, or skips (fails in CI).
+func curl(t *testing.T) string {
+	t.Helper()
+	path, err := exec.LookPath("curl")
+	if err != nil {
+		missing(t, "curl", "apt-get install curl")
+	}
+	return path
+}
+
+func lastLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
+		return s[i+1:]
+	}
+	return s
+}
+
+// lockedBuffer collects a subprocess's stderr for failure messages.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// proc is a long-running peer whose stdout lines the test waits on.
+type proc struct {
+	name   string
+	lines  chan string
+	stderr *lockedBuffer
+}
+
+// startProc starts a peer that runs until the test ends; t.Cleanup kills
+// it and waits for it.
+func startProc(t *testing.T, name string, args ...string) *proc {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	p := &proc{name: name + " " + strings.Join(args, " "), lines: make(chan string, 1024), stderr: &lockedBuffer{}}
+	cmd.Stderr = p.stderr
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start(), "starting %s", p.name)
+	scanned := make(chan struct{})
+	go func() {
+		defer close(scanned)
+		defer close(p.lines)
+		sc := bufio.NewScanner(stdout)
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		for sc.Scan() {
+			p.lines <- sc.Text()
+		}
+	}()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		<-scanned // the pipe reaches EOF once the process is gone
+		_ = cmd.Wait()
+		if t.Failed() {
+			t.Logf("%s stderr:\n%s", p.name, p.stderr.String())
+		}
+	})
+	return p
+}
+
+// next returns the next line the peer prints, failing the test if the
+// peer exits or stays silent for failsafe.
+func (p *proc) next(t *testing.T) string {
+	t.Helper()
+	select {
+	case line, ok := <-p.lines:
+		if !ok {
+			t.Fatalf("%s exited; stderr:\n%s", p.name, p.stderr.String())
+		}
+		return line
+	case <-time.After(failsafe):
+		t.Fatalf("%s printed nothing for %v; stderr:\n%s", p.name, failsafe, p.stderr.String())
+	}
+	return ""
+}
+
+// port reads the "PORT <n>" line a server peer prints once it listens.
+func (p *proc) port(t *testing.T) int {
+	t.Helper()
+	line := p.next(t)
+	n, err := strconv.Atoi(strings.TrimPrefix(line, "PORT "))
+	require.NoError(t, err, "expected PORT <n>, got %q", line)
+	return n
+}
+
+// run runs a peer to completion and returns its stdout; a non-zero exit
+// fails the test with its stderr.
+func run(t *testing.T, name string, args ...string) (stdout, stderr string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), failsafe)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, name, args...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	require.NoError(t, err, "%s %s\nstdout:\n%s\nstderr:\n%s", name, strings.Join(args, " "), out.String(), errb.String())
+	return out.String(), errb.String()
+}
+
+// jsonLines decodes each line of out into a T.
+func jsonLines[T any](t *testing.T, out string) []T {
+	t.Helper()
+	var all []T
+	dec := json.NewDecoder(strings.NewReader(out))
+	for {
+		var v T
+		err := dec.Decode(&v)
+		if err == io.EOF {
+			return all
+		}
+		require.NoError(t, err, "decoding %q", out)
+		all = append(all, v)
+	}
+}
+
+func sha(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+// quietLogger keeps the loops' logs out of the test output.
+func quietLogger() ioloop.Option {
+	return ioloop.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))
+}
+
+// startLoop runs one loop for the test.
+func startLoop(t *testing.T) *ioloop.IOLoop {
+	g, err := ioloop.StartGroup(1, quietLogger())
+	require.NoError(t, err)
+	t.Cleanup(func() { g.Stop() })
+	return g.Loops()[0]
+}
+
+// onLoop runs body as a coroutine on loop and waits for it.
+func onLoop(t *testing.T, loop *ioloop.IOLoop, body func(co *gen.Co) error) {
+	t.Helper()
+	done := make(chan error, 1)
+	loop.AddCallback(func() {
+		f := gen.Go(loop, func(co *gen.Co) (struct{}, error) { return struct{}{}, body(co) })
+		f.OnDone(func() { done <- f.Exception() })
+	})
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(failsafe):
+		t.Fatal("coroutine did not finish")
+	}
+}
+
+// ---- final's server ------------------------------------------------------
+
+// echoReply is final's /echo answer: the request as final's server parsed
+// it.
+type echoReply struct {
+	Method           string `json:"method"`
+	Target           string `json:"target"`
+	Version          string `json:"version"`
+	Framing          string `json:"framing"`
+	ContentLength    string `json:"content_length"`
+	TransferEncoding string `json:"transfer_encoding"`
+	ContentType      string `json:"content_type"`
+	Expect           string `json:"expect"`
+	UserAgent        string `json:"user_agent"`
+	BodyLen          int    `json:"body_len"`
+	BodySHA256       string `json:"body_sha256"`
+	// Conn numbers the connection that carried the request, from 1.
+	Conn int `json:"conn"`
+}
+
+// wsEvent is what final's WebSocket echo handler saw.
+type wsEvent struct {
+	// Event is "open" or "close".
+	Event string
+	// Tag is the ?tag= of the handshake, which tells the cases apart.
+	Tag string
+	// Compressed says permessage-deflate was negotiated (open).
+	Compressed bool
+	// Code and Reason are the peer's Close frame's (close).
+	Code   int
+	Reason string
+}
+
+// finalServer is final's HTTPServer with an echo handler that records
+// every request and the connection that carried it, and a WebSocket echo on
+// /ws reached through Detach and websocket.Upgrade.
+type finalServer struct {
+	addr string
+	// ws receives the WebSocket handler's events.
+	ws chan wsEvent
+
+	mu    sync.Mutex
+	conns map[*http1connection.Conn]int
+	reqs  []echoReply
+}
+
+// startFinal starts final's server on 127.0.0.1:0 with its own loops.
+func startFinal(t *testing.T) *finalServer {
+	t.Helper()
+	f := &finalServer{ws: make(chan wsEvent, 64), conns: make(map[*http1connection.Conn]int)}
+	srv := httpserver.New(httpserver.HandlerFunc(f.handle))
+	srv.Loops = 2
+	require.NoError(t, srv.Bind(0, "127.0.0.1"))
+	require.NoError(t, srv.Start())
+	t.Cleanup(func() { srv.Close() })
+	f.addr = srv.Addr("127.0.0.1")
+	return f
+}
+
+// url returns the server's URL for path.
+func (f *finalServer) url(path string) string { return "http://" + f.addr + path }
+
+// requests returns the requests served so far.
+func (f *finalServer) requests() []echoReply {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]echoReply(nil), f.reqs...)
+}
+
+// connections returns how many connections have carried a request.
+func (f *finalServer) connections() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.conns)
+}
+
+// nextWS waits for the WebSocket handler's next event.
+func (f *finalServer) nextWS(t *testing.T) wsEvent {
+	t.Helper()
+	select {
+	case ev := <-f.ws:
+		return ev
+	case <-time.After(failsafe):
+		t.Fatal("final's WebSocket handler reported nothing")
+	}
+	return wsEvent{}
+}
+
+// handle runs on the server's loops.
+func (f *finalServer) handle(req *httpserver.Request) {
+	if string(req.Path()) == "/ws" {
+		f.upgrade(req)
+		return
+	}
+	h := &req.Head.Headers
+	f.mu.Lock()
+	id, ok := f.conns[req.Conn]
+	if !ok {
+		id = len(f.conns) + 1
+		f.conns[req.Conn] = id
+	}
+	r := echoReply{
+		Method:           req.Head.Method,
+		Target:           string(req.Head.Target),
+		Version:          req.Head.Version.String(),
+		Framing:          req.Head.Framing.String(),
+		ContentLength:    h.Get("Content-Length"),
+		TransferEncoding: h.Get("Transfer-Encoding"),
+		ContentType:      h.Get("Content-Type"),
+		Expect:           h.Get("Expect"),
+		UserAgent:        h.Get("User-Agent"),
+		BodyLen:          len(req.Body),
+		BodySHA256:       sha(req.Body),
+		Conn:             id,
+	}
+	f.reqs = append(f.reqs, r)
+	f.mu.Unlock()
+	body, _ := json.Marshal(r)
+	req.Conn.Respond(200, nil, "application/json", body)
+}
+
+// upgrade hands /ws over to final's WebSocket layer, as web.Application
+// does for a WebSocketHandler.
+func (f *finalServer) upgrade(req *httpserver.Request) {
+	target := string(req.Head.Target)
+	r := &websocket.Request{
+		Method:  req.Head.Method,
+		Host:    string(req.Head.Host),
+		Target:  target,
+		Headers: &req.Head.Headers,
+	}
+	h := &wsEcho{events: f.ws, tag: queryValue(target, "tag")}
+	if queryValue(target, "compress") == "1" {
+		h.compression = &websocket.CompressionOptions{}
+	}
+	stream, rest := req.Conn.Detach()
+	r.Rest = rest
+	websocket.Upgrade(stream, r, h, websocket.Options{})
+}
+
+// queryValue returns a query parameter's value in a request-target.
+func queryValue(target, key string) string {
+	_, q, _ := strings.Cut(target, "?")
+	for _, kv := range strings.Split(q, "&") {
+		if k, v, _ := strings.Cut(kv, "="); k == key {
+			return v
+		}
+	}
+	return ""
+}
+
+// wsEcho echoes every message; "close me" makes it close with 4000 "as you
+// wish", like tornado_server.py's handler.
+type wsEcho struct {
+	websocket.WebSocketHandler
+	events      chan<- wsEvent
+	tag         string
+	compression *websocket.CompressionOptions
+}
+
+func (h *wsEcho) GetCompressionOptions(*websocket.Request) *websocket.CompressionOptions {
+	return h.compression
+}
+
+func (h *wsEcho) Open(c *websocket.Conn) concurrent.Awaitable {
+	h.events <- wsEvent{Event: "open", Tag: h.tag, Compressed: c.Deflate() != nil}
+	return nil
+}
+
+func (h *wsEcho) OnMessage(c *websocket.Conn, data []byte, binary bool) concurrent.Awaitable {
+	if !binary && string(data) == "close me" {
+		c.Close(4000, "as you wish")
+		return nil
+	}
+	return c.WriteMessage(data, binary)
+}
+
+func (h *wsEcho) OnClose(c *websocket.Conn, code int, reason string) {
+	h.events <- wsEvent{Event: "close", Tag: h.tag, Code: code, Reason: reason}
+}

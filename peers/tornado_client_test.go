@@ -1,0 +1,181 @@
+// Python Tornado's clients against final's server: tornado_client.py runs
+// one case and prints what it sent and got; the test checks that against
+// what final's server recorded.
+
+package peers
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// pyLine is one line tornado_client.py prints; each case fills some fields.
+type pyLine struct {
+	// HTTP cases.
+	Code    int               `json:"code"`
+	Body    echoReply         `json:"body"`
+	Headers map[string]string `json:"headers"`
+	I       int               `json:"i"`
+	SentLen int               `json:"sent_len"`
+	SentSHA string            `json:"sent_sha256"`
+	// StreamClosed: the client's stream after a keep-alive response.
+	StreamClosed bool `json:"stream_closed"`
+
+	// WebSocket cases.
+	Extensions  *string `json:"extensions"`
+	Kind        string  `json:"kind"`
+	GotBinary   bool    `json:"got_binary"`
+	GotNone     bool    `json:"got_none"`
+	GotLen      int     `json:"got_len"`
+	GotSHA      string  `json:"got_sha256"`
+	Closed      bool    `json:"closed"`
+	CloseCode   *int    `json:"close_code"`
+	CloseReason *string `json:"close_reason"`
+}
+
+// tornadoCase runs one case of tornado_client.py against final's server.
+func tornadoCase(t *testing.T, f *finalServer, name string) []pyLine {
+	t.Helper()
+	out, _ := run(t, python(t), "tornado_client.py", name, "http://"+f.addr)
+	lines := jsonLines[pyLine](t, out)
+	require.NotEmpty(t, lines, "tornado_client.py %s printed nothing", name)
+	return lines
+}
+
+func TestTornadoClientGet(t *testing.T) {
+	f := startFinal(t)
+	lines := tornadoCase(t, f, "get")
+	require.Len(t, lines, 1)
+	r := lines[0]
+	assert.Equal(t, 200, r.Code)
+	assert.Equal(t, "application/json", r.Headers["content-type"])
+	assert.Equal(t, "GET", r.Body.Method)
+	assert.Equal(t, "/echo?x=1&y=%C3%A9", r.Body.Target)
+	assert.Equal(t, "HTTP/1.1", r.Body.Version)
+	assert.Equal(t, "Tornado/6", r.Body.UserAgent[:len("Tornado/6")])
+	assert.Equal(t, f.requests(), []echoReply{r.Body}, "the server recorded what it answered")
+}
+
+func TestTornadoClientPostBody(t *testing.T) {
+	f := startFinal(t)
+	lines := tornadoCase(t, f, "post")
+	require.Len(t, lines, 1)
+	r := lines[0]
+	assert.Equal(t, 200, r.Code)
+	assert.Equal(t, "POST", r.Body.Method)
+	assert.Equal(t, "length", r.Body.Framing)
+	assert.Equal(t, "300000", r.Body.ContentLength)
+	assert.Equal(t, r.SentLen, r.Body.BodyLen)
+	assert.Equal(t, r.SentSHA, r.Body.BodySHA256, "the body arrived intact")
+	assert.Equal(t, "application/octet-stream", r.Body.ContentType)
+}
+
+// Tornado's body_producer sends the body chunked, in pieces of 1 byte to
+// 100 KB.
+func TestTornadoClientChunkedUpload(t *testing.T) {
+	f := startFinal(t)
+	lines := tornadoCase(t, f, "chunked")
+	require.Len(t, lines, 1)
+	r := lines[0]
+	assert.Equal(t, 200, r.Code)
+	assert.Equal(t, "PUT", r.Body.Method)
+	assert.Equal(t, "chunked", r.Body.Framing)
+	assert.Equal(t, "chunked", r.Body.TransferEncoding)
+	assert.Equal(t, r.SentLen, r.Body.BodyLen)
+	assert.Equal(t, r.SentSHA, r.Body.BodySHA256, "the chunks were reassembled intact")
+}
+
+// Keep-alive, checked on final's side: three requests, one connection.
+// Tornado's simple client opens a connection per request, so this runs
+// Tornado's curl-based AsyncHTTPClient and its own HTTP1Connection client.
+func TestTornadoClientKeepAlive(t *testing.T) {
+	for _, name := range []string{"keepalive_curl", "keepalive_http1"} {
+		t.Run(name, func(t *testing.T) {
+			if name == "keepalive_curl" {
+				pythonModule(t, "pycurl", "python3-pycurl")
+			}
+			f := startFinal(t)
+			lines := tornadoCase(t, f, name)
+			require.Len(t, lines, 3)
+			for i, r := range lines {
+				assert.Equal(t, 200, r.Code)
+				assert.Equal(t, r.SentSHA, r.Body.BodySHA256, "request %d", i)
+				assert.False(t, r.StreamClosed, "request %d: the client's connection stayed open", i)
+			}
+			assert.Len(t, f.requests(), 3)
+			assert.Equal(t, 1, f.connections(), "one connection served all three requests")
+		})
+	}
+}
+
+// echoedMessages checks the five echoes of tornado_client.py's
+// echo_messages.
+func echoedMessages(t *testing.T, lines []pyLine) {
+	t.Helper()
+	kinds := []string{"text", "binary", "text", "binary", "text"}
+	require.Len(t, lines, len(kinds))
+	for i, m := range lines {
+		assert.Equal(t, kinds[i], m.Kind, "message %d", i)
+		assert.False(t, m.GotNone, "message %d: an echo came back", i)
+		assert.Equal(t, m.Kind == "binary", m.GotBinary, "message %d keeps its type", i)
+		assert.Equal(t, m.SentLen, m.GotLen, "message %d", i)
+		assert.Equal(t, m.SentSHA, m.GotSHA, "message %d came back intact", i)
+	}
+}
+
+// Tornado's websocket_connect against final's Upgrade: text and binary
+// messages up to 260 KB, with and without permessage-deflate, and the
+// closing handshake started by either side with its code and reason.
+func TestTornadoWebSocketClient(t *testing.T) {
+	cases := []struct {
+		name, tag  string
+		compressed bool
+		// what final's handler sees from the client, and the client from it
+		serverGot      wsEvent
+		clientCode     int
+		clientReason   *string
+		serverCloses   bool
+		wantExtensions string
+	}{
+		{name: "ws", tag: "plain",
+			serverGot: wsEvent{Event: "close", Tag: "plain", Code: 4001, Reason: "bye from tornado"}, clientCode: 4001},
+		{name: "ws_compressed", tag: "compressed", compressed: true, wantExtensions: "permessage-deflate",
+			serverGot: wsEvent{Event: "close", Tag: "compressed", Code: 4001, Reason: "bye from tornado"}, clientCode: 4001},
+		{name: "ws_server_close", tag: "serverclose", serverCloses: true,
+			serverGot: wsEvent{Event: "close", Tag: "serverclose", Code: 4000}, clientCode: 4000, clientReason: ptr("as you wish")},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := startFinal(t)
+			lines := tornadoCase(t, f, c.name)
+			require.Len(t, lines, 7, "extensions, five echoes, close")
+			require.NotNil(t, lines[0].Extensions)
+			if c.compressed {
+				assert.Contains(t, *lines[0].Extensions, c.wantExtensions)
+			} else {
+				assert.Empty(t, *lines[0].Extensions)
+			}
+			echoedMessages(t, lines[1:6])
+			end := lines[6]
+			assert.True(t, end.Closed, "read_message gave None after the close")
+			require.NotNil(t, end.CloseCode, "the client got a close code")
+			assert.Equal(t, c.clientCode, *end.CloseCode)
+			if c.clientReason != nil {
+				require.NotNil(t, end.CloseReason)
+				assert.Equal(t, *c.clientReason, *end.CloseReason)
+			}
+
+			assert.Equal(t, wsEvent{Event: "open", Tag: c.tag, Compressed: c.compressed}, f.nextWS(t))
+			got := f.nextWS(t)
+			if c.serverCloses {
+				// The client echoes the code; the reason it may leave out.
+				got.Reason = ""
+			}
+			assert.Equal(t, c.serverGot, got)
+		})
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
