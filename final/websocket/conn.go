@@ -6,6 +6,7 @@
 package websocket
 
 import (
+	"strings"
 	"time"
 
 	"github.com/gornado/gornado/final/concurrent"
@@ -291,14 +292,19 @@ func (c *Conn) logFailure(aw concurrent.Awaitable) {
 // frame with the error's code, then the TCP connection closed at once.
 func (c *Conn) fail(err error) {
 	c.loop.Logger().Debug("websocket: failing connection", "err", err)
-	c.failCode(CodeOf(err))
+	// The reason is the error without its package prefix: "message too
+	// big" for 1009, as Tornado says.
+	c.failReason(CodeOf(err), strings.TrimPrefix(err.Error(), "websocket: "))
 }
 
 // failCode sends a Close frame with code, if none was sent, and closes.
-func (c *Conn) failCode(code int) {
+func (c *Conn) failCode(code int) { c.failReason(code, "") }
+
+// failReason is failCode with a reason.
+func (c *Conn) failReason(code int, reason string) {
 	if !c.sentClose && !c.stream.Closed() {
 		c.sentClose = true
-		h, b := c.writer.PrepareClose(code, "")
+		h, b := c.writer.PrepareClose(code, reason)
 		c.stream.WriteBuffered(h)
 		c.stream.WriteBuffered(b)
 	}

@@ -350,6 +350,9 @@ func TestProtocolErrorsOnTheWire(t *testing.T) {
 		require.NoError(t, err, tc.name)
 		assert.Equal(t, OpClose, ev.Op, tc.name)
 		assert.Equal(t, tc.code, ev.Code, tc.name)
+		if tc.code == CloseMessageTooBig {
+			assert.Equal(t, "message too big", ev.Reason, "Tornado's reason")
+		}
 		_, err = rc.next()
 		assert.ErrorIs(t, err, io.EOF, "%s: the server closes the connection", tc.name)
 		assert.Equal(t, 1006, waitClose(t, h.closed).code, tc.name)
@@ -702,5 +705,37 @@ func TestSecureWebSocket(t *testing.T) {
 		_, err = gen.Await(g, c.ReadMessage())
 		return err
 	})
+	waitClose(t, h.closed)
+}
+
+// A client pings on its interval too, and Ping refuses payloads over 125
+// bytes.
+func TestClientPings(t *testing.T) {
+	testutil.CheckLeaks(t)
+	loop := startLoop(t)
+	h := newEcho()
+	addr := serve(t, loop, func() Handler { return h }, Options{})
+	var c *Conn
+	onLoop(t, loop, func(g *gen.Co) error {
+		var err error
+		c, err = gen.Await(g, WebSocketConnect(loop, "ws://"+addr+"/", ClientOptions{Options: Options{PingInterval: 5 * time.Millisecond}}))
+		if err != nil {
+			return err
+		}
+		assert.ErrorIs(t, c.Ping(make([]byte, 126)), ErrControlTooLong)
+		return c.Ping([]byte("manual"))
+	})
+	// The manual ping and the periodic, empty ones, in whatever order the
+	// timer and the coroutine ran.
+	seen := map[string]bool{}
+	for !seen["manual"] || !seen[""] {
+		select {
+		case p := <-h.pings:
+			seen[p] = true
+		case <-time.After(failsafe):
+			t.Fatalf("pings seen: %v", seen)
+		}
+	}
+	loop.AddCallback(func() { c.Close(1000, "") })
 	waitClose(t, h.closed)
 }
