@@ -159,7 +159,12 @@ func (h *echoHandler) OnMessage(c *Conn, data []byte, binary bool) concurrent.Aw
 	c.Send(data, binary)
 	return nil
 }
-func (h *echoHandler) OnPing(c *Conn, data []byte) { h.pings <- string(data) }
+func (h *echoHandler) OnPing(c *Conn, data []byte) {
+	select {
+	case h.pings <- string(data):
+	default: // never block the loop; a test reads the first few
+	}
+}
 func (h *echoHandler) OnClose(c *Conn, code int, reason string) {
 	h.closed <- closeEvent{code, reason}
 }
