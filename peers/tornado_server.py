@@ -58,6 +58,7 @@ class Echo(tornado.web.RequestHandler):
                 "content_length": r.headers.get("Content-Length", ""),
                 "transfer_encoding": r.headers.get("Transfer-Encoding", ""),
                 "content_type": r.headers.get("Content-Type", ""),
+                "expect": r.headers.get("Expect", ""),
                 "user_agent": r.headers.get("User-Agent", ""),
                 "client_port": r.connection.context.address[1],
                 "accepted": CountingServer.accepted,
