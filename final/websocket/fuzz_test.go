@@ -116,3 +116,22 @@ func FuzzUTF8(f *testing.F) {
 		}
 	})
 }
+
+// FuzzNegotiateDeflate: whatever a client offers, an offer the server
+// accepts yields a response our own client accepts with the same
+// parameters, and malformed offers never panic.
+func FuzzNegotiateDeflate(f *testing.F) {
+	f.Add("permessage-deflate; client_max_window_bits")
+	f.Add(`permessage-deflate; server_max_window_bits="10"; server_no_context_takeover, x-webkit-deflate-frame`)
+	f.Add("permessage-deflate;;,;=")
+	f.Fuzz(func(t *testing.T, offer string) {
+		p, resp, ok := NegotiateDeflate(offer, &CompressionOptions{})
+		if !ok {
+			return
+		}
+		got, found, err := AcceptDeflate(resp, &CompressionOptions{})
+		if err != nil || !found || got != p {
+			t.Fatalf("offer %q: server %+v answered %q, client read %+v, %v, %v", offer, p, resp, got, found, err)
+		}
+	})
+}
