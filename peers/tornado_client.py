@@ -64,6 +64,18 @@ async def case_post(base):
     out(sent_len=len(POST_BODY), sent_sha256=sha(POST_BODY), **describe(r))
 
 
+async def case_expect100(base):
+    r = await AsyncHTTPClient().fetch(
+        base + "/echo", method="POST", body=POST_BODY, expect_100_continue=True
+    )
+    out(sent_len=len(POST_BODY), sent_sha256=sha(POST_BODY), **describe(r))
+
+
+async def case_head(base):
+    r = await AsyncHTTPClient().fetch(base + "/echo?head=1", method="HEAD")
+    out(code=r.code, body_len=len(r.body), headers={k.lower(): v for k, v in r.headers.get_all()})
+
+
 async def case_chunked(base):
     async def producer(write):
         for c in CHUNKS:

@@ -5,6 +5,8 @@
 package peers
 
 import (
+	"encoding/json"
+	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -18,6 +20,7 @@ type pyLine struct {
 	Body    echoReply         `json:"body"`
 	Headers map[string]string `json:"headers"`
 	I       int               `json:"i"`
+	BodyLen int               `json:"body_len"`
 	SentLen int               `json:"sent_len"`
 	SentSHA string            `json:"sent_sha256"`
 	// StreamClosed: the client's stream after a keep-alive response.
@@ -70,6 +73,33 @@ func TestTornadoClientPostBody(t *testing.T) {
 	assert.Equal(t, r.SentLen, r.Body.BodyLen)
 	assert.Equal(t, r.SentSHA, r.Body.BodySHA256, "the body arrived intact")
 	assert.Equal(t, "application/octet-stream", r.Body.ContentType)
+}
+
+// Tornado's expect_100_continue: the body waits for final's 100 Continue.
+func TestTornadoClientExpect100Continue(t *testing.T) {
+	f := startFinal(t)
+	lines := tornadoCase(t, f, "expect100")
+	require.Len(t, lines, 1)
+	r := lines[0]
+	assert.Equal(t, 200, r.Code)
+	assert.Equal(t, "100-continue", r.Body.Expect)
+	assert.Equal(t, r.SentSHA, r.Body.BodySHA256, "the body followed the 100 Continue")
+}
+
+// HEAD: the GET's Content-Length and no body.
+func TestTornadoClientHead(t *testing.T) {
+	f := startFinal(t)
+	lines := tornadoCase(t, f, "head")
+	require.Len(t, lines, 1)
+	r := lines[0]
+	assert.Equal(t, 200, r.Code)
+	assert.Zero(t, r.BodyLen)
+	reqs := f.requests()
+	require.Len(t, reqs, 1)
+	assert.Equal(t, "HEAD", reqs[0].Method)
+	body, err := json.Marshal(reqs[0])
+	require.NoError(t, err)
+	assert.Equal(t, strconv.Itoa(len(body)), r.Headers["content-length"])
 }
 
 // Tornado's body_producer sends the body chunked, in pieces of 1 byte to
