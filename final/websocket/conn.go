@@ -115,8 +115,6 @@ type Conn struct {
 	lastPong  time.Time
 	// closed is set once the stream closed and OnClose ran.
 	closed bool
-	// ctrlBuf holds a pong's payload while we answer a ping.
-	ctrlBuf [MaxControlPayload]byte
 }
 
 // newConn returns a connection on stream; start runs it.
@@ -244,8 +242,7 @@ func (c *Conn) dispatch(m Message) concurrent.Awaitable {
 		// frame in response, unless it already received a Close frame"
 		// (section 5.5.2).
 		if !c.gotClose && !c.sentClose {
-			p := c.ctrlBuf[:copy(c.ctrlBuf[:], m.Data)]
-			c.writeFrame(OpPong, p)
+			c.writeFrame(OpPong, m.Data)
 		}
 		c.call(func() concurrent.Awaitable { c.handler.OnPing(c, m.Data); return nil })
 	case OpPong:

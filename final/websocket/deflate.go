@@ -19,6 +19,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // deflateTail is the empty stored block a sync flush ends with, which a
@@ -376,7 +377,12 @@ func (d *deflater) compress(dst, p []byte) []byte {
 	start := len(dst)
 	d.out.b = dst
 	if d.fw == nil {
-		d.fw, _ = flate.NewWriter(&d.out, d.level) // level is valid
+		if v := writerPools[d.level-flate.HuffmanOnly].Get(); v != nil {
+			d.fw = v.(*flate.Writer)
+			d.fw.Reset(&d.out)
+		} else {
+			d.fw, _ = flate.NewWriter(&d.out, d.level) // level is valid
+		}
 	}
 	d.fw.Write(p) // appendWriter never fails
 	d.fw.Flush()
@@ -386,7 +392,11 @@ func (d *deflater) compress(dst, p []byte) []byte {
 		out = out[:len(out)-4]
 	}
 	if !d.takeover {
-		d.fw.Reset(&d.out)
+		// Nothing to remember between messages: the compressor (hundreds
+		// of KiB) goes back to a pool, so an idle connection holds none.
+		d.fw.Reset(io.Discard)
+		writerPools[d.level-flate.HuffmanOnly].Put(d.fw)
+		d.fw = nil
 	}
 	return out
 }
@@ -426,10 +436,16 @@ func (f *inflater) inflate(payload []byte, limit int) ([]byte, error) {
 		}
 	}
 	if f.fr == nil {
-		f.fr = flate.NewReaderDict(&f.src, dict)
+		if v := readerPool.Get(); v != nil {
+			f.fr = v.(io.ReadCloser)
+			f.fr.(flate.Resetter).Reset(&f.src, dict)
+		} else {
+			f.fr = flate.NewReaderDict(&f.src, dict)
+		}
 	} else {
 		f.fr.(flate.Resetter).Reset(&f.src, dict)
 	}
+	defer f.release()
 	out := f.out[:0]
 	if cap(out) == 0 {
 		out = make([]byte, 0, min(max(4*len(payload), 512), limit+1))
@@ -464,6 +480,28 @@ func (f *inflater) inflate(payload []byte, limit int) ([]byte, error) {
 	f.out = out
 	return out, nil
 }
+
+// release returns the decompressor to the pool when no window is kept
+// between messages, so that an idle connection holds none.
+func (f *inflater) release() {
+	if f.takeover || f.fr == nil {
+		return
+	}
+	f.fr.(flate.Resetter).Reset(&emptySource, nil)
+	readerPool.Put(f.fr)
+	f.fr = nil
+}
+
+// Pools of compressors (one per flate level, HuffmanOnly to
+// BestCompression) and decompressors, for connections without context
+// takeover, which need them only while a message is being processed.
+var (
+	writerPools [flate.BestCompression - flate.HuffmanOnly + 1]sync.Pool
+	readerPool  sync.Pool
+	// emptySource is what a pooled decompressor reads from, so that it
+	// does not keep its last connection alive.
+	emptySource twoReader
+)
 
 // keepWindow appends out to the window, which keeps at least the last
 // 32 KiB of output in a buffer of 64 KiB, sliding only when it fills.

@@ -183,3 +183,22 @@ func TestInflaterWindow(t *testing.T) {
 		require.LessOrEqual(t, cap(f.window), 2*windowSize)
 	}
 }
+
+// Without context takeover nothing is remembered between messages, so the
+// compressor and decompressor go back to their pools after each one and an
+// idle connection holds neither; with takeover they stay.
+func TestDeflateStateReleased(t *testing.T) {
+	for _, noTakeover := range []bool{true, false} {
+		params := &DeflateParams{ServerNoContextTakeover: noTakeover, ClientNoContextTakeover: noTakeover, ServerMaxWindowBits: 15, ClientMaxWindowBits: 15}
+		w := NewWriter(WriterOptions{Deflate: params})
+		r := NewReader(ReaderOptions{Deflate: params})
+		msg := strings.Repeat("abc", 100)
+		for i := 0; i < 3; i++ {
+			evs, err := feedReader(r, w.AppendMessage(nil, OpText, []byte(msg)), nil)
+			require.NoError(t, err)
+			require.Equal(t, []event{evText(msg)}, evs)
+			assert.Equal(t, noTakeover, w.deflate.fw == nil, "compressor released: noTakeover=%v", noTakeover)
+			assert.Equal(t, noTakeover, r.inflate.fr == nil, "decompressor released: noTakeover=%v", noTakeover)
+		}
+	}
+}

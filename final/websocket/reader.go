@@ -8,10 +8,10 @@ package websocket
 // DefaultMaxMessageSize is Tornado's websocket_max_message_size: 10 MiB.
 const DefaultMaxMessageSize = 10 << 20
 
-// bufKeep is the largest message buffer a Reader keeps between messages;
-// a bigger one, needed once for a big message, is released so that an idle
-// connection does not hold it.
-const bufKeep = 64 << 10
+// bufKeep is the largest buffer a Reader, Writer or Conn keeps between
+// messages; a bigger one, needed once for a big message, is released so
+// that an idle connection does not hold it.
+const bufKeep = 16 << 10
 
 // Message is a complete message or control frame that Reader.Next returns.
 type Message struct {

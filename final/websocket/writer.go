@@ -93,6 +93,9 @@ func (w *Writer) maskKey() (k [4]byte) {
 // never modified. Data messages are compressed when negotiated and large
 // enough. A control payload over 125 bytes is cut to 125.
 func (w *Writer) Prepare(op Opcode, payload []byte) (header, body []byte) {
+	if cap(w.body) > bufKeep {
+		w.body = nil // the last message was big; the bytes were sent
+	}
 	h := Header{Fin: true, Opcode: op}
 	body = payload
 	inBuf := false
