@@ -161,8 +161,12 @@ func PagesMain(args []string, stdout, stderr io.Writer) int {
 			}
 		}
 	}
-	fmt.Fprintf(stdout, "%d clients fetched a page each in %v (%.1f x %v; the server answered %d at once)\n",
-		*n-failed, elapsed.Round(time.Millisecond), float64(elapsed)/float64(max(*delay, 1)), *delay, peak())
+	noun := "clients"
+	if *n-failed == 1 {
+		noun = "client"
+	}
+	fmt.Fprintf(stdout, "%d %s fetched a page each in %v (%.1f x %v; the server answered %d at once)\n",
+		*n-failed, noun, elapsed.Round(time.Millisecond), float64(elapsed)/float64(max(*delay, 1)), *delay, peak())
 	if failed > 0 {
 		return 1
 	}
