@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -277,12 +278,18 @@ type echoReply struct {
 
 // wsEvent is what final's WebSocket echo handler saw.
 type wsEvent struct {
-	// Event is "open" or "close".
+	// Event is "open", "ping" or "close".
 	Event string
 	// Tag is the ?tag= of the handshake, which tells the cases apart.
 	Tag string
-	// Compressed says permessage-deflate was negotiated (open).
+	// Compressed says permessage-deflate was negotiated (open), and
+	// Extensions with which parameters.
 	Compressed bool
+	Extensions string
+	// Subprotocol is the one selected (open).
+	Subprotocol string
+	// Data is a ping's payload (ping).
+	Data string
 	// Code and Reason are the peer's Close frame's (close).
 	Code   int
 	Reason string
@@ -372,8 +379,39 @@ func (f *finalServer) handle(req *httpserver.Request) {
 	}
 	f.reqs = append(f.reqs, r)
 	f.mu.Unlock()
+	if string(req.Path()) == "/chunked" {
+		respondInPieces(req)
+		return
+	}
 	body, _ := json.Marshal(r)
 	req.Conn.Respond(200, nil, "application/json", body)
+}
+
+// pieces is the body /chunked sends, piece by piece: sizes around buffer
+// and hex-width edges.
+func pieces() [][]byte {
+	var out [][]byte
+	for i, n := range []int{1, 15, 16, 4095, 70_000, 5} {
+		out = append(out, bytes.Repeat([]byte{'A' + byte(i)}, n))
+	}
+	return out
+}
+
+// respondInPieces answers without a Content-Length, so the response is
+// chunked on HTTP/1.1 and runs until the connection closes on HTTP/1.0.
+func respondInPieces(req *httpserver.Request) {
+	h := req.Conn.ResponseHeaders()
+	h.Set("Content-Type", "text/plain")
+	p := pieces()
+	if req.Conn.WriteHeaders(200, h, p[0]) != nil {
+		return
+	}
+	for _, piece := range p[1:] {
+		if req.Conn.Write(piece) != nil {
+			return
+		}
+	}
+	req.Conn.Finish()
 }
 
 // upgrade hands /ws over to final's WebSocket layer, as web.Application
@@ -387,8 +425,11 @@ func (f *finalServer) upgrade(req *httpserver.Request) {
 		Headers: &req.Head.Headers,
 	}
 	h := &wsEcho{events: f.ws, tag: queryValue(target, "tag")}
-	if queryValue(target, "compress") == "1" {
+	switch queryValue(target, "compress") {
+	case "1":
 		h.compression = &websocket.CompressionOptions{}
+	case "2":
+		h.compression = &websocket.CompressionOptions{ServerNoContextTakeover: true, ClientNoContextTakeover: true}
 	}
 	stream, rest := req.Conn.Detach()
 	r.Rest = rest
@@ -407,7 +448,8 @@ func queryValue(target, key string) string {
 }
 
 // wsEcho echoes every message; "close me" makes it close with 4000 "as you
-// wish", like tornado_server.py's handler.
+// wish", and it selects the subprotocol "gornado.v2" when offered, like
+// tornado_server.py's handler.
 type wsEcho struct {
 	websocket.WebSocketHandler
 	events      chan<- wsEvent
@@ -419,9 +461,24 @@ func (h *wsEcho) GetCompressionOptions(*websocket.Request) *websocket.Compressio
 	return h.compression
 }
 
+func (h *wsEcho) SelectSubprotocol(_ *websocket.Request, offered []string) string {
+	if slices.Contains(offered, "gornado.v2") {
+		return "gornado.v2"
+	}
+	return ""
+}
+
 func (h *wsEcho) Open(c *websocket.Conn) concurrent.Awaitable {
-	h.events <- wsEvent{Event: "open", Tag: h.tag, Compressed: c.Deflate() != nil}
+	ev := wsEvent{Event: "open", Tag: h.tag, Subprotocol: c.Subprotocol()}
+	if d := c.Deflate(); d != nil {
+		ev.Compressed, ev.Extensions = true, d.String()
+	}
+	h.events <- ev
 	return nil
+}
+
+func (h *wsEcho) OnPing(c *websocket.Conn, data []byte) {
+	h.events <- wsEvent{Event: "ping", Tag: h.tag, Data: string(data)}
 }
 
 func (h *wsEcho) OnMessage(c *websocket.Conn, data []byte, binary bool) concurrent.Awaitable {

@@ -76,6 +76,19 @@ async def case_head(base):
     out(code=r.code, body_len=len(r.body), headers={k.lower(): v for k, v in r.headers.get_all()})
 
 
+async def case_chunked_response(base):
+    # final's /chunked answers without a Content-Length, in pieces.
+    chunks = []
+    r = await AsyncHTTPClient().fetch(base + "/chunked", streaming_callback=chunks.append)
+    body = b"".join(chunks)
+    out(
+        code=r.code,
+        body_len=len(body),
+        body_sha256=sha(body),
+        headers={k.lower(): v for k, v in r.headers.get_all()},
+    )
+
+
 async def case_chunked(base):
     async def producer(write):
         for c in CHUNKS:
@@ -194,6 +207,29 @@ async def case_ws_compressed(base):
 
 async def case_ws_server_close(base):
     await ws_case(base, "serverclose", 0, server_closes)
+
+
+async def case_ws_extras(base):
+    # A subprotocol, no-context-takeover compression as final's server asks
+    # for it (?compress=2), a ping, and a Close frame without a code.
+    conn = await websocket_connect(
+        ws_url(base, "extras", 2),
+        compression_options={},
+        subprotocols=["chat", "gornado.v2"],
+    )
+    out(
+        extensions=conn.headers.get("Sec-WebSocket-Extensions", ""),
+        subprotocol=conn.selected_subprotocol,
+    )
+    pong = asyncio.get_running_loop().create_future()
+    conn.on_pong = lambda data: pong.done() or pong.set_result(data)
+    conn.ping(b"are you there?")
+    out(pong=(await pong).decode())
+    await echo_messages(conn)
+    await echo_messages(conn)  # again: each message compressed afresh
+    conn.close()
+    rest = await conn.read_message()
+    out(closed=rest is None, close_code=conn.close_code, close_reason=conn.close_reason)
 
 
 CASES = {name[len("case_"):]: f for name, f in globals().items() if name.startswith("case_")}

@@ -5,6 +5,7 @@
 package peers
 
 import (
+	"bytes"
 	"encoding/json"
 	"strconv"
 	"testing"
@@ -26,8 +27,13 @@ type pyLine struct {
 	// StreamClosed: the client's stream after a keep-alive response.
 	StreamClosed bool `json:"stream_closed"`
 
+	// BodySHA is a streamed response body's.
+	BodySHA string `json:"body_sha256"`
+
 	// WebSocket cases.
 	Extensions  *string `json:"extensions"`
+	Subprotocol *string `json:"subprotocol"`
+	Pong        *string `json:"pong"`
 	Kind        string  `json:"kind"`
 	GotBinary   bool    `json:"got_binary"`
 	GotNone     bool    `json:"got_none"`
@@ -100,6 +106,20 @@ func TestTornadoClientHead(t *testing.T) {
 	body, err := json.Marshal(reqs[0])
 	require.NoError(t, err)
 	assert.Equal(t, strconv.Itoa(len(body)), r.Headers["content-length"])
+}
+
+// final's response without a Content-Length arrives chunked, and Tornado
+// reassembles it.
+func TestTornadoClientChunkedResponse(t *testing.T) {
+	f := startFinal(t)
+	lines := tornadoCase(t, f, "chunked_response")
+	require.Len(t, lines, 1)
+	r := lines[0]
+	assert.Equal(t, 200, r.Code)
+	assert.Equal(t, "chunked", r.Headers["transfer-encoding"])
+	want := bytes.Join(pieces(), nil)
+	assert.Equal(t, len(want), r.BodyLen)
+	assert.Equal(t, sha(want), r.BodySHA)
 }
 
 // Tornado's body_producer sends the body chunked, in pieces of 1 byte to
@@ -206,6 +226,38 @@ func TestTornadoWebSocketClient(t *testing.T) {
 			assert.Equal(t, c.serverGot, got)
 		})
 	}
+}
+
+// The rest of the protocol with Tornado's client: a subprotocol picked
+// from its offer, permessage-deflate with no context takeover on either
+// side (so every message is compressed afresh), a ping answered with a
+// pong, and a Close frame without a status code.
+func TestTornadoWebSocketClientExtras(t *testing.T) {
+	f := startFinal(t)
+	lines := tornadoCase(t, f, "ws_extras")
+	require.Len(t, lines, 1+1+10+1, "handshake, pong, ten echoes, close")
+	hs := lines[0]
+	require.NotNil(t, hs.Subprotocol)
+	assert.Equal(t, "gornado.v2", *hs.Subprotocol)
+	require.NotNil(t, hs.Extensions)
+	assert.Contains(t, *hs.Extensions, "server_no_context_takeover")
+	assert.Contains(t, *hs.Extensions, "client_no_context_takeover")
+	require.NotNil(t, lines[1].Pong)
+	assert.Equal(t, "are you there?", *lines[1].Pong)
+	echoedMessages(t, lines[2:7])
+	echoedMessages(t, lines[7:12])
+	end := lines[12]
+	assert.True(t, end.Closed)
+	assert.Nil(t, end.CloseCode, "final answered the empty Close frame with an empty one")
+
+	open := f.nextWS(t)
+	assert.Equal(t, "open", open.Event)
+	assert.Equal(t, "gornado.v2", open.Subprotocol)
+	assert.True(t, open.Compressed)
+	assert.Equal(t, wsEvent{Event: "ping", Tag: "extras", Data: "are you there?"}, f.nextWS(t))
+	closed := f.nextWS(t)
+	assert.Equal(t, "close", closed.Event)
+	assert.Equal(t, 1005, closed.Code, "no status code received (RFC 6455, section 7.1.5)")
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -9,8 +9,12 @@ stdout once it accepts connections, then one JSON line per WebSocket event
             (method, version, body length and SHA-256, framing headers, the
             client's port, and how many connections the server has accepted)
     /big    GET: 200 KiB of text, gzipped when the client accepts it
+    /stream GET: the body in five flushed pieces, so sent chunked
+    /status/<code>  answers with that status and no body
+    /redirect       302 to /echo?from=redirect
     /ws     WebSocket echo; the message "close me" makes the server close with
-            4000 "as you wish"; ?compress=1 accepts permessage-deflate
+            4000 "as you wish"; ?compress=1 accepts permessage-deflate; picks
+            the subprotocol "gornado.v2" when offered; reports pings
 """
 
 import asyncio
@@ -74,16 +78,46 @@ class Big(tornado.web.RequestHandler):
         self.write(BIG)
 
 
+class Stream(tornado.web.RequestHandler):
+    async def get(self):
+        self.set_header("Content-Type", "text/plain")
+        for i in range(5):
+            self.write("piece %d\n" % i * (i * 1000 + 1))
+            await self.flush()
+
+
+class Status(tornado.web.RequestHandler):
+    def get(self, code):
+        self.set_status(int(code))
+
+    head = get
+
+
+class Redirect(tornado.web.RequestHandler):
+    def get(self):
+        self.redirect("/echo?from=redirect")
+
+
 class WS(tornado.websocket.WebSocketHandler):
     def get_compression_options(self):
         return {} if self.get_argument("compress", "0") == "1" else None
 
+    def select_subprotocol(self, subprotocols):
+        return "gornado.v2" if "gornado.v2" in subprotocols else None
+
     def open(self):
+        ws = self.ws_connection
         emit(
             event="open",
             tag=self.get_argument("tag", ""),
-            compressed=self.ws_connection._compressor is not None,
+            compressed=ws._compressor is not None,
+            subprotocol=self.selected_subprotocol or "",
+            # the parameters Tornado agreed to, "" without compression
+            extensions=self._headers.get("Sec-WebSocket-Extensions", ""),
         )
+
+    def on_ping(self, data):
+        emit(event="ping", tag=self.get_argument("tag", ""), data=data.decode())
 
     def on_message(self, message):
         if message == "close me":
@@ -102,7 +136,14 @@ class WS(tornado.websocket.WebSocketHandler):
 
 async def main():
     app = tornado.web.Application(
-        [(r"/echo", Echo), (r"/big", Big), (r"/ws", WS)], compress_response=True
+        [
+            (r"/echo", Echo),
+            (r"/big", Big),
+            (r"/stream", Stream),
+            (r"/status/(\d+)", Status),
+            (r"/redirect", Redirect),
+            (r"/ws", WS),
+        ], compress_response=True
     )
     server = CountingServer(app)
     sockets = tornado.netutil.bind_sockets(0, "127.0.0.1")

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -44,11 +45,14 @@ type tornadoReply struct {
 
 // tornadoEvent is a WebSocket event tornado_server.py prints.
 type tornadoEvent struct {
-	Event      string  `json:"event"`
-	Tag        string  `json:"tag"`
-	Compressed bool    `json:"compressed"`
-	Code       *int    `json:"code"`
-	Reason     *string `json:"reason"`
+	Event       string  `json:"event"`
+	Tag         string  `json:"tag"`
+	Compressed  bool    `json:"compressed"`
+	Extensions  string  `json:"extensions"`
+	Subprotocol string  `json:"subprotocol"`
+	Data        string  `json:"data"`
+	Code        *int    `json:"code"`
+	Reason      *string `json:"reason"`
 }
 
 // tornadoServer is a running tornado_server.py.
@@ -207,6 +211,61 @@ func TestFinalClientAgainstTornado(t *testing.T) {
 		assert.True(t, bytes.Equal(want, plain))
 	})
 
+	// Tornado flushes /stream in five pieces: a chunked response, read
+	// whole and through a StreamingCallback.
+	t.Run("chunked-response", func(t *testing.T) {
+		var want bytes.Buffer
+		for i := range 5 {
+			want.WriteString(strings.Repeat(fmt.Sprintf("piece %d\n", i), i*1000+1))
+		}
+		var head []string
+		resp, err := newClient(t).Fetch(&httpclient.HTTPRequest{URL: s.base + "/stream",
+			HeaderCallback: func(line string) { head = append(head, strings.ToLower(strings.TrimSpace(line))) }})
+		require.NoError(t, err)
+		assert.Contains(t, head, "transfer-encoding: chunked")
+		assert.Equal(t, want.String(), string(resp.Body))
+
+		var streamed []byte
+		resp, err = newClient(t).Fetch(&httpclient.HTTPRequest{URL: s.base + "/stream",
+			StreamingCallback: func(chunk []byte) { streamed = append(streamed, chunk...) }})
+		require.NoError(t, err)
+		assert.Empty(t, resp.Body)
+		assert.Equal(t, want.String(), string(streamed))
+	})
+
+	// Bodiless answers: the client must not wait for a body that never
+	// comes (the request timeout would fail the test), and the connection
+	// stays usable.
+	t.Run("no-body", func(t *testing.T) {
+		c := newClient(t)
+		for _, tc := range []struct {
+			method string
+			code   int
+		}{{"GET", 204}, {"GET", 304}, {"HEAD", 200}, {"HEAD", 404}} {
+			resp, err := c.Fetch(&httpclient.HTTPRequest{URL: s.base + "/status/" + strconv.Itoa(tc.code),
+				Method: tc.method, AllowNonOK: true, RequestTimeout: 10 * time.Second})
+			require.NoError(t, err, "%s %d", tc.method, tc.code)
+			assert.Equal(t, tc.code, resp.Code)
+			assert.Empty(t, resp.Body)
+		}
+		r := fetchEcho(t, c, &httpclient.HTTPRequest{URL: s.base + "/echo?after=bodiless"})
+		assert.Equal(t, "/echo?after=bodiless", r.URI)
+	})
+
+	t.Run("redirect", func(t *testing.T) {
+		resp, err := newClient(t).FetchURL(s.base + "/redirect")
+		require.NoError(t, err)
+		assert.Equal(t, s.base+"/echo?from=redirect", resp.EffectiveURL)
+		var r tornadoReply
+		require.NoError(t, json.Unmarshal(resp.Body, &r))
+		assert.Equal(t, "/echo?from=redirect", r.URI)
+
+		resp, err = newClient(t).Fetch(&httpclient.HTTPRequest{URL: s.base + "/redirect", NoFollowRedirects: true, AllowNonOK: true})
+		require.NoError(t, err)
+		assert.Equal(t, 302, resp.Code)
+		assert.Equal(t, "/echo?from=redirect", resp.Headers.Get("Location"))
+	})
+
 	t.Run("404", func(t *testing.T) {
 		_, err := newClient(t).FetchURL(s.base + "/nowhere")
 		var he *httpclient.HTTPClientError
@@ -221,6 +280,100 @@ func acceptGzip() *httputil.HTTPHeaders {
 	h := httputil.NewHTTPHeaders()
 	h.Add("Accept-Encoding", "gzip")
 	return h
+}
+
+// The rest of the protocol with Tornado's server: a subprotocol from
+// final's offer, permessage-deflate with client_no_context_takeover (so
+// every message final sends is compressed afresh), a ping Tornado reports,
+// and a Close frame without a code.
+func TestFinalWebSocketClientExtrasAgainstTornado(t *testing.T) {
+	s := startTornado(t)
+	loop := startLoop(t)
+	url := strings.Replace(s.base, "http://", "ws://", 1) + "/ws?tag=extras&compress=1"
+	opts := websocket.ClientOptions{
+		Subprotocols: []string{"chat", "gornado.v2"},
+		Compression:  &websocket.CompressionOptions{ClientNoContextTakeover: true},
+	}
+	var code int
+	onLoop(t, loop, func(co *gen.Co) error {
+		conn, err := gen.Await(co, websocket.WebSocketConnect(loop, url, opts))
+		if err != nil {
+			return err
+		}
+		assert.Equal(t, "gornado.v2", conn.Subprotocol())
+		if assert.NotNil(t, conn.Deflate()) {
+			assert.True(t, conn.Deflate().ClientNoContextTakeover)
+		}
+		if err := conn.Ping([]byte("are you there?")); err != nil {
+			return err
+		}
+		text := bytes.Repeat([]byte("the same text again "), 1000)
+		for i := range 3 {
+			if _, err := gen.Await(co, conn.WriteMessage(text, false)); err != nil {
+				return err
+			}
+			got, err := gen.Await(co, conn.ReadMessage())
+			if err != nil {
+				return err
+			}
+			if assert.NotNil(t, got) {
+				assert.True(t, bytes.Equal(text, got.Data), "echo %d", i)
+			}
+		}
+		conn.Close(0, "")
+		_, err = gen.Await(co, conn.ReadMessage())
+		code = conn.CloseCode()
+		return err
+	})
+	open := s.event(t)
+	assert.Equal(t, "open", open.Event)
+	assert.Equal(t, "gornado.v2", open.Subprotocol)
+	assert.True(t, open.Compressed)
+	ping := s.event(t)
+	assert.Equal(t, "ping", ping.Event)
+	assert.Equal(t, "are you there?", ping.Data)
+	closed := s.event(t)
+	assert.Equal(t, "close", closed.Event)
+	assert.Nil(t, closed.Code, "Tornado got a Close frame without a code")
+	assert.Equal(t, 1005, code, "and answered with one, which final reports as 1005")
+}
+
+// An offer of server_no_context_takeover: RFC 7692, section 7.1.1.1, says
+// a server accepts it by including the parameter in its response. Tornado
+// 6.2 drops every parameter without a value when it parses the offer
+// (httputil._parse_header keeps only name=value pairs), so it answers a
+// bare "permessage-deflate"; final's client then fails the connection, as
+// the RFC and Python's websockets library do. A Tornado that echoes the
+// parameter gets a connection that uses it.
+func TestFinalWebSocketClientServerNoContextTakeoverAgainstTornado(t *testing.T) {
+	s := startTornado(t)
+	loop := startLoop(t)
+	url := strings.Replace(s.base, "http://", "ws://", 1) + "/ws?tag=snct&compress=1"
+	opts := websocket.ClientOptions{
+		Compression: &websocket.CompressionOptions{ServerNoContextTakeover: true, ClientNoContextTakeover: true},
+	}
+	var connectErr error
+	var params *websocket.DeflateParams
+	onLoop(t, loop, func(co *gen.Co) error {
+		conn, err := gen.Await(co, websocket.WebSocketConnect(loop, url, opts))
+		connectErr = err
+		if err == nil {
+			params = conn.Deflate()
+			conn.Close(1000, "")
+			_, err = gen.Await(co, conn.ReadMessage())
+		}
+		return err
+	})
+	open := s.event(t)
+	require.Equal(t, "open", open.Event)
+	t.Logf("Tornado answered %q", open.Extensions)
+	if strings.Contains(open.Extensions, "server_no_context_takeover") {
+		require.NoError(t, connectErr)
+		require.NotNil(t, params)
+		assert.True(t, params.ServerNoContextTakeover)
+	} else {
+		assert.ErrorIs(t, connectErr, websocket.ErrBadExtension)
+	}
 }
 
 // final's WebSocketConnect against Tornado's WebSocketHandler: the same
@@ -288,7 +441,11 @@ func TestFinalWebSocketClientAgainstTornado(t *testing.T) {
 				code, reason = conn.CloseCode(), conn.CloseReason()
 				return err
 			})
-			assert.Equal(t, tornadoEvent{Event: "open", Tag: c.tag, Compressed: c.compress}, s.event(t))
+			open := s.event(t)
+			assert.Equal(t, tornadoEvent{Event: "open", Tag: c.tag, Compressed: c.compress}, tornadoEvent{Event: open.Event, Tag: open.Tag, Compressed: open.Compressed})
+			if c.compress {
+				assert.True(t, strings.HasPrefix(open.Extensions, "permessage-deflate"), "Tornado answered %q", open.Extensions)
+			}
 			closed := s.event(t)
 			assert.Equal(t, "close", closed.Event)
 			require.NotNil(t, closed.Code, "Tornado got a close code")
