@@ -1,0 +1,327 @@
+// The per-request delegate between a connection and a handler: routing on
+// the head, streaming or collecting the body, running the handler's steps
+// (Tornado's _HandlerDelegate and RequestHandler._execute).
+
+package web
+
+import (
+	"errors"
+	"fmt"
+	"runtime/debug"
+
+	"github.com/gornado/gornado/final/concurrent"
+	"github.com/gornado/gornado/final/http1connection"
+	"github.com/gornado/gornado/final/httputil"
+	"github.com/gornado/gornado/final/ioloop"
+)
+
+// responder is where a response goes: an http1connection.Conn, or a
+// net/http ResponseWriter (netResponder).
+type responder interface {
+	WriteHeaders(code int, headers *httputil.HTTPHeaders, chunk []byte) error
+	Write(chunk []byte) error
+	Finish() error
+}
+
+// dispatch is one request's MessageDelegate, pooled per loop.
+type dispatch struct {
+	// app and ls are the application and its state on this loop.
+	app *Application
+	ls  *loopState
+	// conn is the connection (nil under net/http); loop runs the request.
+	conn *http1connection.Conn
+	loop *ioloop.IOLoop
+	// raw is the connection's request.
+	raw *http1connection.Request
+	// spec and h are the route and the handler serving it.
+	spec *URLSpec
+	h    Handler
+	// streaming is set when h takes the body through DataReceived.
+	streaming bool
+	// out answers the request.
+	out responder
+}
+
+// StreamingHandler is implemented by handlers that take the request body
+// in pieces as it arrives (Tornado's @stream_request_body): Prepare runs
+// once the head is read, DataReceived with each piece (valid only during
+// the call), and the method once the body is complete.
+type StreamingHandler interface {
+	Handler
+	DataReceived(chunk []byte) error
+}
+
+// HeadersReceived routes the request and prepares its handler.
+func (d *dispatch) HeadersReceived(req *http1connection.Request) error {
+	d.raw = req
+	d.out = d.conn
+	head := req.Head
+	args := d.ls.argsBuf[:0]
+	spec, args := d.app.find(head.Host, req.Path(), args)
+	if spec == nil {
+		spec = d.app.notFound
+	}
+	d.ls.argsBuf = args
+	h := d.ls.instance(spec)
+	d.spec, d.h = spec, h
+	rh := h.base()
+	rh.init(d, spec)
+	r := &rh.req
+	r.Method, r.Headers, r.RemoteIP, r.Protocol = head.Method, &head.Headers, req.RemoteIP, req.Protocol
+	r.Version, r.StartTime = head.Version, req.StartTime
+	r.target, r.host, r.absolute = head.Target, head.Host, head.AbsoluteForm
+	rh.PathArgs = append(rh.PathArgs[:0], args...)
+	_, d.streaming = h.(StreamingHandler)
+	if d.streaming {
+		rh.step = stepPrepare
+		rh.runUntil(stepMethod)
+	}
+	return nil
+}
+
+// DataReceived collects the body, or hands it to a streaming handler.
+func (d *dispatch) DataReceived(chunk []byte) error {
+	if d.streaming {
+		rh := d.h.base()
+		if rh.finished {
+			return nil
+		}
+		var err error
+		func() {
+			defer rh.recoverPanic(&err)
+			err = d.h.(StreamingHandler).DataReceived(chunk)
+		}()
+		if err != nil {
+			rh.handleError(err)
+		}
+		return nil
+	}
+	d.raw.AppendBody(chunk)
+	return nil
+}
+
+// Finish runs the handler once the request has been read.
+func (d *dispatch) Finish() {
+	rh := d.h.base()
+	rh.req.Body = d.raw.Body
+	if !d.streaming {
+		rh.step = stepPrepare
+	}
+	rh.bodyDone = true
+	rh.run()
+}
+
+// OnConnectionClose tells the handler its client has gone.
+func (d *dispatch) OnConnectionClose() {
+	rh := d.h.base()
+	rh.clientGone = true
+	if oc, ok := d.h.(interface{ OnConnectionClose() }); ok {
+		oc.OnConnectionClose()
+	}
+	if !rh.finished && rh.waiting == nil && rh.step != stepRunning {
+		rh.finished = true
+		rh.step = stepDone
+		rh.run()
+	}
+}
+
+// release returns the handler and the dispatcher to the loop's pools.
+func (d *dispatch) release() {
+	d.ls.release(d.spec, d.h)
+	*d = dispatch{app: d.app, ls: d.ls}
+	if len(d.ls.free) < 1024 {
+		d.ls.free = append(d.ls.free, d)
+	}
+}
+
+// Handler steps, in order.
+const (
+	stepIdle = iota
+	stepPrepare
+	stepMethod
+	stepFinish
+	stepDone
+	stepRunning // inside a handler method
+)
+
+// The method interfaces a handler implements (Tornado's get, post...).
+type (
+	getter   interface{ Get(args ...string) error }
+	header   interface{ Head(args ...string) error }
+	poster   interface{ Post(args ...string) error }
+	putter   interface{ Put(args ...string) error }
+	deleter  interface{ Delete(args ...string) error }
+	patcher  interface{ Patch(args ...string) error }
+	optser   interface{ Options(args ...string) error }
+	preparer interface{ Prepare() error }
+	finisher interface{ OnFinish() }
+)
+
+// run advances the handler through its steps until it waits for an
+// Awaitable or is done.
+func (rh *RequestHandler) run() { rh.runUntil(stepDone + 1) }
+
+// runUntil runs steps before stop.
+func (rh *RequestHandler) runUntil(stop int) {
+	for rh.step < stop {
+		switch rh.step {
+		case stepPrepare:
+			rh.step = stepMethod
+			if err := rh.prepareStep(); err != nil {
+				rh.handleError(err)
+			}
+		case stepMethod:
+			if !rh.bodyDone {
+				return
+			}
+			rh.step = stepFinish
+			if rh.finished {
+				continue
+			}
+			if err := rh.methodStep(); err != nil {
+				rh.handleError(err)
+			}
+		case stepFinish:
+			rh.step = stepDone
+			if !rh.finished && !rh.detached {
+				if err := rh.Finish(); err != nil && !errors.Is(err, ErrFinished) {
+					rh.finished = true
+				}
+			}
+		case stepDone:
+			if rh.waiting != nil {
+				return
+			}
+			rh.step = stepIdle
+			rh.d.release()
+			return
+		default:
+			return
+		}
+		if rh.pending != nil {
+			aw := rh.pending
+			rh.pending = nil
+			if !aw.Done() {
+				rh.waiting = aw
+				aw.OnDone(rh.resumeFn)
+				return
+			}
+			if err := aw.Exception(); err != nil {
+				rh.handleError(err)
+			}
+		}
+	}
+}
+
+// resume continues after an awaited Awaitable is done.
+func (rh *RequestHandler) resume() {
+	aw := rh.waiting
+	rh.waiting = nil
+	if aw == nil {
+		return
+	}
+	if err := aw.Exception(); err != nil {
+		rh.handleError(err)
+	}
+	rh.run()
+}
+
+// prepareStep checks XSRF and runs Prepare.
+func (rh *RequestHandler) prepareStep() (err error) {
+	defer rh.recoverPanic(&err)
+	m := rh.req.Method
+	switch m {
+	case "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS":
+	default:
+		return &HTTPError{Code: 405}
+	}
+	if rh.app.Settings.XSRFCookies && m != "GET" && m != "HEAD" && m != "OPTIONS" {
+		if err := rh.CheckXSRFCookie(); err != nil {
+			return err
+		}
+	}
+	if p, ok := rh.self.(preparer); ok {
+		return p.Prepare()
+	}
+	return nil
+}
+
+// methodStep calls the handler's method for the request method.
+func (rh *RequestHandler) methodStep() (err error) {
+	defer rh.recoverPanic(&err)
+	args := rh.PathArgs
+	h := rh.self
+	switch rh.req.Method {
+	case "GET":
+		if x, ok := h.(getter); ok {
+			return x.Get(args...)
+		}
+	case "HEAD":
+		if x, ok := h.(header); ok {
+			return x.Head(args...)
+		}
+	case "POST":
+		if x, ok := h.(poster); ok {
+			return x.Post(args...)
+		}
+	case "PUT":
+		if x, ok := h.(putter); ok {
+			return x.Put(args...)
+		}
+	case "DELETE":
+		if x, ok := h.(deleter); ok {
+			return x.Delete(args...)
+		}
+	case "PATCH":
+		if x, ok := h.(patcher); ok {
+			return x.Patch(args...)
+		}
+	case "OPTIONS":
+		if x, ok := h.(optser); ok {
+			return x.Options(args...)
+		}
+	}
+	return &HTTPError{Code: 405}
+}
+
+// panicError is a handler's panic as an error, with its stack.
+type panicError struct {
+	value any
+	stack []byte
+}
+
+func (p *panicError) Error() string { return fmt.Sprintf("web: panic: %v", p.value) }
+
+// recoverPanic turns a panic into an error answered 500 (Tornado logs an
+// uncaught exception and answers 500; the loop carries on).
+func (rh *RequestHandler) recoverPanic(err *error) {
+	if r := recover(); r != nil {
+		*err = &panicError{value: r, stack: debug.Stack()}
+	}
+}
+
+// handleError answers err (Tornado's _handle_request_exception): an
+// HTTPError with its code, anything else with 500, logged.
+func (rh *RequestHandler) handleError(err error) {
+	if rh.finished || rh.detached {
+		rh.logger().Error("web: error after the response was finished", "error", err.Error(), "uri", rh.req.URI())
+		return
+	}
+	code, _ := statusOf(err)
+	var pe *panicError
+	var cpe *concurrent.PanicError
+	switch {
+	case errors.As(err, &pe):
+		rh.logger().Error("web: uncaught panic", "panic", fmt.Sprint(pe.value), "method", rh.req.Method, "uri", rh.req.URI(), "stack", string(pe.stack))
+	case errors.As(err, &cpe):
+		rh.logger().Error("web: uncaught panic", "panic", fmt.Sprint(cpe.Value), "method", rh.req.Method, "uri", rh.req.URI(), "stack", string(cpe.Stack))
+	case code >= 500:
+		rh.logger().Error("web: uncaught error", "error", err.Error(), "method", rh.req.Method, "uri", rh.req.URI())
+	default:
+		var he *HTTPError
+		if errors.As(err, &he) && he.LogMessage != "" {
+			rh.logger().Warn("web: "+he.Error(), "method", rh.req.Method, "uri", rh.req.URI())
+		}
+	}
+	rh.SendError(code, err)
+}

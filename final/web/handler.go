@@ -1,0 +1,664 @@
+// RequestHandler: the base of every handler, with Tornado's
+// RequestHandler methods for reading the request and writing the response.
+
+package web
+
+import (
+	"bytes"
+	"compress/gzip"
+	"crypto/sha1"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html"
+	"log/slog"
+	"net/url"
+	"reflect"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gornado/gornado/final/concurrent"
+	"github.com/gornado/gornado/final/gen"
+	"github.com/gornado/gornado/final/httputil"
+	"github.com/gornado/gornado/final/ioloop"
+)
+
+// RequestHandler is embedded in every handler type, as Tornado's handlers
+// subclass RequestHandler. Its methods read the request (arguments,
+// headers, cookies) and write the response (status, headers, body). They
+// run on the request's loop; the handler value is reused for another
+// request once its response is finished and its coroutine (if any) done,
+// so a handler must not keep references to itself past that point.
+type RequestHandler struct {
+	// Request is the request being served (Tornado's self.request).
+	Request *HTTPServerRequest
+	// Application is the application serving it.
+	Application *Application
+	// PathArgs are the groups of the route's pattern, also passed to the
+	// handler's method (Tornado's path_args).
+	PathArgs []string
+
+	// self is the handler that embeds this RequestHandler.
+	self Handler
+	// app is Application; d the request's dispatcher; loop its loop.
+	app  *Application
+	d    *dispatch
+	loop *ioloop.IOLoop
+	// req is the storage behind Request.
+	req HTTPServerRequest
+	// status and reason are the response status.
+	status int
+	reason string
+	// headers are the response headers; buf the body not yet flushed.
+	headers httputil.HTTPHeaders
+	buf     []byte
+	// num is scratch space for numbers and hashes.
+	num [64]byte
+	// headersWritten is set once the head went out (Flush); finished
+	// once Finish ran; detached once the connection was taken over
+	// (WebSocketUpgrade, FallbackHandler); clientGone when the client
+	// closed first; bodyDone once the whole request body was read.
+	headersWritten bool
+	finished       bool
+	detached       bool
+	clientGone     bool
+	bodyDone       bool
+	// autoFinishOff keeps the response open after the method returns
+	// (Tornado's asynchronous handlers before coroutines).
+	autoFinishOff bool
+	// step is the handler's step (stepPrepare ...).
+	step int
+	// pending is an Awaitable the current step waits for (Go, Wait);
+	// waiting the one being awaited; resumeFn continues after it.
+	pending  concurrent.Awaitable
+	waiting  concurrent.Awaitable
+	resumeFn func()
+	// currentUser caches CurrentUser; userDone marks it computed.
+	currentUser any
+	userDone    bool
+	// xsrfToken caches XSRFToken.
+	xsrfToken string
+}
+
+// base makes every type embedding RequestHandler a Handler.
+func (rh *RequestHandler) base() *RequestHandler { return rh }
+
+// init prepares the handler for a request.
+func (rh *RequestHandler) init(d *dispatch, spec *URLSpec) {
+	req, hdr, buf, args := rh.req, rh.headers, rh.buf, rh.PathArgs
+	self, resume := rh.self, rh.resumeFn
+	*rh = RequestHandler{self: self, resumeFn: resume, req: req, headers: hdr, buf: buf[:0], PathArgs: args[:0]}
+	rh.req.reset()
+	rh.headers.Reset()
+	rh.app, rh.Application, rh.d, rh.loop = d.app, d.app, d, d.loop
+	rh.Request = &rh.req
+	rh.status = 200
+	rh.setDefaultHeaders()
+}
+
+// setDefaultHeaders sets the headers every response starts with, like
+// Tornado's clear(): Server and Content-Type (Date is the connection's).
+func (rh *RequestHandler) setDefaultHeaders() {
+	rh.headers.Set("Server", "gornado")
+	rh.headers.Set("Content-Type", "text/html; charset=UTF-8")
+}
+
+// logger returns the application's logger, or the loop's.
+func (rh *RequestHandler) logger() *slog.Logger {
+	if rh.app != nil && rh.app.Settings.Logger != nil {
+		return rh.app.Settings.Logger
+	}
+	if rh.loop != nil {
+		return rh.loop.Logger()
+	}
+	return slog.Default()
+}
+
+// Loop returns the loop the request runs on.
+func (rh *RequestHandler) Loop() *ioloop.IOLoop { return rh.loop }
+
+// Settings returns the application's settings.
+func (rh *RequestHandler) Settings() *Settings { return &rh.app.Settings }
+
+// ---- coroutines ---------------------------------------------------------
+
+// Go runs body as a coroutine on the request's loop (gen.Go) and makes the
+// handler wait for it: the response is finished when it returns (unless it
+// finished it), and an error it returns is answered like a method's. Call
+// it from a handler method or Prepare and return its result:
+//
+//	func (h *Poll) Get(args ...string) error {
+//		return h.Go(func(c *gen.Co) error {
+//			msgs, err := gen.Await(c, h.buffer.Wait())
+//			...
+//		})
+//	}
+func (rh *RequestHandler) Go(body func(c *gen.Co) error) error {
+	if rh.loop == nil {
+		return ErrNoLoop
+	}
+	f := gen.Go(rh.loop, func(c *gen.Co) (struct{}, error) { return struct{}{}, body(c) })
+	rh.Wait(f)
+	return nil
+}
+
+// Wait makes the handler wait for aw before its next step (the method, or
+// finishing); its error is answered like a method's. This is how a method
+// "returns a Future" to the framework.
+func (rh *RequestHandler) Wait(aw concurrent.Awaitable) { rh.pending = aw }
+
+// ---- arguments ----------------------------------------------------------
+
+// GetArgument returns the last value of the query or body argument name,
+// whitespace-stripped, or a *MissingArgumentError (answered 400) when
+// there is none (Tornado's get_argument without a default).
+func (rh *RequestHandler) GetArgument(name string) (string, error) {
+	return lastArg(rh.req.Arguments(), name)
+}
+
+// GetArgumentDefault returns the argument name, or def without one.
+func (rh *RequestHandler) GetArgumentDefault(name, def string) string {
+	v, err := rh.GetArgument(name)
+	if err != nil {
+		return def
+	}
+	return v
+}
+
+// GetArguments returns every value of the argument name, stripped.
+func (rh *RequestHandler) GetArguments(name string) []string {
+	return cleanArgs(rh.req.Arguments()[name])
+}
+
+// GetQueryArgument is GetArgument for the query string only.
+func (rh *RequestHandler) GetQueryArgument(name string) (string, error) {
+	return lastArg(rh.req.QueryArguments(), name)
+}
+
+// GetBodyArgument is GetArgument for the body only.
+func (rh *RequestHandler) GetBodyArgument(name string) (string, error) {
+	return lastArg(rh.req.BodyArguments(), name)
+}
+
+// lastArg returns the last cleaned value of name in args.
+func lastArg(args url.Values, name string) (string, error) {
+	vs := args[name]
+	if len(vs) == 0 {
+		return "", &MissingArgumentError{Name: name}
+	}
+	return cleanArg(vs[len(vs)-1]), nil
+}
+
+func cleanArgs(vs []string) []string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = cleanArg(v)
+	}
+	return out
+}
+
+// cleanArg replaces control characters other than tab, newline and
+// carriage return with spaces and strips whitespace, like Tornado's
+// _get_arguments (strip=True).
+func cleanArg(v string) string {
+	if strings.IndexFunc(v, isControl) >= 0 {
+		v = strings.Map(func(r rune) rune {
+			if isControl(r) {
+				return ' '
+			}
+			return r
+		}, v)
+	}
+	return strings.TrimSpace(v)
+}
+
+func isControl(r rune) bool { return r <= 0x08 || (r >= 0x0e && r <= 0x1f) }
+
+// ---- the response ---------------------------------------------------------
+
+// SetStatus sets the response status; reason, if given, is the phrase
+// shown on error pages (Tornado's set_status(code, reason)).
+func (rh *RequestHandler) SetStatus(code int, reason ...string) {
+	rh.status = code
+	rh.reason = ""
+	if len(reason) > 0 {
+		rh.reason = reason[0]
+	}
+}
+
+// Status returns the response status (Tornado's get_status).
+func (rh *RequestHandler) Status() int { return rh.status }
+
+// SetHeader sets a response header, replacing any value. A value with a
+// control character is refused when the head is written (response
+// splitting), as Tornado's _convert_header_value refuses it.
+func (rh *RequestHandler) SetHeader(name, value string) { rh.headers.Set(name, value) }
+
+// AddHeader adds a value to a response header (Tornado's add_header).
+func (rh *RequestHandler) AddHeader(name, value string) { rh.headers.Add(name, value) }
+
+// ClearHeader removes a response header (Tornado's clear_header).
+func (rh *RequestHandler) ClearHeader(name string) { rh.headers.Del(name) }
+
+// ResponseHeaders returns the response headers to set before the head is
+// written.
+func (rh *RequestHandler) ResponseHeaders() *httputil.HTTPHeaders { return &rh.headers }
+
+// Clear resets the status, headers and unflushed body (Tornado's clear).
+func (rh *RequestHandler) Clear() {
+	rh.headers.Reset()
+	rh.setDefaultHeaders()
+	rh.status, rh.reason = 200, ""
+	rh.buf = rh.buf[:0]
+}
+
+// Write adds v to the response body: a string or []byte as is; a map or a
+// struct (or a pointer to one) as JSON with Content-Type application/json
+// (Tornado's write(dict)). Other types, slices among them, are refused
+// with ErrNotJSONable, as a top-level JSON array can be read cross-site.
+func (rh *RequestHandler) Write(v any) error {
+	if rh.finished {
+		return ErrFinished
+	}
+	switch x := v.(type) {
+	case string:
+		rh.buf = append(rh.buf, x...)
+		return nil
+	case []byte:
+		rh.buf = append(rh.buf, x...)
+		return nil
+	}
+	return rh.WriteJSON(v)
+}
+
+// WriteString adds s to the response body.
+func (rh *RequestHandler) WriteString(s string) error {
+	if rh.finished {
+		return ErrFinished
+	}
+	rh.buf = append(rh.buf, s...)
+	return nil
+}
+
+// WriteBytes adds b to the response body.
+func (rh *RequestHandler) WriteBytes(b []byte) error {
+	if rh.finished {
+		return ErrFinished
+	}
+	rh.buf = append(rh.buf, b...)
+	return nil
+}
+
+// WriteJSON adds v as JSON (a map or struct, see Write) and sets
+// Content-Type to application/json.
+func (rh *RequestHandler) WriteJSON(v any) error {
+	if rh.finished {
+		return ErrFinished
+	}
+	t := reflect.TypeOf(v)
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil || (t.Kind() != reflect.Map && t.Kind() != reflect.Struct) {
+		return ErrNotJSONable
+	}
+	w := bytes.NewBuffer(rh.buf)
+	enc := json.NewEncoder(w)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	rh.buf = w.Bytes()
+	rh.buf = rh.buf[:len(rh.buf)-1] // Encode's newline
+	rh.headers.Set("Content-Type", "application/json; charset=UTF-8")
+	return nil
+}
+
+// Body returns the response body written so far and not yet flushed.
+func (rh *RequestHandler) Body() []byte { return rh.buf }
+
+// Flush sends the headers (the first time) and the body written so far;
+// the response goes on chunked. The Future resolves once the bytes are
+// written to the socket, for flow control (Tornado's flush).
+func (rh *RequestHandler) Flush() *concurrent.Future[struct{}] {
+	if rh.finished {
+		return concurrent.Failed[struct{}](ErrFinished)
+	}
+	if err := rh.flush(); err != nil {
+		return concurrent.Failed[struct{}](err)
+	}
+	if rh.d.conn != nil {
+		return rh.d.conn.Stream().Write(nil)
+	}
+	return concurrent.Resolved(struct{}{})
+}
+
+// flush writes the head if needed and the buffered body.
+func (rh *RequestHandler) flush() error {
+	out := rh.d.out
+	body := rh.buf
+	rh.buf = rh.buf[:0]
+	if !rh.headersWritten {
+		rh.headersWritten = true
+		if err := rh.checkHeaders(); err != nil {
+			return err
+		}
+		return out.WriteHeaders(rh.status, &rh.headers, body)
+	}
+	return out.Write(body)
+}
+
+// checkHeaders refuses header values that would split the response.
+func (rh *RequestHandler) checkHeaders() error {
+	for i := range rh.headers.Len() {
+		_, v := rh.headers.At(i)
+		if bytes.ContainsAny(v, "\r\n\x00") {
+			return fmt.Errorf("web: unsafe header value %q", v)
+		}
+	}
+	return nil
+}
+
+// Finish ends the response (Tornado's finish): for a 200 answer to GET or
+// HEAD it sets an ETag from the body and answers 304 when If-None-Match
+// holds it; it sets Content-Length, gzips when CompressResponse allows,
+// writes, and runs OnFinish.
+func (rh *RequestHandler) Finish() error {
+	if rh.finished {
+		return ErrFinished
+	}
+	rh.finished = true
+	if rh.clientGone {
+		rh.onFinish()
+		return nil
+	}
+	var err error
+	if !rh.headersWritten {
+		m := rh.req.Method
+		if rh.status == 200 && (m == "GET" || m == "HEAD") && !rh.headers.Has("Etag") {
+			rh.setETag()
+			if rh.checkETag() {
+				rh.buf = rh.buf[:0]
+				rh.status = 304
+			}
+		}
+		switch {
+		case rh.status == 204 || rh.status == 304 || (rh.status >= 100 && rh.status < 200):
+			// RFC 9110, section 8.6: no Content-Length on 204 and 1xx; on
+			// 304 it would describe the body not sent. Tornado clears
+			// the entity headers the same way.
+			rh.headers.Del("Content-Length")
+			rh.headers.Del("Content-Type")
+			rh.buf = rh.buf[:0]
+		default:
+			if rh.app.Settings.CompressResponse {
+				rh.gzipBody()
+			}
+			if !rh.headers.Has("Content-Length") {
+				rh.headers.AddBytes(contentLengthName, strconv.AppendInt(rh.num[:0], int64(len(rh.buf)), 10))
+			}
+		}
+	}
+	if err = rh.flush(); err == nil {
+		err = rh.d.out.Finish()
+	}
+	rh.logRequest()
+	rh.onFinish()
+	return err
+}
+
+var contentLengthName = []byte("Content-Length")
+
+// onFinish runs the handler's OnFinish.
+func (rh *RequestHandler) onFinish() {
+	if f, ok := rh.self.(finisher); ok {
+		func() {
+			var err error
+			defer rh.recoverPanic(&err)
+			f.OnFinish()
+			if err != nil {
+				rh.logger().Error("web: panic in OnFinish", "error", err.Error())
+			}
+		}()
+	}
+}
+
+// logRequest writes the access log line, Tornado's log_request: 5xx as
+// errors, 4xx as warnings, the rest at debug level (checked first, so that
+// a quiet log costs nothing).
+func (rh *RequestHandler) logRequest() {
+	l := rh.logger()
+	lvl := slog.LevelDebug
+	switch {
+	case rh.status >= 500:
+		lvl = slog.LevelError
+	case rh.status >= 400:
+		lvl = slog.LevelWarn
+	}
+	if !l.Enabled(nil, lvl) { //nolint:staticcheck // slog accepts a nil context
+		return
+	}
+	l.Log(nil, lvl, "web: request", "status", rh.status, "method", rh.req.Method, "uri", rh.req.URI(), "remote", rh.req.RemoteIP, "ms", float64(time.Since(rh.req.StartTime).Microseconds())/1000) //nolint:staticcheck
+}
+
+// setETag sets Etag to a hash of the body, Tornado's compute_etag (SHA-1).
+func (rh *RequestHandler) setETag() {
+	sum := sha1.Sum(rh.buf)
+	b := rh.num[:0]
+	b = append(b, '"')
+	b = hex.AppendEncode(b, sum[:])
+	b = append(b, '"')
+	rh.headers.AddBytes(etagName, b)
+}
+
+var etagName = []byte("Etag")
+
+// checkETag reports whether If-None-Match holds the response's Etag (weak
+// comparison, "*" matches), Tornado's check_etag_header.
+func (rh *RequestHandler) checkETag() bool {
+	inm := rh.req.Headers.Peek("If-None-Match")
+	if inm == nil {
+		return false
+	}
+	return etagMatches(inm, rh.headers.Peek("Etag"))
+}
+
+// etagMatches implements RFC 9110, section 13.1.2's weak comparison.
+func etagMatches(inm, etag []byte) bool {
+	if len(etag) == 0 {
+		return false
+	}
+	etag = bytes.TrimPrefix(etag, []byte("W/"))
+	if bytes.Equal(bytes.TrimSpace(inm), []byte("*")) {
+		return true
+	}
+	for len(inm) > 0 {
+		var tag []byte
+		i := bytes.IndexByte(inm, ',')
+		if i < 0 {
+			tag, inm = inm, nil
+		} else {
+			tag, inm = inm[:i], inm[i+1:]
+		}
+		tag = bytes.TrimPrefix(bytes.TrimSpace(tag), []byte("W/"))
+		if bytes.Equal(tag, etag) {
+			return true
+		}
+	}
+	return false
+}
+
+// ---- gzip ---------------------------------------------------------------
+
+// gzipMinLength is the smallest body compressed, Tornado's
+// GZipContentEncoding.MIN_LENGTH.
+const gzipMinLength = 1024
+
+// gzipWriters pools gzip writers, which are large.
+var gzipWriters sync.Pool
+
+// gzipBody compresses the body when the client accepts gzip and the type
+// is compressible, like Tornado's GZipContentEncoding.
+func (rh *RequestHandler) gzipBody() {
+	ct := rh.headers.Peek("Content-Type")
+	if !compressible(ct) {
+		return
+	}
+	rh.headers.Add("Vary", "Accept-Encoding")
+	if len(rh.buf) < gzipMinLength || rh.headers.Has("Content-Encoding") || rh.status != 200 && rh.status != 201 && rh.status != 206 {
+		return
+	}
+	if !acceptsGzip(rh.req.Headers) {
+		return
+	}
+	var out bytes.Buffer
+	zw, _ := gzipWriters.Get().(*gzip.Writer)
+	if zw == nil {
+		zw, _ = gzip.NewWriterLevel(&out, 6)
+	} else {
+		zw.Reset(&out)
+	}
+	zw.Write(rh.buf)
+	zw.Close()
+	gzipWriters.Put(zw)
+	rh.buf = append(rh.buf[:0], out.Bytes()...)
+	rh.headers.Set("Content-Encoding", "gzip")
+	rh.headers.Del("Content-Length")
+}
+
+// compressible reports the types Tornado's GZipContentEncoding compresses.
+func compressible(ct []byte) bool {
+	s := string(ct)
+	if i := strings.IndexByte(s, ';'); i >= 0 {
+		s = s[:i]
+	}
+	s = strings.TrimSpace(strings.ToLower(s))
+	switch s {
+	case "application/javascript", "application/x-javascript", "application/xml",
+		"application/atom+xml", "application/json", "application/xhtml+xml", "image/svg+xml":
+		return true
+	}
+	return strings.HasPrefix(s, "text/")
+}
+
+// acceptsGzip reports "gzip" in Accept-Encoding.
+func acceptsGzip(h *httputil.HTTPHeaders) bool {
+	for _, v := range h.GetList("Accept-Encoding") {
+		for _, part := range strings.Split(v, ",") {
+			name, q, _ := strings.Cut(strings.TrimSpace(part), ";")
+			if strings.EqualFold(strings.TrimSpace(name), "gzip") {
+				return !strings.Contains(strings.ReplaceAll(q, " ", ""), "q=0") || strings.Contains(q, "q=0.")
+			}
+		}
+	}
+	return false
+}
+
+// ---- redirects and errors ----------------------------------------------
+
+// Redirect answers with a redirect to url (302, or 301 when permanent),
+// resolved against the request's URI, and finishes (Tornado's redirect).
+func (rh *RequestHandler) Redirect(to string, permanent bool) error {
+	code := 302
+	if permanent {
+		code = 301
+	}
+	return rh.RedirectStatus(to, code)
+}
+
+// RedirectStatus is Redirect with an explicit 3xx status.
+func (rh *RequestHandler) RedirectStatus(to string, code int) error {
+	if rh.headersWritten {
+		return ErrHeadersSent
+	}
+	if code < 300 || code > 399 {
+		return fmt.Errorf("web: redirect status %d is not 3xx", code)
+	}
+	if base, err := url.Parse(rh.req.URI()); err == nil {
+		if ref, err := url.Parse(to); err == nil {
+			to = base.ResolveReference(ref).String()
+		}
+	}
+	rh.SetStatus(code)
+	rh.SetHeader("Location", to)
+	return rh.Finish()
+}
+
+// ErrorWriter is implemented by handlers that write their own error pages
+// (Tornado's write_error): it is called by SendError with the status set
+// and the response cleared, and should Write the page; SendError finishes.
+type ErrorWriter interface {
+	WriteError(code int, err error)
+}
+
+// SendError answers the request with an error status (Tornado's
+// send_error): it clears the response, calls WriteError, and finishes. If
+// the head has already been sent, it can only end the response (the
+// connection is closed so the client sees it is incomplete).
+func (rh *RequestHandler) SendError(code int, err error) {
+	if rh.finished {
+		return
+	}
+	if rh.headersWritten {
+		rh.logger().Error("web: cannot send error response after headers written", "status", code)
+		rh.finished = true
+		if rh.d.conn != nil {
+			rh.d.conn.Close()
+		} else {
+			rh.d.out.Finish()
+		}
+		rh.onFinish()
+		return
+	}
+	rh.Clear()
+	reason := ""
+	if err != nil {
+		_, reason = statusOf(err)
+	}
+	rh.SetStatus(code, reason)
+	if ew, ok := rh.self.(ErrorWriter); ok {
+		func() {
+			var perr error
+			defer rh.recoverPanic(&perr)
+			ew.WriteError(code, err)
+			if perr != nil {
+				rh.logger().Error("web: panic in WriteError", "error", perr.Error())
+			}
+		}()
+	} else {
+		rh.WriteError(code, err)
+	}
+	if !rh.finished {
+		rh.Finish()
+	}
+}
+
+// WriteError writes Tornado's default error page: "<code>: <reason>", and
+// with Debug the error and, for a panic, its stack trace.
+func (rh *RequestHandler) WriteError(code int, err error) {
+	reason := rh.reason
+	if reason == "" {
+		reason = httputil.StatusText(code)
+	}
+	if rh.app.Settings.Debug && err != nil {
+		rh.SetHeader("Content-Type", "text/plain; charset=UTF-8")
+		rh.WriteString(err.Error() + "\n")
+		var pe *panicError
+		var cpe *concurrent.PanicError
+		switch {
+		case asPanic(err, &pe):
+			rh.WriteBytes(pe.stack)
+		case asConcurrentPanic(err, &cpe):
+			rh.WriteBytes(cpe.Stack)
+		}
+		return
+	}
+	t := html.EscapeString(fmt.Sprintf("%d: %s", code, reason))
+	rh.WriteString("<html><title>" + t + "</title><body>" + t + "</body></html>")
+}
+
+func asPanic(err error, pe **panicError) bool { return errors.As(err, pe) }
+
+func asConcurrentPanic(err error, pe **concurrent.PanicError) bool { return errors.As(err, pe) }

@@ -1,0 +1,81 @@
+// Test helpers: an Application served on 127.0.0.1:0 by httpserver, on one
+// loop of the test's own, and a client that does not follow redirects.
+
+package web
+
+import (
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/gornado/gornado/final/httpserver"
+	"github.com/gornado/gornado/final/ioloop"
+)
+
+// serve starts app on one loop and returns its base URL; everything stops
+// when the test ends.
+func serve(t testing.TB, app *Application) string {
+	t.Helper()
+	if app.Settings.Logger == nil {
+		app.Settings.Logger = quiet
+	}
+	loop, err := ioloop.New(ioloop.WithLogger(quiet))
+	require.NoError(t, err)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		loop.Start()
+	}()
+	s := httpserver.NewWithDelegate(app)
+	s.Loops = 1
+	require.NoError(t, s.Bind(0, "127.0.0.1"))
+	require.NoError(t, s.Start(loop))
+	t.Cleanup(func() {
+		s.Close()
+		loop.AddCallback(loop.Stop)
+		<-done
+		loop.Close(false)
+	})
+	return "http://" + s.Addr("127.0.0.1")
+}
+
+// quiet discards the logs of handlers that fail on purpose.
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+// client does not follow redirects and keeps no connections between tests.
+func client(t testing.TB) *http.Client {
+	tr := &http.Transport{DisableCompression: true}
+	t.Cleanup(tr.CloseIdleConnections)
+	return &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+// do sends a request and returns the response with its body read.
+func do(t testing.TB, c *http.Client, method, url, body string, hdr ...string) (*http.Response, string) {
+	t.Helper()
+	var r io.Reader
+	if body != "" {
+		r = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, url, r)
+	require.NoError(t, err)
+	for i := 0; i+1 < len(hdr); i += 2 {
+		if strings.EqualFold(hdr[i], "Host") {
+			req.Host = hdr[i+1]
+			continue
+		}
+		req.Header.Add(hdr[i], hdr[i+1])
+	}
+	if body != "" && req.Header.Get("Content-Type") == "" {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	resp, err := c.Do(req)
+	require.NoError(t, err)
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	resp.Body.Close()
+	return resp, string(b)
+}
