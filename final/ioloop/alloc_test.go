@@ -174,3 +174,33 @@ func BenchmarkReadinessEvent(b *testing.B) {
 	}
 	l.RemoveHandler(a)
 }
+
+// countingHandler is an EventHandler that counts its events.
+type countingHandler struct{ calls int }
+
+func (h *countingHandler) HandleEvents(int, Events) { h.calls++ }
+
+func TestAddEventHandlerAllocatesNothing(t *testing.T) {
+	// Registering an object as its own handler costs no method value, and
+	// its events are delivered without allocating either.
+	l := newLoop(t)
+	a, b := testutil.SocketPair(t)
+	defer unix.Close(a)
+	defer unix.Close(b)
+	h := &countingHandler{}
+	allocs := testing.AllocsPerRun(100, func() {
+		require.NoError(t, l.AddEventHandler(a, h, READ|WRITE))
+		l.RemoveHandler(a)
+	})
+	assert.Zero(t, allocs, "per registration")
+	require.NoError(t, l.AddEventHandler(a, h, WRITE))
+	assert.ErrorIs(t, l.AddEventHandler(a, h, WRITE), ErrHandlerExists)
+	assert.ErrorIs(t, l.AddHandler(a, func(int, Events) {}, WRITE), ErrHandlerExists)
+	allocs = testing.AllocsPerRun(1000, func() {
+		require.NoError(t, l.poll())
+	})
+	assert.Zero(t, allocs, "per event")
+	assert.Equal(t, 1001, h.calls, "the writable socket is reported on every poll")
+	assert.Error(t, l.AddEventHandler(b, nil, READ))
+	l.RemoveHandler(a)
+}

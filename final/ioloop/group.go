@@ -88,7 +88,7 @@ func (g *Group) Stop() error {
 		fds := map[int]bool{}
 		for i, l := range g.loops {
 			for fd, slot := range l.handlers {
-				if slot.fn != nil {
+				if slot.h != nil {
 					fds[fd] = true
 				}
 			}

@@ -38,11 +38,23 @@ var (
 // reported one, even if it was not asked for.
 type Handler func(fd int, events Events)
 
+// HandleEvents calls h(fd, events), so that a Handler is an EventHandler.
+func (h Handler) HandleEvents(fd int, events Events) { h(fd, events) }
+
+// EventHandler is what AddEventHandler registers: an object that handles
+// its descriptor's events itself, so that registering it costs no method
+// value (a closure allocated per descriptor, which a loop with many idle
+// connections pays for each).
+type EventHandler interface {
+	HandleEvents(fd int, events Events)
+}
+
 // handlerSlot is the registration of one descriptor; slots are indexed by
 // descriptor number, which the kernel keeps small and dense.
 type handlerSlot struct {
-	// fn is the handler; nil for a free slot.
-	fn Handler
+	// h is the handler; nil for a free slot. A Handler is stored as
+	// itself (a func is one pointer, so this allocates nothing).
+	h EventHandler
 	// events is the interest given to AddHandler or UpdateHandler.
 	events Events
 }
@@ -170,13 +182,22 @@ func New(opts ...Option) (*IOLoop, error) {
 // WRITE or both; ERROR is implied). Readiness is level-triggered: fn is
 // called on every iteration while fd stays ready.
 func (l *IOLoop) AddHandler(fd int, fn Handler, events Events) error {
+	if fn == nil {
+		return fmt.Errorf("ioloop: bad handler for descriptor %d", fd)
+	}
+	return l.AddEventHandler(fd, fn, events)
+}
+
+// AddEventHandler is AddHandler for an EventHandler: h.HandleEvents is
+// called when fd is ready.
+func (l *IOLoop) AddEventHandler(fd int, h EventHandler, events Events) error {
 	if l.closed {
 		return ErrClosed
 	}
-	if fd < 0 || fn == nil {
+	if fd < 0 || h == nil {
 		return fmt.Errorf("ioloop: bad handler for descriptor %d", fd)
 	}
-	if fd < len(l.handlers) && l.handlers[fd].fn != nil {
+	if fd < len(l.handlers) && l.handlers[fd].h != nil {
 		return fmt.Errorf("%w: %d", ErrHandlerExists, fd)
 	}
 	if err := l.poller.add(fd, events); err != nil {
@@ -185,14 +206,14 @@ func (l *IOLoop) AddHandler(fd int, fn Handler, events Events) error {
 	for fd >= len(l.handlers) {
 		l.handlers = append(l.handlers, handlerSlot{})
 	}
-	l.handlers[fd] = handlerSlot{fn: fn, events: events & (READ | WRITE)}
+	l.handlers[fd] = handlerSlot{h: h, events: events & (READ | WRITE)}
 	l.nhandlers++
 	return nil
 }
 
 // UpdateHandler changes the events fd's handler is called for.
 func (l *IOLoop) UpdateHandler(fd int, events Events) error {
-	if fd < 0 || fd >= len(l.handlers) || l.handlers[fd].fn == nil {
+	if fd < 0 || fd >= len(l.handlers) || l.handlers[fd].h == nil {
 		return fmt.Errorf("%w: %d", ErrNoHandler, fd)
 	}
 	events &= READ | WRITE
@@ -210,7 +231,7 @@ func (l *IOLoop) UpdateHandler(fd int, events Events) error {
 // taken from the poller for fd in this iteration are dropped. Removing a
 // descriptor without a handler does nothing, as in Tornado.
 func (l *IOLoop) RemoveHandler(fd int) {
-	if fd < 0 || fd >= len(l.handlers) || l.handlers[fd].fn == nil {
+	if fd < 0 || fd >= len(l.handlers) || l.handlers[fd].h == nil {
 		return
 	}
 	l.handlers[fd] = handlerSlot{}
@@ -359,9 +380,9 @@ func (l *IOLoop) safeCall(fn func()) {
 }
 
 // safeHandle runs a descriptor handler like safeCall.
-func (l *IOLoop) safeHandle(fn Handler, fd int, ev Events) {
+func (l *IOLoop) safeHandle(h EventHandler, fd int, ev Events) {
 	defer l.recoverPanic("handler")
-	fn(fd, ev)
+	h.HandleEvents(fd, ev)
 }
 
 // recoverPanic logs a panic in what, if there is one.
@@ -425,7 +446,7 @@ func (l *IOLoop) poll() error {
 			continue
 		}
 		slot := l.handlers[fd]
-		if slot.fn == nil {
+		if slot.h == nil {
 			// Removed by an earlier handler in this iteration.
 			continue
 		}
@@ -433,7 +454,7 @@ func (l *IOLoop) poll() error {
 		if mask == 0 {
 			continue
 		}
-		l.safeHandle(slot.fn, fd, mask)
+		l.safeHandle(slot.h, fd, mask)
 	}
 	return nil
 }
@@ -458,7 +479,7 @@ func (l *IOLoop) Close(allFDs bool) error {
 	unsetCurrent(l)
 	var errs []error
 	for fd, slot := range l.handlers {
-		if slot.fn != nil {
+		if slot.h != nil {
 			_ = l.poller.remove(fd)
 			if allFDs {
 				errs = append(errs, closeFD(fd))
