@@ -38,6 +38,56 @@ type loopBuffers struct {
 	// tls is the scratch buffer TLS streams read ciphertext into, one
 	// maximal record long; made on first use.
 	tls []byte
+	// readExtras and writeStates are the free lists of the side structs
+	// streams hold only while a read or a write is in progress.
+	readExtras  []*readExtra
+	writeStates []*writeState
+}
+
+// maxFreeStates bounds the free lists of readExtra and writeState.
+const maxFreeStates = 1024
+
+// getReadExtra returns a zeroed readExtra.
+func (lb *loopBuffers) getReadExtra() *readExtra {
+	if k := len(lb.readExtras); k > 0 {
+		rx := lb.readExtras[k-1]
+		lb.readExtras[k-1] = nil
+		lb.readExtras = lb.readExtras[:k-1]
+		return rx
+	}
+	return &readExtra{}
+}
+
+// putReadExtra takes back a readExtra, dropping what it refers to.
+func (lb *loopBuffers) putReadExtra(rx *readExtra) {
+	*rx = readExtra{}
+	if len(lb.readExtras) < maxFreeStates {
+		lb.readExtras = append(lb.readExtras, rx)
+	}
+}
+
+// getWriteState returns an empty writeState.
+func (lb *loopBuffers) getWriteState() *writeState {
+	if k := len(lb.writeStates); k > 0 {
+		w := lb.writeStates[k-1]
+		lb.writeStates[k-1] = nil
+		lb.writeStates = lb.writeStates[:k-1]
+		return w
+	}
+	return &writeState{}
+}
+
+// putWriteState takes back a writeState whose bytes are all sent and whose
+// Futures are resolved, keeping its waits' storage.
+func (lb *loopBuffers) putWriteState(w *writeState) {
+	waits := w.waits[:0]
+	if cap(waits) > 64 {
+		waits = nil
+	}
+	*w = writeState{waits: waits}
+	if len(lb.writeStates) < maxFreeStates {
+		lb.writeStates = append(lb.writeStates, w)
+	}
 }
 
 // tlsScratch returns the loop's TLS scratch buffer.

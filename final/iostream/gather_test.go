@@ -10,7 +10,8 @@ import (
 	"github.com/gornado/gornado/final/gen"
 )
 
-// countingTransport counts the system calls a stream makes.
+// countingTransport counts the system calls a stream makes (a plain
+// stream has no transport: the tests give it one over its descriptor).
 type countingTransport struct {
 	transport
 	// writes and reads count calls.
@@ -32,7 +33,7 @@ func TestPipelinedResponsesLeaveInOneWrite(t *testing.T) {
 	// requests go out in a single system call, as issue 10 requires.
 	l := quietLoop(t)
 	a, b := pair(t, l)
-	ct := &countingTransport{transport: a.t}
+	ct := &countingTransport{transport: &fdTransport{fd: a.fd}}
 	a.t = ct
 	run(t, l, func(c *gen.Co) error {
 		var last *concurrent.Future[struct{}]
@@ -55,7 +56,7 @@ func TestShortReadSkipsTheEmptyRead(t *testing.T) {
 	// readiness instead of a system call that would find nothing.
 	l := quietLoop(t)
 	a, b := pair(t, l)
-	ct := &countingTransport{transport: b.t}
+	ct := &countingTransport{transport: &fdTransport{fd: b.fd}}
 	b.t = ct
 	run(t, l, func(c *gen.Co) error {
 		for i := 0; i < 10; i++ {

@@ -29,7 +29,7 @@ func New(loop *ioloop.IOLoop, fd int) (*IOStream, error) {
 		return nil, os.NewSyscallError("setnonblock", err)
 	}
 	s := &IOStream{}
-	s.init(loop, fd, &fdTransport{fd: fd})
+	s.init(loop, fd, nil)
 	return s, nil
 }
 
@@ -112,7 +112,7 @@ func (s *Stream) handleConnect() {
 	if s.closed {
 		return
 	}
-	if s.wsize > 0 {
+	if s.Writing() {
 		s.handleWrite()
 	}
 	if s.kind != readNone {
@@ -189,7 +189,7 @@ func NewPipe(loop *ioloop.IOLoop, fd int) (*PipeIOStream, error) {
 		return nil, os.NewSyscallError("setnonblock", err)
 	}
 	s := &PipeIOStream{}
-	s.init(loop, fd, &fdTransport{fd: fd})
+	s.init(loop, fd, nil)
 	return s, nil
 }
 

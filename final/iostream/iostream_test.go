@@ -481,11 +481,11 @@ func TestManySmallWritesAreGathered(t *testing.T) {
 			last = a.Write([]byte("x"))
 		}
 		assert.True(t, a.Writing(), "gathered until the end of the iteration")
-		assert.Equal(t, 1, len(a.wbufs), "in one chunk")
+		assert.Equal(t, 1, len(a.w.bufs), "in one chunk")
 		_, err := gen.Await(c, last)
 		require.NoError(t, err)
 		assert.False(t, a.Writing())
-		assert.Nil(t, a.wbufs, "an idle stream holds no write buffer")
+		assert.Nil(t, a.w, "an idle stream holds no write state")
 		data, err := gen.Await(c, b.ReadBytes(100, false))
 		require.NoError(t, err)
 		assert.Equal(t, strings.Repeat("x", 100), string(data))

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"regexp"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/gornado/gornado/final/concurrent"
 	"github.com/gornado/gornado/final/ioloop"
 )
@@ -50,6 +52,11 @@ type writeWait struct {
 // Stream is the buffered, non-blocking stream of bytes that IOStream,
 // PipeIOStream and SSLIOStream share (Tornado's BaseIOStream). Methods must
 // be called on the stream's loop.
+//
+// An idle keep-alive connection is mostly this struct, so it holds only what
+// every stream needs at every moment; the state of a ReadUntil, ReadInto or
+// Future-returning read (readExtra) and of queued writes (writeState) live
+// in side structs taken from the loop's free lists while in use.
 type Stream struct {
 	// MaxBufferSize bounds the read buffer; a stream that would hold more
 	// unread bytes closes with a StreamBufferFullError.
@@ -61,11 +68,12 @@ type Stream struct {
 	// max_write_buffer_size; unlimited by default).
 	MaxWriteBufferSize int
 
-	// loop runs the stream.
-	loop *ioloop.IOLoop
-	// bufs are the loop's shared buffers.
+	// bufs are the loop's shared buffers and free lists; bufs.loop runs
+	// the stream.
 	bufs *loopBuffers
-	// t moves bytes to and from the descriptor.
+	// t moves bytes to and from the descriptor when that takes more than
+	// read and write system calls (TLS); nil for a plain socket or pipe,
+	// which the stream reads and writes itself.
 	t transport
 	// fd is the descriptor watched on the loop.
 	fd int
@@ -75,29 +83,35 @@ type Stream struct {
 	// stream's own.
 	rbuf   []byte
 	rstart int // offset of the first unread byte in rbuf
-	// borrowed is true while rbuf is the loop's read buffer.
-	borrowed bool
 
-	// kind and the fields after it describe the pending read.
+	// n is the byte count of the pending ReadBytes, ReadBytesFunc or
+	// ReadInto, and fn the receiver of ReadUntilFunc and ReadBytesFunc:
+	// the HTTP layer's idle connection waits in ReadBytesFunc, so these
+	// stay in the stream. Every other part of a pending read is in rx.
+	n  int
+	fn func([]byte, error)
+	// rx is the rest of the pending read, nil for ReadBytesFunc.
+	rx *readExtra
+	// w holds the unsent bytes and the Write Futures; nil when nothing is
+	// queued.
+	w *writeState
+	// connectFut resolves when Connect's connection is made.
+	connectFut *concurrent.Future[struct{}]
+	// closeCallback runs on the loop after the stream closes.
+	closeCallback func()
+	// err is the error that closed the stream.
+	err error
+	// tls is the TLS state of an SSLIOStream, nil for plain streams.
+	tls *tlsState
+
+	// state is the interest registered with the loop.
+	state ioloop.Events
+	// kind is the kind of the pending read.
 	kind readKind
-	// n is the byte count of ReadBytes or ReadInto.
-	n int
 	// partial lets ReadBytes or ReadInto finish with fewer bytes.
 	partial bool
-	// delim is ReadUntil's delimiter.
-	delim []byte
-	// re is ReadUntilRegex's pattern.
-	re *regexp.Regexp
-	// maxBytes, if positive, bounds ReadUntil and ReadUntilRegex.
-	maxBytes int
-	// scanned is how far into the unread bytes the delimiter is known to
-	// be absent, so that each arrival is searched once.
-	scanned int
-	// rfut, into/intoFut, or fn receive the pending read's result.
-	rfut    *concurrent.Future[[]byte] // ReadBytes, ReadUntil...
-	into    []byte                     // ReadInto's buffer
-	intoFut *concurrent.Future[int]    // ReadInto's Future
-	fn      func([]byte, error)        // ReadUntilFunc, ReadBytesFunc
+	// borrowed is true while rbuf is the loop's read buffer.
+	borrowed bool
 	// inRead is true while readLoop runs; reads started from its
 	// callbacks are picked up by it rather than run inline.
 	inRead bool
@@ -108,49 +122,59 @@ type Stream struct {
 	// descriptors use it: TLS may hold decrypted bytes the poller cannot
 	// see.
 	drained bool
-	// plain is true for descriptor transports (see drained).
-	plain bool
 	// inEvent is true while a READ event runs readLoop.
 	inEvent bool
-
-	// wbufs are the unsent bytes, in order; whead is how much of wbufs[0]
-	// is sent already, and wsize the unsent total.
-	wbufs [][]byte
-	whead int // bytes of wbufs[0] already sent
-	wsize int // unsent bytes in total
-	// wqueued and wsent count bytes ever queued and ever sent.
-	wqueued, wsent int64
-	// waits are the Write Futures not yet resolved, in order.
-	waits []writeWait
 	// flushScheduled is true while a flush callback is pending.
 	flushScheduled bool
 	// blocked is true while the descriptor refused writes and the stream
 	// waits for WRITE readiness.
 	blocked bool
-
 	// connecting is true while Connect waits for the connection.
 	connecting bool
-	// connectFut resolves when the connection is made.
-	connectFut *concurrent.Future[struct{}]
-	// state is the interest registered with the loop; registered says
-	// whether a handler is registered at all.
-	state      ioloop.Events
-	registered bool // whether the loop has a handler for fd
+	// registered says whether the loop has a handler for fd.
+	registered bool
 	// closed is set once by close.
 	closed bool
-	// err is the error that closed the stream.
-	err error
-	// closeCallback runs on the loop after the stream closes.
-	closeCallback func()
-	// handler is the events method value, made once.
-	handler ioloop.Handler
-	// tls is the TLS state of an SSLIOStream, nil for plain streams.
-	tls *tlsState
-	// wspine is the storage of wbufs while it holds at most two chunks.
-	wspine [2][]byte
 	// detached is set by StartTLS: the descriptor now belongs to another
 	// stream, so close must not close it.
 	detached bool
+}
+
+// readExtra is the part of a pending read that ReadBytesFunc, the HTTP
+// layer's read, does not use. It comes from the loop's free list for the
+// length of the read.
+type readExtra struct {
+	// delim is ReadUntil's delimiter.
+	delim []byte
+	// re is ReadUntilRegex's pattern.
+	re *regexp.Regexp
+	// maxBytes, if positive, bounds ReadUntil and ReadUntilRegex.
+	maxBytes int
+	// scanned is how far into the unread bytes the delimiter is known to
+	// be absent, so that each arrival is searched once.
+	scanned int
+	// rfut receives ReadBytes', ReadUntil's... result.
+	rfut *concurrent.Future[[]byte]
+	// into and intoFut are ReadInto's buffer and Future.
+	into    []byte
+	intoFut *concurrent.Future[int]
+}
+
+// writeState is a stream's queued output, from the loop's free list while
+// bytes or Write Futures are pending.
+type writeState struct {
+	// bufs are the unsent bytes, in order; head is how much of bufs[0] is
+	// sent already, and size the unsent total.
+	bufs [][]byte
+	head int
+	size int
+	// queued and sent count bytes ever queued and ever sent through this
+	// state (both restart at zero with the next one).
+	queued, sent int64
+	// waits are the Write Futures not yet resolved, in order.
+	waits []writeWait
+	// spine is the storage of bufs while it holds at most two chunks.
+	spine [2][]byte
 }
 
 // notReady reports whether the transport cannot carry data yet: a connect
@@ -158,19 +182,17 @@ type Stream struct {
 func (s *Stream) notReady() bool { return s.connecting || (s.tls != nil && !s.tls.done) }
 
 // init prepares a Stream over t, watching fd on loop.
+// A nil t is a plain descriptor.
 func (s *Stream) init(loop *ioloop.IOLoop, fd int, t transport) {
 	s.MaxBufferSize = DefaultMaxBufferSize
 	s.ReadChunkSize = DefaultReadChunkSize
-	s.loop = loop
 	s.bufs = buffersOf(loop)
 	s.t = t
 	s.fd = fd
-	s.handler = s.handleEvents
-	_, s.plain = t.(*fdTransport)
 }
 
 // Loop returns the stream's loop.
-func (s *Stream) Loop() *ioloop.IOLoop { return s.loop }
+func (s *Stream) Loop() *ioloop.IOLoop { return s.bufs.loop }
 
 // Fileno returns the stream's descriptor.
 func (s *Stream) Fileno() int { return s.fd }
@@ -186,7 +208,7 @@ func (s *Stream) Error() error { return s.err }
 func (s *Stream) Reading() bool { return s.kind != readNone }
 
 // Writing reports whether unsent bytes are queued.
-func (s *Stream) Writing() bool { return s.wsize > 0 }
+func (s *Stream) Writing() bool { return s.w != nil && s.w.size > 0 }
 
 // SetCloseCallback sets fn to run on the loop after the stream closes
 // (replacing an earlier one; nil removes it). Setting it on a closed stream
@@ -195,7 +217,7 @@ func (s *Stream) SetCloseCallback(fn func()) {
 	s.closeCallback = fn
 	if s.closed && fn != nil {
 		s.closeCallback = nil
-		s.loop.AddCallback(fn)
+		s.bufs.loop.AddCallback(fn)
 		return
 	}
 	s.updateState()
@@ -230,7 +252,8 @@ func (s *Stream) ReadBytes(n int, partial bool) *concurrent.Future[[]byte] {
 		f.SetException(err)
 		return f
 	}
-	s.kind, s.n, s.partial, s.rfut = readBytes, n, partial, f
+	s.kind, s.n, s.partial = readBytes, n, partial
+	s.extra().rfut = f
 	s.tryRead()
 	return f
 }
@@ -244,7 +267,9 @@ func (s *Stream) ReadInto(buf []byte, partial bool) *concurrent.Future[int] {
 		f.SetException(err)
 		return f
 	}
-	s.kind, s.n, s.partial, s.into, s.intoFut = readBytes, len(buf), partial, buf, f
+	s.kind, s.n, s.partial = readBytes, len(buf), partial
+	rx := s.extra()
+	rx.into, rx.intoFut = buf, f
 	s.tryRead()
 	return f
 }
@@ -259,7 +284,9 @@ func (s *Stream) ReadUntil(delim []byte, maxBytes int) *concurrent.Future[[]byte
 		f.SetException(err)
 		return f
 	}
-	s.kind, s.delim, s.maxBytes, s.scanned, s.rfut = readUntil, delim, maxBytes, 0, f
+	s.kind = readUntil
+	rx := s.extra()
+	rx.delim, rx.maxBytes, rx.rfut = delim, maxBytes, f
 	s.tryRead()
 	return f
 }
@@ -272,7 +299,9 @@ func (s *Stream) ReadUntilRegex(re *regexp.Regexp, maxBytes int) *concurrent.Fut
 		f.SetException(err)
 		return f
 	}
-	s.kind, s.re, s.maxBytes, s.rfut = readRegex, re, maxBytes, f
+	s.kind = readRegex
+	rx := s.extra()
+	rx.re, rx.maxBytes, rx.rfut = re, maxBytes, f
 	s.tryRead()
 	return f
 }
@@ -289,7 +318,8 @@ func (s *Stream) ReadUntilClose() *concurrent.Future[[]byte] {
 		f.SetResult(s.take(s.BufferedLen()))
 		return f
 	}
-	s.kind, s.rfut = readUntilClose, f
+	s.kind = readUntilClose
+	s.extra().rfut = f
 	s.tryRead()
 	return f
 }
@@ -302,7 +332,9 @@ func (s *Stream) ReadUntilFunc(delim []byte, maxBytes int, fn func([]byte, error
 		fn(nil, err)
 		return
 	}
-	s.kind, s.delim, s.maxBytes, s.scanned, s.fn = readUntil, delim, maxBytes, 0, fn
+	s.kind, s.fn = readUntil, fn
+	rx := s.extra()
+	rx.delim, rx.maxBytes = delim, maxBytes
 	s.tryRead()
 }
 
@@ -346,6 +378,15 @@ func (s *Stream) ReadBytesStreaming(n int, chunk func([]byte)) *concurrent.Futur
 	return f
 }
 
+// extra returns the pending read's readExtra, taking one from the loop's
+// free list if the read has none yet.
+func (s *Stream) extra() *readExtra {
+	if s.rx == nil {
+		s.rx = s.bufs.getReadExtra()
+	}
+	return s.rx
+}
+
 // findReadPos returns how many unread bytes satisfy the pending read, or -1,
 // or an UnsatisfiableReadError (Tornado's _find_read_pos).
 func (s *Stream) findReadPos() (int, error) {
@@ -356,25 +397,27 @@ func (s *Stream) findReadPos() (int, error) {
 			return min(s.n, len(buf)), nil
 		}
 	case readUntil:
-		if i := bytes.Index(buf[s.scanned:], s.delim); i >= 0 {
-			end := s.scanned + i + len(s.delim)
-			if s.maxBytes > 0 && end > s.maxBytes {
+		rx := s.rx
+		if i := bytes.Index(buf[rx.scanned:], rx.delim); i >= 0 {
+			end := rx.scanned + i + len(rx.delim)
+			if rx.maxBytes > 0 && end > rx.maxBytes {
 				return -1, s.unsatisfiable()
 			}
 			return end, nil
 		}
-		s.scanned = max(0, len(buf)-len(s.delim)+1)
-		if s.maxBytes > 0 && len(buf) > s.maxBytes {
+		rx.scanned = max(0, len(buf)-len(rx.delim)+1)
+		if rx.maxBytes > 0 && len(buf) > rx.maxBytes {
 			return -1, s.unsatisfiable()
 		}
 	case readRegex:
-		if m := s.re.FindIndex(buf); m != nil {
-			if s.maxBytes > 0 && m[1] > s.maxBytes {
+		rx := s.rx
+		if m := rx.re.FindIndex(buf); m != nil {
+			if rx.maxBytes > 0 && m[1] > rx.maxBytes {
 				return -1, s.unsatisfiable()
 			}
 			return m[1], nil
 		}
-		if s.maxBytes > 0 && len(buf) > s.maxBytes {
+		if rx.maxBytes > 0 && len(buf) > rx.maxBytes {
 			return -1, s.unsatisfiable()
 		}
 	}
@@ -383,11 +426,11 @@ func (s *Stream) findReadPos() (int, error) {
 
 // unsatisfiable describes the failed ReadUntil or ReadUntilRegex.
 func (s *Stream) unsatisfiable() error {
-	what := fmt.Sprintf("delimiter %q", s.delim)
+	what := fmt.Sprintf("delimiter %q", s.rx.delim)
 	if s.kind == readRegex {
-		what = fmt.Sprintf("regex %q", s.re.String())
+		what = fmt.Sprintf("regex %q", s.rx.re.String())
 	}
-	return &UnsatisfiableReadError{Reason: fmt.Sprintf("%s not found within %d bytes", what, s.maxBytes)}
+	return &UnsatisfiableReadError{Reason: fmt.Sprintf("%s not found within %d bytes", what, s.rx.maxBytes)}
 }
 
 // take consumes n unread bytes and returns a copy of them.
@@ -401,7 +444,13 @@ func (s *Stream) take(n int) []byte {
 // finishRead completes the pending read with the first n unread bytes. The
 // pending state is cleared first, so the receiver may start the next read.
 func (s *Stream) finishRead(n int) {
-	rfut, into, intoFut, fn := s.rfut, s.into, s.intoFut, s.fn
+	fn := s.fn
+	var rfut *concurrent.Future[[]byte]
+	var into []byte
+	var intoFut *concurrent.Future[int]
+	if s.rx != nil {
+		rfut, into, intoFut = s.rx.rfut, s.rx.into, s.rx.intoFut
+	}
 	s.clearRead()
 	switch {
 	case fn != nil:
@@ -420,9 +469,14 @@ func (s *Stream) finishRead(n int) {
 
 // failRead completes the pending read with err.
 func (s *Stream) failRead(err error) {
-	rfut, intoFut, fn := s.rfut, s.intoFut, s.fn
 	if s.kind == readNone {
 		return
+	}
+	fn := s.fn
+	var rfut *concurrent.Future[[]byte]
+	var intoFut *concurrent.Future[int]
+	if s.rx != nil {
+		rfut, intoFut = s.rx.rfut, s.rx.intoFut
 	}
 	s.clearRead()
 	switch {
@@ -437,8 +491,11 @@ func (s *Stream) failRead(err error) {
 
 // clearRead forgets the pending read.
 func (s *Stream) clearRead() {
-	s.kind, s.n, s.partial, s.delim, s.re, s.maxBytes, s.scanned = readNone, 0, false, nil, nil, 0, 0
-	s.rfut, s.into, s.intoFut, s.fn = nil, nil, nil, nil
+	s.kind, s.n, s.partial, s.fn = readNone, 0, false, nil
+	if s.rx != nil {
+		s.bufs.putReadExtra(s.rx)
+		s.rx = nil
+	}
 }
 
 // tryRead runs a newly started read: from the buffer if it can, else from
@@ -456,7 +513,7 @@ func (s *Stream) tryRead() {
 // one chunk (to notice a close), as Tornado's _read_to_buffer_loop does.
 func (s *Stream) readLoop() {
 	s.inRead = true
-	if !s.plain || s.inEvent {
+	if s.tls != nil || s.inEvent {
 		// Readiness was just reported (or the transport may hide bytes
 		// from the poller): the socket is worth reading.
 		s.drained = false
@@ -475,7 +532,7 @@ func (s *Stream) readLoop() {
 		if s.kind != readNone {
 			pos, err := s.findReadPos()
 			if err != nil {
-				s.loop.Logger().Info("iostream: unsatisfiable read, closing connection", "err", err)
+				s.bufs.loop.Logger().Info("iostream: unsatisfiable read, closing connection", "err", err)
 				s.close(err)
 				s.failRead(&StreamClosedError{RealError: s.err})
 				break
@@ -507,7 +564,7 @@ func (s *Stream) readLoop() {
 		}
 		if s.BufferedLen() > s.MaxBufferSize {
 			err := &StreamBufferFullError{Which: "read", Limit: s.MaxBufferSize}
-			s.loop.Logger().Error("iostream: reached maximum read buffer size", "limit", s.MaxBufferSize)
+			s.bufs.loop.Logger().Error("iostream: reached maximum read buffer size", "limit", s.MaxBufferSize)
 			s.close(err)
 			continue
 		}
@@ -533,8 +590,8 @@ func (s *Stream) fill() (int, error) {
 		if chunk < len(buf) {
 			buf = buf[:chunk]
 		}
-		n, err := s.t.read(buf)
-		s.drained = s.plain && (err == errWouldBlock || (n > 0 && n < len(buf)))
+		n, err := s.read(buf)
+		s.drained = s.tls == nil && (err == errWouldBlock || (n > 0 && n < len(buf)))
 		if n > 0 {
 			s.rbuf, s.rstart, s.borrowed = buf[:n], 0, true
 			s.bufs.lent = true
@@ -547,8 +604,8 @@ func (s *Stream) fill() (int, error) {
 	if len(space) > chunk {
 		space = space[:chunk]
 	}
-	n, err := s.t.read(space)
-	s.drained = s.plain && (err == errWouldBlock || (n > 0 && n < len(space)))
+	n, err := s.read(space)
+	s.drained = s.tls == nil && (err == errWouldBlock || (n > 0 && n < len(space)))
 	if n > 0 {
 		s.rbuf = s.rbuf[:end+n]
 	}
@@ -617,41 +674,70 @@ func (s *Stream) releaseIfEmpty() {
 // responses) leave in one system call; a large write with nothing queued
 // goes out at once without a copy.
 func (s *Stream) Write(data []byte) *concurrent.Future[struct{}] {
-	if err := s.queue(data); err != nil {
+	if err := s.queue(data, false); err != nil {
 		return concurrent.Failed[struct{}](err)
 	}
-	if s.wsent >= s.wqueued {
-		return concurrent.Resolved(struct{}{})
+	return s.writeFuture()
+}
+
+// WriteNoCopy is Write without the copy: the stream keeps data itself
+// until it is sent, so the caller must not modify data until the Future
+// resolves (or the stream closes). It suits large bodies that do not
+// change, a static file's bytes, which Write would copy into chunks when
+// the socket does not take them at once.
+func (s *Stream) WriteNoCopy(data []byte) *concurrent.Future[struct{}] {
+	if err := s.queue(data, true); err != nil {
+		return concurrent.Failed[struct{}](err)
 	}
-	f := concurrent.NewFuture[struct{}]()
-	s.waits = append(s.waits, writeWait{pos: s.wqueued, fut: f})
-	return f
+	return s.writeFuture()
 }
 
 // WriteBuffered queues data like Write without a Future: the allocation-free
 // form for the HTTP layer. Errors that happen later close the stream.
-func (s *Stream) WriteBuffered(data []byte) error { return s.queue(data) }
+func (s *Stream) WriteBuffered(data []byte) error { return s.queue(data, false) }
 
-// queue adds data to the write buffer and makes sure it will be flushed.
-func (s *Stream) queue(data []byte) error {
+// WriteBufferedNoCopy is WriteBuffered keeping data as WriteNoCopy does:
+// the caller must not modify data until it is sent, which it can only
+// learn from a Write that follows it (Write(nil) resolves once everything
+// before it is sent) or from the stream closing.
+func (s *Stream) WriteBufferedNoCopy(data []byte) error { return s.queue(data, true) }
+
+// writeFuture returns a Future resolved once everything queued so far is
+// sent.
+func (s *Stream) writeFuture() *concurrent.Future[struct{}] {
+	w := s.w
+	if w == nil || w.sent >= w.queued {
+		return concurrent.Resolved(struct{}{})
+	}
+	f := concurrent.NewFuture[struct{}]()
+	w.waits = append(w.waits, writeWait{pos: w.queued, fut: f})
+	return f
+}
+
+// queued returns how many bytes wait to be sent.
+func (s *Stream) queued() int {
+	if s.w == nil {
+		return 0
+	}
+	return s.w.size
+}
+
+// queue adds data to the write buffer and makes sure it will be flushed;
+// with keep, data itself is queued rather than a copy.
+func (s *Stream) queue(data []byte, keep bool) error {
 	if s.closed {
 		return &StreamClosedError{RealError: s.err}
 	}
-	if s.MaxWriteBufferSize > 0 && s.wsize+len(data) > s.MaxWriteBufferSize {
+	if s.MaxWriteBufferSize > 0 && s.queued()+len(data) > s.MaxWriteBufferSize {
 		return &StreamBufferFullError{Which: "write", Limit: s.MaxWriteBufferSize}
 	}
-	s.wqueued += int64(len(data))
-	if s.wsize == 0 && len(data) >= inlineWriteMin && !s.blocked && !s.notReady() {
-		// Nothing is queued, so the spine is free to carry data.
-		s.wspine[0] = data
-		n, err := s.t.write(s.wspine[:1])
-		s.wspine[0] = nil
+	if s.w == nil && len(data) >= inlineWriteMin && !s.blocked && !s.notReady() {
+		// Nothing is queued: write at once, without a copy.
+		n, err := s.writeOne(data)
 		if err != nil && err != errWouldBlock {
-			s.wqueued -= int64(len(data))
 			s.closeOnWriteError(err)
 			return &StreamClosedError{RealError: err}
 		}
-		s.wsent += int64(n)
 		data = data[n:]
 		if len(data) > 0 || err == errWouldBlock {
 			s.blocked = true
@@ -663,7 +749,11 @@ func (s *Stream) queue(data []byte) error {
 		}
 		return nil
 	}
-	s.appendWrite(data)
+	if keep {
+		s.appendKept(data)
+	} else {
+		s.appendWrite(data)
+	}
 	if s.blocked || s.notReady() {
 		s.updateState()
 	} else if !s.flushScheduled {
@@ -673,27 +763,52 @@ func (s *Stream) queue(data []byte) error {
 	return nil
 }
 
+// writes returns the stream's writeState, taking one from the loop's free
+// list if it has none.
+func (s *Stream) writes() *writeState {
+	if s.w == nil {
+		w := s.bufs.getWriteState()
+		// Most streams have one or two buffers queued at a time: keep
+		// their slots in the state so that queueing allocates nothing.
+		w.bufs = w.spine[:0]
+		s.w = w
+	}
+	return s.w
+}
+
 // appendWrite copies data to the end of the write buffer.
 func (s *Stream) appendWrite(data []byte) {
-	s.wsize += len(data)
-	if k := len(s.wbufs); k > 0 {
-		last := s.wbufs[k-1]
+	w := s.writes()
+	w.size += len(data)
+	w.queued += int64(len(data))
+	if k := len(w.bufs); k > 0 {
+		last := w.bufs[k-1]
 		if n := copy(last[len(last):cap(last)], data); n > 0 {
-			s.wbufs[k-1] = last[:len(last)+n]
+			w.bufs[k-1] = last[:len(last)+n]
 			data = data[n:]
 		}
-	}
-	if s.wbufs == nil {
-		// Most streams have one chunk queued at a time: keep its slot in
-		// the stream so that queueing allocates nothing.
-		s.wbufs = s.wspine[:0]
 	}
 	for len(data) > 0 {
 		c := s.bufs.get(len(data))
 		n := copy(c[:cap(c)], data)
-		s.wbufs = append(s.wbufs, c[:n])
+		w.bufs = append(w.bufs, c[:n])
 		data = data[n:]
 	}
+}
+
+// appendKept queues data itself, its capacity cut to its length so that a
+// later appendWrite cannot copy into the caller's array. A piece exactly
+// chunkSize long is copied instead: the free list (put) could not tell it
+// from a chunk of its own and would reuse the caller's array.
+func (s *Stream) appendKept(data []byte) {
+	if len(data) == chunkSize {
+		s.appendWrite(data)
+		return
+	}
+	w := s.writes()
+	w.size += len(data)
+	w.queued += int64(len(data))
+	w.bufs = append(w.bufs, data[:len(data):len(data)])
 }
 
 // flush is the end-of-iteration write of the gathered bytes.
@@ -709,15 +824,15 @@ func (s *Stream) flush() {
 // transport may hold bytes of its own (TLS records not yet sent); they count
 // as queued until it has written them.
 func (s *Stream) handleWrite() {
-	for s.wsize > 0 || s.t.pending() {
+	for s.queued() > 0 || s.pending() {
 		var iov [][]byte
 		var first []byte
-		if len(s.wbufs) > 0 {
-			iov = s.wbufs
+		if s.w != nil && len(s.w.bufs) > 0 {
+			iov = s.w.bufs
 			first = iov[0]
-			iov[0] = first[s.whead:]
+			iov[0] = first[s.w.head:]
 		}
-		n, err := s.t.write(iov)
+		n, err := s.write(iov)
 		if iov != nil {
 			iov[0] = first
 		}
@@ -731,7 +846,7 @@ func (s *Stream) handleWrite() {
 			return
 		}
 	}
-	if s.wsize == 0 && !s.t.pending() {
+	if s.queued() == 0 && !s.pending() {
 		s.blocked = false
 	}
 	s.resolveWrites()
@@ -740,40 +855,50 @@ func (s *Stream) handleWrite() {
 
 // consumeWrite drops n sent bytes from the write buffer.
 func (s *Stream) consumeWrite(n int) {
-	s.wsize -= n
-	s.wsent += int64(n)
+	w := s.w
+	if w == nil {
+		return
+	}
+	w.size -= n
+	w.sent += int64(n)
 	for n > 0 {
-		left := len(s.wbufs[0]) - s.whead
+		left := len(w.bufs[0]) - w.head
 		if n < left {
-			s.whead += n
+			w.head += n
 			return
 		}
 		n -= left
-		s.bufs.put(s.wbufs[0])
-		s.wbufs[0] = nil
-		s.wbufs = s.wbufs[1:]
-		s.whead = 0
+		s.bufs.put(w.bufs[0])
+		w.bufs[0] = nil
+		w.bufs = w.bufs[1:]
+		w.head = 0
 	}
-	if len(s.wbufs) == 0 {
-		s.wbufs = nil // back to the inline spine (appendWrite)
+	if len(w.bufs) == 0 {
+		w.bufs = w.spine[:0]
 	}
 }
 
-// resolveWrites resolves the Write Futures whose bytes are all sent.
+// resolveWrites resolves the Write Futures whose bytes are all sent, and
+// gives the writeState back to the loop once nothing is left in it.
 func (s *Stream) resolveWrites() {
-	i := 0
-	for ; i < len(s.waits) && s.waits[i].pos <= s.wsent; i++ {
-	}
-	if i == 0 {
+	w := s.w
+	if w == nil {
 		return
 	}
-	done := s.waits[:i]
-	s.waits = s.waits[i:]
-	if len(s.waits) == 0 {
-		s.waits = nil
+	i := 0
+	for ; i < len(w.waits) && w.waits[i].pos <= w.sent; i++ {
 	}
-	for _, w := range done {
-		w.fut.SetResult(struct{}{})
+	// A resolved Future's callback may write again: its wait is appended
+	// after these, so done's capacity ends with it.
+	done := w.waits[:i:i]
+	w.waits = w.waits[i:]
+	for _, wt := range done {
+		wt.fut.SetResult(struct{}{})
+	}
+	clear(done)
+	if s.w == w && w.size == 0 && len(w.waits) == 0 {
+		s.w = nil
+		s.bufs.putWriteState(w)
 	}
 }
 
@@ -781,9 +906,47 @@ func (s *Stream) resolveWrites() {
 // other than a peer's reset (Tornado's _handle_write).
 func (s *Stream) closeOnWriteError(err error) {
 	if !isConnReset(err) {
-		s.loop.Logger().Warn("iostream: write error", "fd", s.fd, "err", err)
+		s.bufs.loop.Logger().Warn("iostream: write error", "fd", s.fd, "err", err)
 	}
 	s.close(err)
+}
+
+// ---- the descriptor ------------------------------------------------------
+
+// read reads from the descriptor, or through the transport.
+func (s *Stream) read(p []byte) (int, error) {
+	if s.t == nil {
+		return fdRead(s.fd, p)
+	}
+	return s.t.read(p)
+}
+
+// write writes bufs to the descriptor, or through the transport.
+func (s *Stream) write(bufs [][]byte) (int, error) {
+	if s.t == nil {
+		return fdWrite(s.fd, bufs)
+	}
+	return s.t.write(bufs)
+}
+
+// writeOne writes one buffer, as write.
+func (s *Stream) writeOne(b []byte) (int, error) {
+	if s.t == nil {
+		return fdWriteOne(s.fd, b)
+	}
+	one := [1][]byte{b}
+	return s.t.write(one[:])
+}
+
+// pending reports whether the transport holds bytes it has not sent.
+func (s *Stream) pending() bool { return s.t != nil && s.t.pending() }
+
+// closeFD closes the descriptor, through the transport if there is one.
+func (s *Stream) closeFD() error {
+	if s.t == nil {
+		return unix.Close(s.fd)
+	}
+	return s.t.close()
 }
 
 // ---- events and state ----------------------------------------------------
@@ -819,6 +982,14 @@ func (s *Stream) handleEvents(fd int, ev ioloop.Events) {
 	}
 	s.updateState()
 }
+
+// streamEvents is a Stream as the loop's ioloop.EventHandler: registering
+// the stream itself costs no method value per stream, and keeps the
+// HandleEvents method out of Stream's API.
+type streamEvents Stream
+
+// HandleEvents runs the stream's handleEvents.
+func (e *streamEvents) HandleEvents(fd int, ev ioloop.Events) { (*Stream)(e).handleEvents(fd, ev) }
 
 // readOnEvent runs readLoop for a READ event.
 func (s *Stream) readOnEvent() {
@@ -856,12 +1027,12 @@ func (s *Stream) updateState() {
 		if want == 0 {
 			return
 		}
-		if err := s.loop.AddHandler(s.fd, s.handler, want); err != nil {
+		if err := s.bufs.loop.AddEventHandler(s.fd, (*streamEvents)(s), want); err != nil {
 			s.close(err)
 			return
 		}
 		s.registered = true
-	} else if err := s.loop.UpdateHandler(s.fd, want); err != nil {
+	} else if err := s.bufs.loop.UpdateHandler(s.fd, want); err != nil {
 		s.close(err)
 		return
 	}
@@ -888,7 +1059,7 @@ func (s *Stream) close(err error) {
 	if err != nil && s.err == nil {
 		s.err = err
 	}
-	if err == nil && s.wsize > 0 && !s.blocked && !s.notReady() {
+	if err == nil && s.queued() > 0 && !s.blocked && !s.notReady() {
 		// Writes are gathered until the end of the iteration; Tornado
 		// writes at once, so `write(x); close()` sends x. Send what the
 		// socket takes now; the rest is dropped, as in Tornado.
@@ -905,11 +1076,11 @@ func (s *Stream) close(err error) {
 		}
 	}
 	if s.registered {
-		s.loop.RemoveHandler(s.fd)
+		s.bufs.loop.RemoveHandler(s.fd)
 		s.registered = false
 	}
 	if !s.detached {
-		_ = s.t.close()
+		_ = s.closeFD()
 	}
 	s.signalClosed()
 }
@@ -917,11 +1088,11 @@ func (s *Stream) close(err error) {
 // flushBeforeClose writes queued bytes until done or the descriptor is full,
 // ignoring errors (the stream is closing anyway).
 func (s *Stream) flushBeforeClose() {
-	for s.wsize > 0 {
-		iov := s.wbufs
+	for s.queued() > 0 {
+		iov := s.w.bufs
 		first := iov[0]
-		iov[0] = first[s.whead:]
-		n, err := s.t.write(iov)
+		iov[0] = first[s.w.head:]
+		n, err := s.write(iov)
 		iov[0] = first
 		s.consumeWrite(n)
 		if err != nil {
@@ -937,10 +1108,16 @@ func (s *Stream) signalClosed() {
 	if !s.inRead {
 		s.failRead(cerr) // inside readLoop, it fails the read itself
 	}
-	waits := s.waits
-	s.waits = nil
-	for _, w := range waits {
-		w.fut.SetException(cerr)
+	if w := s.w; w != nil {
+		// The writeState is not given back: a callback of these Futures
+		// could otherwise find it reused.
+		s.w = nil
+		for _, c := range w.bufs {
+			s.bufs.put(c)
+		}
+		for _, wt := range w.waits {
+			wt.fut.SetException(cerr)
+		}
 	}
 	if s.connectFut != nil {
 		f := s.connectFut
@@ -951,16 +1128,11 @@ func (s *Stream) signalClosed() {
 	if s.tls != nil {
 		s.tls.failHandshake(cerr)
 	}
-	for _, c := range s.wbufs {
-		s.bufs.put(c)
-	}
-	s.wspine = [2][]byte{}
-	s.wbufs, s.wsize, s.whead = nil, 0, 0
 	if s.BufferedLen() == 0 {
 		s.releaseIfEmpty()
 	}
 	if cb := s.closeCallback; cb != nil {
 		s.closeCallback = nil
-		s.loop.AddCallback(cb)
+		s.bufs.loop.AddCallback(cb)
 	}
 }

@@ -462,7 +462,7 @@ func (s *Stream) handshakeDone(err error) {
 	if err != nil {
 		// Tornado logs SSL errors at warning and closes; the error is the
 		// stream's Error and the handshake Future's cause.
-		s.loop.Logger().Warn("iostream: TLS handshake failed", "fd", s.fd, "err", err)
+		s.bufs.loop.Logger().Warn("iostream: TLS handshake failed", "fd", s.fd, "err", err)
 		s.close(err)
 		return
 	}
@@ -519,7 +519,7 @@ func (s *IOStream) StartTLS(server bool, cfg *tls.Config) *concurrent.Future[*IO
 // way (WaitForHandshake), so that the caller can close it early (a connect
 // timeout, say).
 func (s *IOStream) Upgrade(server bool, cfg *tls.Config) (*IOStream, error) {
-	if s.closed || s.kind != readNone || s.wsize > 0 || s.BufferedLen() > 0 || s.notReady() || s.tls != nil {
+	if s.closed || s.kind != readNone || s.Writing() || s.BufferedLen() > 0 || s.notReady() || s.tls != nil {
 		return nil, errors.New("iostream: stream is not idle; cannot start TLS")
 	}
 	cb := s.closeCallback
@@ -527,7 +527,7 @@ func (s *IOStream) Upgrade(server bool, cfg *tls.Config) (*IOStream, error) {
 	s.detached = true
 	s.close(nil)
 	ns := &IOStream{}
-	ns.startTLS(s.loop, s.fd, cfg, server)
+	ns.startTLS(s.bufs.loop, s.fd, cfg, server)
 	ns.MaxBufferSize, ns.ReadChunkSize, ns.MaxWriteBufferSize = s.MaxBufferSize, s.ReadChunkSize, s.MaxWriteBufferSize
 	ns.closeCallback = cb
 	return ns, nil

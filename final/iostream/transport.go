@@ -27,15 +27,25 @@ type transport interface {
 	close() error
 }
 
-// fdTransport is the transport of a non-blocking socket or pipe.
+// fdTransport is the transport of a non-blocking socket under TLS. A plain
+// stream has no transport: it calls fdRead and fdWrite itself, which saves
+// every stream a transport value.
 type fdTransport struct {
 	// fd is the descriptor.
 	fd int
 }
 
-func (t *fdTransport) read(p []byte) (int, error) {
+func (t *fdTransport) read(p []byte) (int, error)       { return fdRead(t.fd, p) }
+func (t *fdTransport) write(bufs [][]byte) (int, error) { return fdWrite(t.fd, bufs) }
+func (t *fdTransport) writeOne(b []byte) (int, error)   { return fdWriteOne(t.fd, b) }
+func (t *fdTransport) pending() bool                    { return false }
+func (t *fdTransport) close() error                     { return unix.Close(t.fd) }
+
+// fdRead reads from a non-blocking descriptor, with transport.read's
+// results.
+func fdRead(fd int, p []byte) (int, error) {
 	for {
-		n, err := unix.Read(t.fd, p)
+		n, err := unix.Read(fd, p)
 		switch {
 		case err == nil:
 			return n, nil
@@ -48,20 +58,17 @@ func (t *fdTransport) read(p []byte) (int, error) {
 	}
 }
 
-func (t *fdTransport) pending() bool { return false }
-
-func (t *fdTransport) write(bufs [][]byte) (int, error) {
-	if len(bufs) == 0 {
+// fdWrite writes bufs to a non-blocking descriptor, gathered with writev,
+// with transport.write's results.
+func fdWrite(fd int, bufs [][]byte) (int, error) {
+	switch len(bufs) {
+	case 0:
 		return 0, nil
+	case 1:
+		return fdWriteOne(fd, bufs[0])
 	}
 	for {
-		var n int
-		var err error
-		if len(bufs) == 1 {
-			n, err = unix.Write(t.fd, bufs[0])
-		} else {
-			n, err = writev(t.fd, bufs)
-		}
+		n, err := writev(fd, bufs)
 		switch {
 		case err == nil:
 			return n, nil
@@ -74,10 +81,10 @@ func (t *fdTransport) write(bufs [][]byte) (int, error) {
 	}
 }
 
-// writeOne writes one buffer, with write's results.
-func (t *fdTransport) writeOne(b []byte) (int, error) {
+// fdWriteOne writes one buffer, as fdWrite.
+func fdWriteOne(fd int, b []byte) (int, error) {
 	for {
-		n, err := unix.Write(t.fd, b)
+		n, err := unix.Write(fd, b)
 		switch {
 		case err == nil:
 			return n, nil
@@ -89,8 +96,6 @@ func (t *fdTransport) writeOne(b []byte) (int, error) {
 		return 0, err
 	}
 }
-
-func (t *fdTransport) close() error { return unix.Close(t.fd) }
 
 // isConnReset reports the errors of a peer that went away, which close a
 // stream quietly (Tornado's _is_connreset).
