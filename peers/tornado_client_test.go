@@ -217,7 +217,7 @@ func TestTornadoWebSocketClient(t *testing.T) {
 				assert.Equal(t, *c.clientReason, *end.CloseReason)
 			}
 
-			assert.Equal(t, wsEvent{Event: "open", Tag: c.tag, Compressed: c.compressed}, f.nextWS(t))
+			assert.Equal(t, wsEvent{Event: "open", Tag: c.tag, Compressed: c.compressed, Extensions: c.wantExtensions}, f.nextWS(t))
 			got := f.nextWS(t)
 			if c.serverCloses {
 				// The client echoes the code; the reason it may leave out.

@@ -356,12 +356,12 @@ func TestFinalWebSocketClientServerNoContextTakeoverAgainstTornado(t *testing.T)
 	var params *websocket.DeflateParams
 	onLoop(t, loop, func(co *gen.Co) error {
 		conn, err := gen.Await(co, websocket.WebSocketConnect(loop, url, opts))
-		connectErr = err
-		if err == nil {
-			params = conn.Deflate()
-			conn.Close(1000, "")
-			_, err = gen.Await(co, conn.ReadMessage())
+		if connectErr = err; err != nil {
+			return nil // checked below, against what Tornado answered
 		}
+		params = conn.Deflate()
+		conn.Close(1000, "")
+		_, err = gen.Await(co, conn.ReadMessage())
 		return err
 	})
 	open := s.event(t)
