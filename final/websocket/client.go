@@ -166,10 +166,12 @@ func WebSocketConnect(loop *ioloop.IOLoop, rawURL string, opts ClientOptions) *c
 		if opts.ConnectTimeout > 0 {
 			loop.RemoveTimeout(timer)
 		}
+		// Resolve first: closing the stream fails the pending read, which
+		// would call fail again with a less telling error.
+		out.SetException(err)
 		if stream != nil {
 			stream.Close()
 		}
-		out.SetException(err)
 	}
 	if opts.ConnectTimeout > 0 {
 		timer = loop.CallLater(opts.ConnectTimeout, func() { fail(tcpclient.ErrConnectTimeout) })

@@ -28,6 +28,7 @@ import (
 	"github.com/gornado/gornado/final/internal/testutil"
 	"github.com/gornado/gornado/final/ioloop"
 	"github.com/gornado/gornado/final/iostream"
+	"github.com/gornado/gornado/final/tcpclient"
 	"github.com/gornado/gornado/final/tcpserver"
 )
 
@@ -523,7 +524,7 @@ func TestHandshakeRefusals(t *testing.T) {
 		require.ErrorAs(t, err, &he)
 		assert.Equal(t, 403, he.Status)
 		_, err = gen.Await(g, WebSocketConnect(loop, "http://"+addr+"/", ClientOptions{}))
-		assert.Error(t, err)
+		assert.ErrorContains(t, err, "scheme must be ws or wss")
 		return nil
 	})
 }
@@ -638,7 +639,7 @@ func TestConnectTimeout(t *testing.T) {
 	loop := startLoop(t)
 	onLoop(t, loop, func(g *gen.Co) error {
 		_, err := gen.Await(g, WebSocketConnect(loop, "ws://"+ln.Addr().String()+"/", ClientOptions{ConnectTimeout: 50 * time.Millisecond}))
-		assert.Error(t, err)
+		assert.ErrorIs(t, err, tcpclient.ErrConnectTimeout)
 		return nil
 	})
 	c := <-accepted
