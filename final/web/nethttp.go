@@ -26,9 +26,27 @@ func (a *Application) loopForNetHTTP() (*ioloop.IOLoop, error) {
 			return
 		}
 		a.netLoop = l
-		go l.Start()
+		go func() {
+			l.Start()
+			l.Close(false)
+		}()
 	})
 	return a.netLoop, a.netErr
+}
+
+// Close stops the loop ServeHTTP runs handlers on, if it was started;
+// serving on final/httpserver needs no Close (close the server).
+func (a *Application) Close() error {
+	a.netOnce.Do(func() {}) // no loop is started after Close
+	if l := a.netLoop; l != nil {
+		stopped := make(chan struct{})
+		l.AddCallback(func() {
+			l.Stop()
+			close(stopped)
+		})
+		<-stopped
+	}
+	return nil
 }
 
 // ServeHTTP serves r under net/http: the Application is an http.Handler.
@@ -44,6 +62,9 @@ func (a *Application) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	loop, err := a.loopForNetHTTP()
+	if err == nil && loop == nil {
+		err = ErrNoLoop
+	}
 	if err != nil {
 		http.Error(w, "500: Internal Server Error", 500)
 		return
