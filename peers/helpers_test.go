@@ -5,9 +5,7 @@
 package peers
 
 import (
-	"bufio"
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -16,7 +14,6 @@ import (
 	"os"
 	"os/exec"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -30,21 +27,11 @@ import (
 	"github.com/gornado/gornado/final/httpserver"
 	"github.com/gornado/gornado/final/ioloop"
 	"github.com/gornado/gornado/final/websocket"
+	"github.com/gornado/gornado/peers/internal/peertest"
 )
 
-// failsafe bounds every wait for a peer, so that a broken test fails
-// instead of hanging; nothing waits for it to pass.
-const failsafe = 30 * time.Second
-
-// missing skips the test when a peer is not installed, or fails it under
-// CI=true, where .ci/run must have installed it.
-func missing(t *testing.T, what, install string) {
-	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("%s is missing, and CI=true: .ci/run must install it (%s)", what, install)
-	}
-	t.Skipf("%s is missing: %s, or run `bash .ci/run`, which installs it", what, install)
-}
+// failsafe bounds every wait for a peer.
+const failsafe = peertest.Failsafe
 
 // findPython returns a Python 3 that can import tornado: $PEERS_PYTHON if
 // set, else Debian's /usr/bin/python3 (python3-tornado installs there; a
@@ -103,108 +90,15 @@ func curl(t *testing.T) string {
 	return path
 }
 
-func lastLine(s string) string {
-	s = strings.TrimSpace(s)
-	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
-		return s[i+1:]
-	}
-	return s
-}
+// The subprocess helpers, under the names the tests use.
+type proc = peertest.Proc
 
-// lockedBuffer collects a subprocess's stderr for failure messages.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// proc is a long-running peer whose stdout lines the test waits on.
-type proc struct {
-	name   string
-	lines  chan string
-	stderr *lockedBuffer
-}
-
-// startProc starts a peer that runs until the test ends; t.Cleanup kills
-// it and waits for it.
-func startProc(t *testing.T, name string, args ...string) *proc {
-	t.Helper()
-	cmd := exec.Command(name, args...)
-	p := &proc{name: name + " " + strings.Join(args, " "), lines: make(chan string, 1024), stderr: &lockedBuffer{}}
-	cmd.Stderr = p.stderr
-	stdout, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	require.NoError(t, cmd.Start(), "starting %s", p.name)
-	scanned := make(chan struct{})
-	go func() {
-		defer close(scanned)
-		defer close(p.lines)
-		sc := bufio.NewScanner(stdout)
-		sc.Buffer(make([]byte, 64<<10), 1<<20)
-		for sc.Scan() {
-			p.lines <- sc.Text()
-		}
-	}()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-scanned // the pipe reaches EOF once the process is gone
-		_ = cmd.Wait()
-		if t.Failed() {
-			t.Logf("%s stderr:\n%s", p.name, p.stderr.String())
-		}
-	})
-	return p
-}
-
-// next returns the next line the peer prints, failing the test if the
-// peer exits or stays silent for failsafe.
-func (p *proc) next(t *testing.T) string {
-	t.Helper()
-	select {
-	case line, ok := <-p.lines:
-		if !ok {
-			t.Fatalf("%s exited; stderr:\n%s", p.name, p.stderr.String())
-		}
-		return line
-	case <-time.After(failsafe):
-		t.Fatalf("%s printed nothing for %v; stderr:\n%s", p.name, failsafe, p.stderr.String())
-	}
-	return ""
-}
-
-// port reads the "PORT <n>" line a server peer prints once it listens.
-func (p *proc) port(t *testing.T) int {
-	t.Helper()
-	line := p.next(t)
-	n, err := strconv.Atoi(strings.TrimPrefix(line, "PORT "))
-	require.NoError(t, err, "expected PORT <n>, got %q", line)
-	return n
-}
-
-// run runs a peer to completion and returns its stdout; a non-zero exit
-// fails the test with its stderr.
-func run(t *testing.T, name string, args ...string) (stdout, stderr string) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), failsafe)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, name, args...)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	require.NoError(t, err, "%s %s\nstdout:\n%s\nstderr:\n%s", name, strings.Join(args, " "), out.String(), errb.String())
-	return out.String(), errb.String()
-}
+var (
+	missing   = peertest.Missing
+	lastLine  = peertest.LastLine
+	startProc = peertest.Start
+	run       = peertest.Run
+)
 
 // jsonLines decodes each line of out into a T.
 func jsonLines[T any](t *testing.T, out string) []T {

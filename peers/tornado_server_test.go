@@ -66,13 +66,13 @@ type tornadoServer struct {
 func startTornado(t *testing.T) *tornadoServer {
 	t.Helper()
 	p := startProc(t, python(t), "tornado_server.py")
-	return &tornadoServer{proc: p, base: "http://127.0.0.1:" + strconv.Itoa(p.port(t))}
+	return &tornadoServer{proc: p, base: "http://127.0.0.1:" + strconv.Itoa(p.Port(t))}
 }
 
 // event waits for the server's next WebSocket event.
 func (s *tornadoServer) event(t *testing.T) tornadoEvent {
 	t.Helper()
-	line := s.next(t)
+	line := s.Next(t)
 	var ev tornadoEvent
 	require.NoError(t, json.Unmarshal([]byte(line), &ev), "event line %q", line)
 	return ev

@@ -15,17 +15,20 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/gornado/gornado/peers/internal/peertest"
 )
 
 // failsafe bounds every wait on the browser, so that a broken test fails
 // instead of hanging; nothing waits for it to pass.
-const failsafe = 30 * time.Second
+const failsafe = peertest.Failsafe
 
 // chromiumFlags are the flags this machine needs (the network is closed,
 // so background networking and component updates only produce refused
@@ -96,7 +99,7 @@ func startBrowser(t *testing.T) *browser {
 	t.Helper()
 	bin, err := findChromium()
 	if err != nil {
-		missing(t, "Chromium", "apt-get install chromium")
+		peertest.Missing(t, "Chromium", "apt-get install chromium")
 	}
 	profile := t.TempDir() // removed after the browser is gone (cleanups run last in, first out)
 	toChild, ours, err := os.Pipe()
@@ -231,10 +234,17 @@ func (b *browser) try(session, method string, params, result any) error {
 	}
 }
 
-// stderrText returns what Chromium has written on stderr.
+// stderrText returns the last lines Chromium has written on stderr, less
+// its complaints that this machine has no D-Bus.
 func (b *browser) stderrText() string {
 	data, _ := os.ReadFile(b.stderr.Name())
-	return string(data)
+	var keep []string
+	for _, line := range strings.Split(string(data), "\n") {
+		if !strings.Contains(line, "dbus") {
+			keep = append(keep, line)
+		}
+	}
+	return strings.Join(keep[max(0, len(keep)-40):], "\n")
 }
 
 // close asks the browser to exit, waits a few seconds for it, then kills
@@ -272,6 +282,15 @@ type page struct {
 // newPage opens a tab at url and waits until its document has loaded.
 func (b *browser) newPage(name, url string) *page {
 	b.t.Helper()
+	p := b.blankPage(name)
+	p.navigate(url)
+	return p
+}
+
+// blankPage opens a tab on about:blank, its Page and Runtime domains
+// enabled.
+func (b *browser) blankPage(name string) *page {
+	b.t.Helper()
 	var target struct {
 		TargetID string `json:"targetId"`
 	}
@@ -283,8 +302,24 @@ func (b *browser) newPage(name, url string) *page {
 	p := &page{b: b, name: name, session: att.SessionID}
 	b.call(p.session, "Page.enable", nil, nil)
 	b.call(p.session, "Runtime.enable", nil, nil)
-	p.navigate(url)
 	return p
+}
+
+// expect registers for the page's next event method, before the action
+// that causes it (a domain such as Network must be enabled).
+func (p *page) expect(method string) chan message { return p.b.expect(p.session, method) }
+
+// await waits for an event expect registered and returns its params.
+func (p *page) await(ch chan message, what string) json.RawMessage {
+	p.b.t.Helper()
+	select {
+	case m := <-ch:
+		raw, _ := json.Marshal(m.Params)
+		return raw
+	case <-time.After(failsafe):
+		p.b.t.Fatalf("cdp: %s: no %s in %v", p.name, what, failsafe)
+	}
+	return nil
 }
 
 // navigate loads url and waits for its load event.
@@ -361,14 +396,4 @@ func (p *page) screenshot() []byte {
 	png, err := base64.StdEncoding.DecodeString(shot.Data)
 	require.NoError(p.b.t, err)
 	return png
-}
-
-// missing skips the test when a peer is not installed, or fails it under
-// CI=true, where .ci/run must have installed it.
-func missing(t *testing.T, what, install string) {
-	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("%s is missing, and CI=true: .ci/run must install it (%s)", what, install)
-	}
-	t.Skipf("%s is missing: %s, or run `bash .ci/run`, which installs it", what, install)
 }

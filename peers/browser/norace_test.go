@@ -1,0 +1,6 @@
+//go:build !race
+
+package browser
+
+// raceEnabled: the test runs without the race detector.
+const raceEnabled = false
