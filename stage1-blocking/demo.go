@@ -16,26 +16,14 @@ import (
 // the workload server on a free loopback port, fetches -n pages one after
 // another, and prints each page and the elapsed time. It returns the exit code.
 func CrawlMain(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("crawl", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	n := fs.Int("n", 10, "number of pages to fetch")
-	delay := fs.Duration("delay", workload.DefaultDelay, "how long each page takes to answer")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	d := workload.NewDemo(stderr)
+	if code, ok := d.Start(args, stdout); !ok {
+		return code
 	}
-	if *n < 0 || *delay < 0 {
-		fmt.Fprintln(stderr, "crawl: -n and -delay must not be negative")
-		return 2
-	}
-	srv, err := workload.Start("127.0.0.1:0", *delay)
-	if err != nil {
-		fmt.Fprintln(stderr, "crawl:", err)
-		return 1
-	}
+	srv := d.Server
 	defer srv.Close()
-	fmt.Fprintf(stdout, "workload server at %s, each page takes %v\n", srv.URL, *delay)
 
-	pages, elapsed := Crawl(srv.PageURLs(*n))
+	pages, elapsed := Crawl(srv.PageURLs(d.N))
 	failed := 0
 	for _, p := range pages {
 		if p.Err != nil {
@@ -46,7 +34,7 @@ func CrawlMain(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "%s: %q\n", p.URL, p.Body)
 	}
 	fmt.Fprintf(stdout, "fetched %d pages one after another in %v (%d x %v = %v)\n",
-		len(pages)-failed, elapsed.Round(time.Millisecond), *n, *delay, time.Duration(*n)*(*delay))
+		len(pages)-failed, elapsed.Round(time.Millisecond), d.N, d.Delay, time.Duration(d.N)*d.Delay)
 	if failed > 0 {
 		return 1
 	}

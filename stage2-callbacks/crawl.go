@@ -1,7 +1,6 @@
 package callbacks
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"time"
@@ -39,25 +38,12 @@ func Crawl(l *Loop, urls []string, onPage func(url string, body []byte, err erro
 // -delay to answer, prints every page as it arrives and then the elapsed time.
 // It returns the exit code: 0, 1 if a page failed, 2 for bad flags.
 func CrawlMain(args []string, stdout, stderr io.Writer) int {
-	flags := flag.NewFlagSet("crawl", flag.ContinueOnError)
-	flags.SetOutput(stderr)
-	n := flags.Int("n", 10, "how many pages to fetch")
-	delay := flags.Duration("delay", workload.DefaultDelay, "how long the server takes to answer each page")
-	if err := flags.Parse(args); err != nil {
-		return 2
+	d := workload.NewDemo(stderr)
+	if code, ok := d.Start(args, stdout); !ok {
+		return code
 	}
-	if *n < 0 || *delay < 0 {
-		fmt.Fprintln(stderr, "crawl: -n and -delay must not be negative")
-		return 2
-	}
-
-	srv, err := workload.Start("127.0.0.1:0", *delay)
-	if err != nil {
-		fmt.Fprintln(stderr, "crawl:", err)
-		return 1
-	}
+	srv := d.Server
 	defer srv.Close()
-	fmt.Fprintf(stdout, "workload server at %s, each page takes %v\n", srv.URL, *delay)
 	l, err := NewLoop()
 	if err != nil {
 		fmt.Fprintln(stderr, "crawl:", err)
@@ -67,7 +53,7 @@ func CrawlMain(args []string, stdout, stderr io.Writer) int {
 
 	start := time.Now()
 	failed := 0
-	Crawl(l, srv.PageURLs(*n), func(url string, body []byte, err error) {
+	Crawl(l, srv.PageURLs(d.N), func(url string, body []byte, err error) {
 		if err != nil {
 			failed++
 			fmt.Fprintf(stdout, "%s: %v\n", url, err)
@@ -82,7 +68,7 @@ func CrawlMain(args []string, stdout, stderr io.Writer) int {
 	elapsed := time.Since(start)
 
 	fmt.Fprintf(stdout, "fetched %d pages at once on one goroutine in %v (1 x %v; the server answered %d at once)\n",
-		*n-failed, elapsed.Round(time.Millisecond), *delay, srv.PeakConcurrency())
+		d.N-failed, elapsed.Round(time.Millisecond), d.Delay, srv.PeakConcurrency())
 	if failed > 0 {
 		return 1
 	}

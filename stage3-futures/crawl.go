@@ -1,7 +1,6 @@
 package futures
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"time"
@@ -30,25 +29,12 @@ func Crawl(l *callbacks.Loop, urls []string) (pages []*Future, all *Future) {
 // -delay to answer, prints every page as it arrives and then the elapsed
 // time. It returns the exit code: 0, 1 if a page failed, 2 for bad flags.
 func CrawlMain(args []string, stdout, stderr io.Writer) int {
-	flags := flag.NewFlagSet("crawl", flag.ContinueOnError)
-	flags.SetOutput(stderr)
-	n := flags.Int("n", 10, "how many pages to fetch")
-	delay := flags.Duration("delay", workload.DefaultDelay, "how long the server takes to answer each page")
-	if err := flags.Parse(args); err != nil {
-		return 2
+	d := workload.NewDemo(stderr)
+	if code, ok := d.Start(args, stdout); !ok {
+		return code
 	}
-	if *n < 0 || *delay < 0 {
-		fmt.Fprintln(stderr, "crawl: -n and -delay must not be negative")
-		return 2
-	}
-
-	srv, err := workload.Start("127.0.0.1:0", *delay)
-	if err != nil {
-		fmt.Fprintln(stderr, "crawl:", err)
-		return 1
-	}
+	srv := d.Server
 	defer srv.Close()
-	fmt.Fprintf(stdout, "workload server at %s, each page takes %v\n", srv.URL, *delay)
 	l, err := callbacks.NewLoop()
 	if err != nil {
 		fmt.Fprintln(stderr, "crawl:", err)
@@ -57,7 +43,7 @@ func CrawlMain(args []string, stdout, stderr io.Writer) int {
 	defer l.Close()
 
 	start := time.Now()
-	urls := srv.PageURLs(*n)
+	urls := srv.PageURLs(d.N)
 	pages, all := Crawl(l, urls)
 	failed := 0
 	for i, page := range pages {
@@ -79,7 +65,7 @@ func CrawlMain(args []string, stdout, stderr io.Writer) int {
 	elapsed := time.Since(start)
 
 	fmt.Fprintf(stdout, "fetched %d pages at once with Futures in %v (1 x %v; the server answered %d at once)\n",
-		*n-failed, elapsed.Round(time.Millisecond), *delay, srv.PeakConcurrency())
+		d.N-failed, elapsed.Round(time.Millisecond), d.Delay, srv.PeakConcurrency())
 	if failed > 0 {
 		return 1
 	}

@@ -1,7 +1,6 @@
 package coroutines
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"time"
@@ -59,25 +58,12 @@ func Crawl(r *Runner, loop *callbacks.Loop, urls []string) Func {
 // -delay to answer with Crawl under RunSync, and prints every page and the
 // elapsed time. It returns the exit code: 0, 1 if a page failed, 2 for bad flags.
 func CrawlMain(args []string, stdout, stderr io.Writer) int {
-	flags := flag.NewFlagSet("crawl", flag.ContinueOnError)
-	flags.SetOutput(stderr)
-	n := flags.Int("n", 10, "how many pages to fetch")
-	delay := flags.Duration("delay", workload.DefaultDelay, "how long the server takes to answer each page")
-	if err := flags.Parse(args); err != nil {
-		return 2
+	d := workload.NewDemo(stderr)
+	if code, ok := d.Start(args, stdout); !ok {
+		return code
 	}
-	if *n < 0 || *delay < 0 {
-		fmt.Fprintln(stderr, "crawl: -n and -delay must not be negative")
-		return 2
-	}
-
-	srv, err := workload.Start("127.0.0.1:0", *delay)
-	if err != nil {
-		fmt.Fprintln(stderr, "crawl:", err)
-		return 1
-	}
+	srv := d.Server
 	defer srv.Close()
-	fmt.Fprintf(stdout, "workload server at %s, each page takes %v\n", srv.URL, *delay)
 	loop, err := callbacks.NewLoop()
 	if err != nil {
 		fmt.Fprintln(stderr, "crawl:", err)
@@ -88,7 +74,7 @@ func CrawlMain(args []string, stdout, stderr io.Writer) int {
 	defer r.Close()
 
 	start := time.Now()
-	v, err := r.RunSync(Crawl(r, loop, srv.PageURLs(*n)), time.Minute)
+	v, err := r.RunSync(Crawl(r, loop, srv.PageURLs(d.N)), time.Minute)
 	if err != nil {
 		fmt.Fprintln(stderr, "crawl:", err)
 		return 1
@@ -104,7 +90,7 @@ func CrawlMain(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "%s: %q\n", p.URL, p.Body)
 	}
 	fmt.Fprintf(stdout, "fetched %d pages as coroutines on one goroutine in %v (1 x %v; the server answered %d at once)\n",
-		*n-failed, elapsed.Round(time.Millisecond), *delay, srv.PeakConcurrency())
+		d.N-failed, elapsed.Round(time.Millisecond), d.Delay, srv.PeakConcurrency())
 	if failed > 0 {
 		return 1
 	}

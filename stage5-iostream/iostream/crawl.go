@@ -1,7 +1,6 @@
 package iostream
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -56,28 +55,15 @@ func BrokenCrawl(loop *ioloop.IOLoop, srv *workload.Server, urls []string) []blo
 // that client gets wrong. The exit code is 0, 1 if a page failed, 2 for bad
 // flags.
 func CrawlMain(args []string, stdout, stderr io.Writer) int {
-	flags := flag.NewFlagSet("crawl", flag.ContinueOnError)
-	flags.SetOutput(stderr)
-	n := flags.Int("n", 10, "how many pages to fetch")
-	delay := flags.Duration("delay", workload.DefaultDelay, "how long the server takes to answer each page")
-	broken := flags.Bool("broken", false, "use the seed's very simple (and broken) client")
-	query := flags.String("query", "", "query string for every page, such as framing=chunked")
-	if err := flags.Parse(args); err != nil {
-		return 2
+	d := workload.NewDemo(stderr)
+	broken := d.Flags.Bool("broken", false, "use the seed's very simple (and broken) client")
+	query := d.Flags.String("query", "", "query string for every page, such as framing=chunked")
+	if code, ok := d.Start(args, stdout); !ok {
+		return code
 	}
-	if *n < 0 || *delay < 0 {
-		fmt.Fprintln(stderr, "crawl: -n and -delay must not be negative")
-		return 2
-	}
-
-	srv, err := workload.Start("127.0.0.1:0", *delay)
-	if err != nil {
-		fmt.Fprintln(stderr, "crawl:", err)
-		return 1
-	}
+	srv := d.Server
 	defer srv.Close()
-	fmt.Fprintf(stdout, "workload server at %s, each page takes %v\n", srv.URL, *delay)
-	urls := srv.PageURLs(*n)
+	urls := srv.PageURLs(d.N)
 	if *query != "" {
 		for i := range urls {
 			urls[i] += "?" + *query
@@ -121,7 +107,7 @@ func CrawlMain(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "fetched %d pages %s in %v (%.1f x %v; the server answered %d at once)\n",
 		len(pages)-failed, how, elapsed.Round(time.Millisecond),
-		float64(elapsed)/float64(max(*delay, 1)), *delay, srv.PeakConcurrency())
+		float64(elapsed)/float64(max(d.Delay, 1)), d.Delay, srv.PeakConcurrency())
 	if failed > 0 {
 		return 1
 	}
