@@ -121,10 +121,12 @@ func sha(b []byte) string {
 	return hex.EncodeToString(s[:])
 }
 
+// quietSlog is a logger that drops everything, to keep the servers' logs
+// out of the test output.
+func quietSlog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
 // quietLogger keeps the loops' logs out of the test output.
-func quietLogger() ioloop.Option {
-	return ioloop.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))
-}
+func quietLogger() ioloop.Option { return ioloop.WithLogger(quietSlog()) }
 
 // startLoop runs one loop for the test.
 func startLoop(t *testing.T) *ioloop.IOLoop {

@@ -89,16 +89,34 @@ async def case_chunked_response(base):
     )
 
 
-async def case_chunked(base):
+async def chunked_to(url):
     async def producer(write):
         for c in CHUNKS:
             await write(c)
 
     all_bytes = b"".join(CHUNKS)
-    r = await AsyncHTTPClient().fetch(
-        base + "/echo", method="PUT", body_producer=producer
-    )
+    r = await AsyncHTTPClient().fetch(url, method="PUT", body_producer=producer)
     out(sent_len=len(all_bytes), sent_sha256=sha(all_bytes), **describe(r))
+
+
+async def case_chunked(base):
+    await chunked_to(base + "/echo")
+
+
+async def case_chunked_upload(base):
+    # final/web's streaming handler
+    await chunked_to(base + "/upload")
+
+
+async def case_gzip_text(base):
+    # final/web's CompressResponse; Tornado asks for gzip and decodes it
+    r = await AsyncHTTPClient().fetch(base + "/text")
+    out(
+        code=r.code,
+        body_len=len(r.body),
+        body_sha256=sha(r.body),
+        headers={k.lower(): v for k, v in r.headers.get_all()},
+    )
 
 
 async def case_keepalive_curl(base):
