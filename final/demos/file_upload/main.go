@@ -1,0 +1,14 @@
+// Command file_upload is Tornado's demos/file_upload on final/web: a
+// multipart upload parsed as it streams in, so that a large file never
+// sits whole in memory, and a PUT that counts the bytes it receives.
+//
+//	go run ./final/demos/file_upload -addr 127.0.0.1:8888
+package main
+
+import (
+	"os"
+
+	"github.com/gornado/gornado/final/demos/file_upload/uploadapp"
+)
+
+func main() { os.Exit(uploadapp.Main(os.Args[1:], os.Stdout, os.Stderr)) }

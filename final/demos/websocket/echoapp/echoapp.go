@@ -1,0 +1,128 @@
+// Package echoapp is the websocket demo's program, importable so that the
+// testscripts run it in-process: an Application with a page at / and a
+// WebSocket echo at /echo (Tornado's EchoWebSocket), served on a loop per
+// core, since an echo shares nothing between connections.
+package echoapp
+
+import (
+	"context"
+	_ "embed"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/gornado/gornado/final/concurrent"
+	"github.com/gornado/gornado/final/httpserver"
+	"github.com/gornado/gornado/final/web"
+	"github.com/gornado/gornado/final/websocket"
+)
+
+// page is the page that tries the echo.
+//
+//go:embed index.html
+var page []byte
+
+// Echo sends every message back as it came, text or binary.
+type Echo struct{ websocket.WebSocketHandler }
+
+// OnMessage echoes; Send copies nothing and allocates nothing.
+func (Echo) OnMessage(c *websocket.Conn, data []byte, binary bool) concurrent.Awaitable {
+	c.Send(data, binary)
+	return nil
+}
+
+// GetCompressionOptions accepts permessage-deflate when the client offers
+// it.
+func (Echo) GetCompressionOptions(*websocket.Request) *websocket.CompressionOptions {
+	return &websocket.CompressionOptions{}
+}
+
+// indexHandler serves the page.
+type indexHandler struct{ web.RequestHandler }
+
+func (h *indexHandler) Get(...string) error { return h.WriteBytes(page) }
+
+// App returns the demo's application.
+func App() *web.Application {
+	return web.NewApplication([]*web.URLSpec{
+		web.URL("/", &indexHandler{}),
+		web.URL("/echo", &web.WebSocketHandler{New: func(*web.RequestHandler) websocket.Handler { return Echo{} }}),
+	}, web.Settings{})
+}
+
+// Server is a running demo.
+type Server struct {
+	// URL is where it listens, "http://host:port".
+	URL string
+	// HTTP is the server.
+	HTTP *httpserver.HTTPServer
+}
+
+// Start serves the demo on addr with loops loops (0: one per core).
+func Start(addr string, loops int) (*Server, error) {
+	host, portStr, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, err
+	}
+	port, err := strconv.Atoi(portStr)
+	if err != nil || port < 0 || port > 65535 {
+		return nil, fmt.Errorf("invalid port %q", portStr)
+	}
+	s := httpserver.NewWithDelegate(App())
+	s.Loops = loops
+	if err := s.Bind(port, host); err != nil {
+		return nil, err
+	}
+	if err := s.Start(); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return &Server{URL: "http://" + s.Addr(host), HTTP: s}, nil
+}
+
+// Main runs the demo with args (without the program name) and returns the
+// exit code:
+//
+//	websocket [-addr 127.0.0.1:8888] [-loops N] [-addrfile FILE]
+func Main(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("websocket", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", "127.0.0.1:8888", "address to listen on")
+	loops := fs.Int("loops", 0, "event loops (0: one per core)")
+	addrfile := fs.String("addrfile", "", "write the URL to this file once listening")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *loops < 0 {
+		fmt.Fprintln(stderr, "websocket: -loops must not be negative")
+		return 2
+	}
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	s, err := Start(*addr, *loops)
+	if err != nil {
+		fmt.Fprintf(stderr, "websocket: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "websocket listening on %s\n", s.URL)
+	if *addrfile != "" {
+		if err := os.WriteFile(*addrfile, []byte(s.URL+"\n"), 0o644); err != nil {
+			fmt.Fprintf(stderr, "websocket: %v\n", err)
+			s.HTTP.Close()
+			return 1
+		}
+	}
+	<-sigs
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	s.HTTP.Shutdown(ctx) // open sockets are cut when the time is up
+	fmt.Fprintln(stdout, "websocket stopped")
+	return 0
+}
