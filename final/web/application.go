@@ -141,6 +141,8 @@ func (s *URLSpec) compile() {
 	}
 	s.elemType, s.protoElem = v.Elem().Type(), v.Elem()
 	if fb, ok := s.Handler.(*FallbackHandler); ok {
+		// Made here, once: the prototype is shared by every loop.
+		fb.adapter = httpserver.HTTPHandler(fb.Fallback)
 		s.fallback = fb
 	}
 }

@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/gornado/gornado/final/httpserver"
-	"github.com/gornado/gornado/final/httputil"
 )
 
 // ErrorHandler answers every request with StatusCode, Tornado's
@@ -98,17 +97,11 @@ func (h *FallbackHandler) Prepare() error {
 		return &HTTPError{Code: 500, LogMessage: "FallbackHandler outside a connection"}
 	}
 	h.detached, h.finished = true, true
-	a := d.spec.fallback
-	if a.adapter == nil {
-		a.adapter = httpserver.HTTPHandler(a.Fallback)
-	}
 	d.raw.Body = h.req.Body
-	a.adapter.HandleRequest(d.raw)
+	d.spec.fallback.adapter.HandleRequest(d.raw)
 	return nil
 }
 
 // Get and the other methods are never reached: Prepare hands every
 // request over.
 func (h *FallbackHandler) Get(...string) error { return nil }
-
-var _ = httputil.StatusText
