@@ -20,6 +20,7 @@ import os
 import sys
 
 import tornado
+import tornado.websocket
 from tornado.httpclient import AsyncHTTPClient, HTTPRequest
 from tornado.http1connection import HTTP1Connection, HTTP1ConnectionParameters
 from tornado.httputil import HTTPHeaders, HTTPMessageDelegate, RequestStartLine
@@ -246,6 +247,17 @@ async def case_ws_extras(base):
     await echo_messages(conn)
     await echo_messages(conn)  # again: each message compressed afresh
     conn.close()
+    rest = await conn.read_message()
+    out(closed=rest is None, close_code=conn.close_code, close_reason=conn.close_reason)
+
+
+async def case_ws_too_big(base):
+    # One byte over the 10 MiB default limit: the server closes with 1009.
+    conn = await websocket_connect(ws_url(base, "toobig", 0))
+    try:
+        await conn.write_message(b"x" * (10 * 1024 * 1024 + 1), binary=True)
+    except tornado.websocket.WebSocketClosedError:
+        pass  # the server may close while the message is still going out
     rest = await conn.read_message()
     out(closed=rest is None, close_code=conn.close_code, close_reason=conn.close_reason)
 

@@ -260,4 +260,26 @@ func TestTornadoWebSocketClientExtras(t *testing.T) {
 	assert.Equal(t, 1005, closed.Code, "no status code received (RFC 6455, section 7.1.5)")
 }
 
+// A message one byte over final's 10 MiB default limit: final sends Close
+// 1009 "message too big" (RFC 6455, section 7.4.1) and, as Tornado does,
+// closes the connection at once with most of the message unread, so the
+// kernel's reset can overtake the Close frame. Tornado's client must see
+// the connection end, with 1009 when the frame arrived and no code when it
+// did not (what it sees against Tornado's own server too).
+func TestTornadoWebSocketClientTooBig(t *testing.T) {
+	f := startFinal(t)
+	lines := tornadoCase(t, f, "ws_too_big")
+	require.Len(t, lines, 1)
+	assert.True(t, lines[0].Closed)
+	if c := lines[0].CloseCode; c != nil {
+		assert.Equal(t, 1009, *c)
+		require.NotNil(t, lines[0].CloseReason)
+		assert.Equal(t, "message too big", *lines[0].CloseReason)
+	} else {
+		t.Log("the reset overtook final's Close frame")
+	}
+	assert.Equal(t, "open", f.nextWS(t).Event)
+	assert.Equal(t, "close", f.nextWS(t).Event)
+}
+
 func ptr[T any](v T) *T { return &v }

@@ -3,7 +3,11 @@
 
 It listens on 127.0.0.1 on a port the kernel picks, prints "PORT <n>" on
 stdout once it accepts connections, then one JSON line per WebSocket event
-(open, close), which the Go tests wait on. It runs until killed.
+(open, ping, close), which the Go tests wait on. It runs until killed.
+
+With --idle SECONDS it closes connections idle that long
+(idle_connection_timeout) and prints {"event": "conn_closed"} for every
+connection that closes.
 
     /echo   any method: a JSON description of the request as Tornado saw it
             (method, version, body length and SHA-256, framing headers, the
@@ -40,10 +44,16 @@ class CountingServer(tornado.httpserver.HTTPServer):
     can tell keep-alive from a connection per request on the server's side."""
 
     accepted = 0
+    report_closes = False
 
     def handle_stream(self, stream, address):
         CountingServer.accepted += 1
         return super().handle_stream(stream, address)
+
+    def on_close(self, server_conn):
+        super().on_close(server_conn)
+        if CountingServer.report_closes:
+            emit(event="conn_closed")
 
 
 class Echo(tornado.web.RequestHandler):
@@ -145,7 +155,11 @@ async def main():
             (r"/ws", WS),
         ], compress_response=True
     )
-    server = CountingServer(app)
+    idle = None
+    if sys.argv[1:2] == ["--idle"]:
+        idle = float(sys.argv[2])
+        CountingServer.report_closes = True
+    server = CountingServer(app, idle_connection_timeout=idle)
     sockets = tornado.netutil.bind_sockets(0, "127.0.0.1")
     server.add_sockets(sockets)
     print("PORT %d" % sockets[0].getsockname()[1], flush=True)

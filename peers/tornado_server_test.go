@@ -55,6 +55,14 @@ type tornadoEvent struct {
 	Reason      *string `json:"reason"`
 }
 
+// startTornadoIdle starts tornado_server.py closing connections idle for
+// seconds, and reporting each close.
+func startTornadoIdle(t *testing.T, seconds string) *tornadoServer {
+	t.Helper()
+	p := startProc(t, python(t), "tornado_server.py", "--idle", seconds)
+	return &tornadoServer{proc: p, base: "http://127.0.0.1:" + strconv.Itoa(p.Port(t))}
+}
+
 // tornadoServer is a running tornado_server.py.
 type tornadoServer struct {
 	*proc
@@ -336,6 +344,54 @@ func TestFinalWebSocketClientExtrasAgainstTornado(t *testing.T) {
 	assert.Equal(t, "close", closed.Event)
 	assert.Nil(t, closed.Code, "Tornado got a Close frame without a code")
 	assert.Equal(t, 1005, code, "and answered with one, which final reports as 1005")
+}
+
+// Tornado closes a kept-alive connection once it has been idle for its
+// idle_connection_timeout; final's client, finding its pooled connection
+// closed, makes the next request on a new one.
+func TestFinalClientAfterTornadoIdleClose(t *testing.T) {
+	s := startTornadoIdle(t, "0.2")
+	c := newClient(t)
+	first := fetchEcho(t, c, &httpclient.HTTPRequest{URL: s.base + "/echo?n=1"})
+	assert.Equal(t, "conn_closed", s.event(t).Event, "Tornado closed the idle connection")
+	second := fetchEcho(t, c, &httpclient.HTTPRequest{URL: s.base + "/echo?n=2", Method: "POST", Body: []byte("after the close")})
+	assert.Equal(t, "/echo?n=2", second.URI)
+	assert.Equal(t, sha([]byte("after the close")), second.BodySHA256)
+	assert.Equal(t, first.Accepted+1, second.Accepted, "on a new connection")
+	assert.NotEqual(t, first.ClientPort, second.ClientPort)
+}
+
+// A message one byte over Tornado's websocket_max_message_size (10 MiB):
+// Tornado sends Close 1009 "message too big" and aborts the connection at
+// once, with most of the message unread, so the kernel answers with a
+// reset that can overtake the Close frame (Tornado's own client then sees
+// no code at all). final's client must end the connection either way:
+// with 1009 when the frame arrived, 1006 (abnormal closure) when it did
+// not.
+func TestFinalWebSocketClientTooBigForTornado(t *testing.T) {
+	s := startTornado(t)
+	loop := startLoop(t)
+	url := strings.Replace(s.base, "http://", "ws://", 1) + "/ws?tag=toobig"
+	var code int
+	var reason string
+	onLoop(t, loop, func(co *gen.Co) error {
+		conn, err := gen.Await(co, websocket.WebSocketConnect(loop, url, websocket.ClientOptions{}))
+		if err != nil {
+			return err
+		}
+		conn.WriteMessage(bytes.Repeat([]byte("x"), 10<<20+1), true) // may fail once Tornado has closed
+		got, err := gen.Await(co, conn.ReadMessage())
+		assert.Nil(t, got)
+		code, reason = conn.CloseCode(), conn.CloseReason()
+		return err
+	})
+	t.Logf("final's client saw close code %d %q", code, reason)
+	if code == 1009 {
+		assert.Equal(t, "message too big", reason)
+	} else {
+		assert.Equal(t, 1006, code)
+	}
+	assert.Equal(t, "open", s.event(t).Event)
 }
 
 // An offer of server_no_context_takeover: RFC 7692, section 7.1.1.1, says
