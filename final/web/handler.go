@@ -81,6 +81,9 @@ type RequestHandler struct {
 	userDone    bool
 	// xsrfToken caches XSRFToken.
 	xsrfToken string
+	// jsonBuf and jsonEnc encode Write's JSON; kept across requests.
+	jsonBuf bytes.Buffer
+	jsonEnc *json.Encoder
 }
 
 // base makes every type embedding RequestHandler a Handler.
@@ -89,8 +92,8 @@ func (rh *RequestHandler) base() *RequestHandler { return rh }
 // init prepares the handler for a request.
 func (rh *RequestHandler) init(d *dispatch, spec *URLSpec) {
 	req, hdr, buf, args := rh.req, rh.headers, rh.buf, rh.PathArgs
-	self, resume := rh.self, rh.resumeFn
-	*rh = RequestHandler{self: self, resumeFn: resume, req: req, headers: hdr, buf: buf[:0], PathArgs: args[:0]}
+	self, resume, jbuf, jenc := rh.self, rh.resumeFn, rh.jsonBuf, rh.jsonEnc
+	*rh = RequestHandler{self: self, resumeFn: resume, req: req, headers: hdr, buf: buf[:0], PathArgs: args[:0], jsonBuf: jbuf, jsonEnc: jenc}
 	rh.req.reset()
 	rh.headers.Reset()
 	rh.app, rh.Application, rh.d, rh.loop = d.app, d.app, d, d.loop
@@ -305,13 +308,15 @@ func (rh *RequestHandler) WriteJSON(v any) error {
 	if t == nil || (t.Kind() != reflect.Map && t.Kind() != reflect.Struct) {
 		return ErrNotJSONable
 	}
-	w := bytes.NewBuffer(rh.buf)
-	enc := json.NewEncoder(w)
-	if err := enc.Encode(v); err != nil {
+	if rh.jsonEnc == nil {
+		rh.jsonEnc = json.NewEncoder(&rh.jsonBuf)
+	}
+	rh.jsonBuf.Reset()
+	if err := rh.jsonEnc.Encode(v); err != nil {
 		return err
 	}
-	rh.buf = w.Bytes()
-	rh.buf = rh.buf[:len(rh.buf)-1] // Encode's newline
+	out := rh.jsonBuf.Bytes()
+	rh.buf = append(rh.buf, out[:len(out)-1]...) // without Encode's newline
 	rh.headers.Set("Content-Type", "application/json; charset=UTF-8")
 	return nil
 }
