@@ -10,10 +10,13 @@
 //   - tornado_server.py is a small Tornado application that final's
 //     AsyncHTTPClient, HTTPClient and WebSocketConnect talk to.
 //   - curl talks HTTP/1.0 and 1.1, form posts, chunked uploads, HEAD,
-//     Expect: 100-continue and keep-alive to final's HTTPServer.
+//     Expect: 100-continue and keep-alive to final's HTTPServer, and
+//     ranges, conditional requests and gzip to a final/web Application.
 //
-// The headless-browser test of the chat demo lives in the separate module
-// peers/browser, so that library users never download its dependencies.
+// The headless-Chromium tests (a page final serves, and the chat demo) are
+// in package peers/browser, which drives Chromium's DevTools protocol over
+// a pipe with no dependency; peers/internal/peertest holds the subprocess
+// helpers both packages use.
 //
 // When a peer is missing the tests skip, saying how to install it, except
 // under CI=true, where they fail: .ci/run installs the peers. See README.md.
