@@ -152,6 +152,40 @@ func TestCurlKeepAlive(t *testing.T) {
 	}
 }
 
+// Large responses, read at curl's pace: 24 MiB with a Content-Length and
+// chunked, one of each read slowly (--limit-rate), so final's server must
+// wait for the socket to drain again and again; and a body without
+// Content-Length to an HTTP/1.0 client, which ends when the server closes.
+func TestCurlLargeAndSlow(t *testing.T) {
+	curl(t)
+	f := startFinal(t)
+	want := bigBody()
+	for _, c := range []struct {
+		name string
+		args []string
+	}{
+		{"length", []string{f.url("/big")}},
+		{"chunked", []string{f.url("/big?chunked=1")}},
+		{"length-slow", []string{"--limit-rate", "48M", f.url("/big")}},
+		{"chunked-slow", []string{"--limit-rate", "48M", f.url("/big?chunked=1")}},
+		{"http1.0-until-close", []string{"--http1.0", f.url("/big?chunked=1")}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "body")
+			_, trace := curlRun(t, append([]string{"-o", path}, c.args...)...)
+			got, err := os.ReadFile(path)
+			require.NoError(t, err)
+			assert.Equal(t, len(want), len(got))
+			assert.Equal(t, sha(want), sha(got), "the body arrived intact")
+			if c.name == "http1.0-until-close" {
+				lower := strings.ToLower(trace)
+				assert.NotContains(t, lower, "< transfer-encoding")
+				assert.NotContains(t, lower, "< content-length")
+			}
+		})
+	}
+}
+
 func atoi(t *testing.T, s string) int {
 	t.Helper()
 	n, err := strconv.Atoi(s)

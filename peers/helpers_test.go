@@ -275,8 +275,12 @@ func (f *finalServer) handle(req *httpserver.Request) {
 	}
 	f.reqs = append(f.reqs, r)
 	f.mu.Unlock()
-	if string(req.Path()) == "/chunked" {
+	switch string(req.Path()) {
+	case "/chunked":
 		respondInPieces(req)
+		return
+	case "/big":
+		respondBig(req, queryValue(string(req.Head.Target), "chunked") == "1")
 		return
 	}
 	body, _ := json.Marshal(r)
@@ -291,6 +295,36 @@ func pieces() [][]byte {
 		out = append(out, bytes.Repeat([]byte{'A' + byte(i)}, n))
 	}
 	return out
+}
+
+// bigSize is the length of /big: large enough that the response cannot
+// leave in one write and the server must wait for the peer to read.
+const bigSize = 24 << 20
+
+// bigBody is /big's body, made once.
+var bigBody = sync.OnceValue(func() []byte { return postBody(bigSize) })
+
+// respondBig sends bigBody whole with a Content-Length, or chunked in
+// 1 MiB writes.
+func respondBig(req *httpserver.Request, chunked bool) {
+	if !chunked {
+		req.Conn.Respond(200, nil, "application/octet-stream", bigBody())
+		return
+	}
+	b := bigBody()
+	h := req.Conn.ResponseHeaders()
+	h.Set("Content-Type", "application/octet-stream")
+	if req.Conn.WriteHeaders(200, h, nil) != nil {
+		return
+	}
+	for len(b) > 0 {
+		n := min(len(b), 1<<20)
+		if req.Conn.Write(b[:n]) != nil {
+			return
+		}
+		b = b[n:]
+	}
+	req.Conn.Finish()
 }
 
 // respondInPieces answers without a Content-Length, so the response is

@@ -100,6 +100,18 @@ async def chunked_to(url):
     out(sent_len=len(all_bytes), sent_sha256=sha(all_bytes), **describe(r))
 
 
+async def case_big(base):
+    # 24 MiB from final, with a Content-Length and chunked
+    for path in ("/big", "/big?chunked=1"):
+        r = await AsyncHTTPClient(max_body_size=64 << 20).fetch(base + path, request_timeout=60)
+        out(
+            code=r.code,
+            body_len=len(r.body),
+            body_sha256=sha(r.body),
+            headers={k.lower(): v for k, v in r.headers.get_all()},
+        )
+
+
 async def case_chunked(base):
     await chunked_to(base + "/echo")
 

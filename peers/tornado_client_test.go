@@ -122,6 +122,21 @@ func TestTornadoClientChunkedResponse(t *testing.T) {
 	assert.Equal(t, sha(want), r.BodySHA)
 }
 
+// 24 MiB from final, with a Content-Length and chunked.
+func TestTornadoClientLargeResponse(t *testing.T) {
+	f := startFinal(t)
+	lines := tornadoCase(t, f, "big")
+	require.Len(t, lines, 2)
+	want := bigBody()
+	for i, r := range lines {
+		assert.Equal(t, 200, r.Code)
+		assert.Equal(t, len(want), r.BodyLen, "response %d", i)
+		assert.Equal(t, sha(want), r.BodySHA, "response %d arrived intact", i)
+	}
+	assert.Equal(t, strconv.Itoa(len(want)), lines[0].Headers["content-length"])
+	assert.Equal(t, "chunked", lines[1].Headers["transfer-encoding"])
+}
+
 // Tornado's body_producer sends the body chunked, in pieces of 1 byte to
 // 100 KB.
 func TestTornadoClientChunkedUpload(t *testing.T) {
