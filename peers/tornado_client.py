@@ -65,6 +65,12 @@ async def case_post(base):
     out(sent_len=len(POST_BODY), sent_sha256=sha(POST_BODY), **describe(r))
 
 
+async def case_post_large(base):
+    body = bytes(i % 251 for i in range(24 << 20))
+    r = await AsyncHTTPClient().fetch(base + "/echo", method="POST", body=body, request_timeout=60)
+    out(sent_len=len(body), sent_sha256=sha(body), **describe(r))
+
+
 async def case_expect100(base):
     r = await AsyncHTTPClient().fetch(
         base + "/echo", method="POST", body=POST_BODY, expect_100_continue=True

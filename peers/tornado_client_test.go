@@ -137,6 +137,17 @@ func TestTornadoClientLargeResponse(t *testing.T) {
 	assert.Equal(t, "chunked", lines[1].Headers["transfer-encoding"])
 }
 
+// 24 MiB up: final's server reads it in pieces while Tornado writes.
+func TestTornadoClientLargePost(t *testing.T) {
+	f := startFinal(t)
+	lines := tornadoCase(t, f, "post_large")
+	require.Len(t, lines, 1)
+	r := lines[0]
+	assert.Equal(t, 200, r.Code)
+	assert.Equal(t, r.SentLen, r.Body.BodyLen)
+	assert.Equal(t, r.SentSHA, r.Body.BodySHA256)
+}
+
 // Tornado's body_producer sends the body chunked, in pieces of 1 byte to
 // 100 KB.
 func TestTornadoClientChunkedUpload(t *testing.T) {

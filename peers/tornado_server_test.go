@@ -150,6 +150,27 @@ func TestFinalClientAgainstTornado(t *testing.T) {
 		assert.Equal(t, sha(body), r.BodySHA256, "Tornado got the body intact")
 	})
 
+	// 24 MiB up, with a Content-Length and chunked: final's client must
+	// wait for Tornado to read.
+	t.Run("post-large", func(t *testing.T) {
+		body := postBody(24 << 20)
+		c := newClient(t)
+		r := fetchEcho(t, c, &httpclient.HTTPRequest{URL: s.base + "/echo", Method: "POST", Body: body, RequestTimeout: time.Minute})
+		assert.Equal(t, sha(body), r.BodySHA256)
+		r = fetchEcho(t, c, &httpclient.HTTPRequest{URL: s.base + "/echo", Method: "PUT", RequestTimeout: time.Minute,
+			BodyProducer: func(write func([]byte) error) error {
+				for b := body; len(b) > 0; b = b[min(len(b), 1<<20):] {
+					if err := write(b[:min(len(b), 1<<20)]); err != nil {
+						return err
+					}
+				}
+				return nil
+			}})
+		assert.Equal(t, "chunked", r.TransferEncoding)
+		assert.Equal(t, len(body), r.BodyLen)
+		assert.Equal(t, sha(body), r.BodySHA256)
+	})
+
 	t.Run("chunked", func(t *testing.T) {
 		sizes := []int{1, 15, 16, 4095, 65536, 100_000, 3}
 		var all []byte
