@@ -229,8 +229,8 @@ func (b *browser) try(session, method string, params, result any) error {
 			return json.Unmarshal(m.Result, result)
 		}
 		return nil
-	case <-time.After(failsafe):
-		return fmt.Errorf("cdp: %s: no answer in %v", method, failsafe)
+	case <-time.After(failsafe + 10*time.Second): // longer than waitFor's own deadline
+		return fmt.Errorf("cdp: %s: no answer in %v", method, failsafe+10*time.Second)
 	}
 }
 
