@@ -118,7 +118,9 @@ func (d *dispatch) OnConnectionClose() {
 	if oc, ok := d.h.(interface{ OnConnectionClose() }); ok {
 		oc.OnConnectionClose()
 	}
-	if !rh.finished && rh.waiting == nil && rh.step != stepRunning {
+	// While a step runs (a write inside the method found the connection
+	// closed), the step itself goes on to finish and release.
+	if !rh.finished && rh.waiting == nil && !rh.running {
 		rh.finished = true
 		rh.step = stepDone
 		rh.run()
@@ -141,7 +143,6 @@ const (
 	stepMethod
 	stepFinish
 	stepDone
-	stepRunning // inside a handler method
 )
 
 // The method interfaces a handler implements (Tornado's get, post...).
@@ -161,8 +162,15 @@ type (
 // Awaitable or is done.
 func (rh *RequestHandler) run() { rh.runUntil(stepDone + 1) }
 
-// runUntil runs steps before stop.
+// runUntil runs steps before stop, marking the handler as running.
 func (rh *RequestHandler) runUntil(stop int) {
+	rh.running = true
+	rh.steps(stop)
+	rh.running = false
+}
+
+// steps runs steps before stop.
+func (rh *RequestHandler) steps(stop int) {
 	for rh.step < stop {
 		switch rh.step {
 		case stepPrepare:
@@ -184,8 +192,15 @@ func (rh *RequestHandler) runUntil(stop int) {
 		case stepFinish:
 			rh.step = stepDone
 			if !rh.finished && !rh.detached {
-				if err := rh.Finish(); err != nil && !errors.Is(err, ErrFinished) {
+				if err := rh.Finish(); err != nil && !errors.Is(err, ErrFinished) && !rh.finished {
+					// The response could not be ended: close rather
+					// than leave the client waiting.
 					rh.finished = true
+					if rh.d.conn != nil {
+						rh.d.conn.Close()
+					} else {
+						rh.d.out.Finish()
+					}
 				}
 			}
 		case stepDone:

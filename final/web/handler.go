@@ -69,8 +69,12 @@ type RequestHandler struct {
 	// autoFinishOff keeps the response open after the method returns
 	// (Tornado's asynchronous handlers before coroutines).
 	autoFinishOff bool
-	// step is the handler's step (stepPrepare ...).
-	step int
+	// inSendError is set while a handler's own WriteError runs.
+	inSendError bool
+	// step is the handler's step (stepPrepare ...); running is set while
+	// steps run.
+	step    int
+	running bool
 	// pending is an Awaitable the current step waits for (Go, Wait);
 	// waiting the one being awaited; resumeFn continues after it.
 	pending  concurrent.Awaitable
@@ -346,10 +350,10 @@ func (rh *RequestHandler) flush() error {
 	body := rh.buf
 	rh.buf = rh.buf[:0]
 	if !rh.headersWritten {
-		rh.headersWritten = true
 		if err := rh.checkHeaders(); err != nil {
 			return err
 		}
+		rh.headersWritten = true
 		return out.WriteHeaders(rh.status, &rh.headers, body)
 	}
 	return out.Write(body)
@@ -374,11 +378,20 @@ func (rh *RequestHandler) Finish() error {
 	if rh.finished {
 		return ErrFinished
 	}
-	rh.finished = true
 	if rh.clientGone {
+		rh.finished = true
 		rh.onFinish()
 		return nil
 	}
+	if !rh.headersWritten {
+		if err := rh.checkHeaders(); err != nil {
+			// Nothing has been sent: answer 500 instead, as Tornado's
+			// ValueError for an unsafe header value ends in one.
+			rh.handleError(err)
+			return err
+		}
+	}
+	rh.finished = true
 	var err error
 	if !rh.headersWritten {
 		m := rh.req.Method
@@ -623,7 +636,10 @@ func (rh *RequestHandler) SendError(code int, err error) {
 		_, reason = statusOf(err)
 	}
 	rh.SetStatus(code, reason)
-	if ew, ok := rh.self.(ErrorWriter); ok {
+	if ew, ok := rh.self.(ErrorWriter); ok && !rh.inSendError {
+		// A WriteError that fails in turn (an unsafe header) gets the
+		// default page the second time round, not a loop.
+		rh.inSendError = true
 		func() {
 			var perr error
 			defer rh.recoverPanic(&perr)

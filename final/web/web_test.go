@@ -6,6 +6,7 @@ package web
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -371,4 +372,76 @@ func TestHTTPClientSeesKeepAliveAcrossHandlers(t *testing.T) {
 			assert.Equal(t, http.StatusOK, resp.StatusCode)
 		}
 	}
+}
+
+type misuse struct{ RequestHandler }
+
+func (h *misuse) Get(args ...string) error {
+	switch args[0] {
+	case "twice":
+		if err := h.Finish(); err != nil {
+			return err
+		}
+		if errors.Is(h.Finish(), ErrFinished) && errors.Is(h.WriteString("x"), ErrFinished) {
+			return nil
+		}
+		panic("a second Finish or a Write after it went through")
+	case "inject":
+		h.SetHeader("X-Evil", "a\r\nSet-Cookie: pwned=1")
+		return h.WriteString("never")
+	case "late":
+		h.WriteString("partial")
+		return h.Go(func(c *gen.Co) error {
+			if _, err := gen.Await(c, h.Flush()); err != nil {
+				return err
+			}
+			if !errors.Is(h.Redirect("/x", false), ErrHeadersSent) {
+				panic("redirect after flush")
+			}
+			return errors.New("fails after the head was sent")
+		})
+	case "unicode":
+		return h.WriteString(args[1])
+	}
+	return nil
+}
+
+func TestMisuseAndEdges(t *testing.T) {
+	base := serve(t, NewApplication([]*URLSpec{URL(`/m/(\w+)/?(.*)`, &misuse{})}, Settings{}))
+	c := client(t)
+	resp, _ := do(t, c, "GET", base+"/m/twice", "")
+	assert.Equal(t, 200, resp.StatusCode)
+	resp, body := do(t, c, "GET", base+"/m/inject", "")
+	assert.Equal(t, 500, resp.StatusCode, "a header with CR LF is refused")
+	assert.Empty(t, resp.Header.Get("Set-Cookie"))
+	assert.NotContains(t, body, "never")
+	_, body = do(t, c, "GET", base+"/m/unicode/caf%C3%A9%20au%20lait", "")
+	assert.Equal(t, "café au lait", body, "groups are path-unescaped")
+
+	// An error after the head went out can only cut the response short.
+	req, _ := http.NewRequest("GET", base+"/m/late", nil)
+	resp, err := c.Do(req)
+	require.NoError(t, err)
+	b, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	assert.Equal(t, "partial", string(b))
+	assert.Error(t, err, "the chunked body never ends properly")
+	resp, _ = do(t, c, "GET", base+"/m/twice", "")
+	assert.Equal(t, 200, resp.StatusCode, "the loop serves on")
+}
+
+type badErrorPage struct{ RequestHandler }
+
+func (h *badErrorPage) Get(...string) error { return &HTTPError{Code: 404} }
+
+func (h *badErrorPage) WriteError(code int, err error) {
+	h.SetHeader("X-Bad", "a\nb")
+	h.WriteString("custom")
+}
+
+func TestAFailingErrorPageFallsBackToTheDefault(t *testing.T) {
+	base := serve(t, NewApplication([]*URLSpec{URL("/", &badErrorPage{})}, Settings{}))
+	resp, body := do(t, client(t), "GET", base+"/", "")
+	assert.Equal(t, 500, resp.StatusCode)
+	assert.Contains(t, body, "500: Internal Server Error")
 }
