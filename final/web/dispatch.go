@@ -301,6 +301,7 @@ func (rh *RequestHandler) methodStep() (err error) {
 
 // panicError is a handler's panic as an error, with its stack.
 type panicError struct {
+	// value is what was passed to panic; stack where it happened.
 	value any
 	stack []byte
 }

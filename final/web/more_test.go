@@ -5,6 +5,7 @@ package web
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
 	"net"
@@ -313,12 +314,14 @@ func TestStreamingBody(t *testing.T) {
 // waiter waits until its client goes away.
 type waiter struct {
 	RequestHandler
-	// Closed is told of OnConnectionClose.
-	Closed chan struct{}
-	wait   *concurrent.Future[struct{}]
+	// Started is told when Get runs; Closed of OnConnectionClose.
+	Started chan struct{}
+	Closed  chan struct{}
+	wait    *concurrent.Future[struct{}]
 }
 
 func (h *waiter) Get(...string) error {
+	h.Started <- struct{}{}
 	h.wait = concurrent.NewFuture[struct{}]()
 	return h.Go(func(c *gen.Co) error {
 		_, err := gen.Await(c, h.wait)
@@ -332,13 +335,13 @@ func (h *waiter) OnConnectionClose() {
 }
 
 func TestOnConnectionClose(t *testing.T) {
-	closed := make(chan struct{}, 1)
-	base := serve(t, NewApplication([]*URLSpec{URL("/wait", &waiter{Closed: closed}), URL("/", &helloHandler{})}, Settings{}))
+	closed, started := make(chan struct{}, 1), make(chan struct{}, 1)
+	base := serve(t, NewApplication([]*URLSpec{URL("/wait", &waiter{Closed: closed, Started: started}), URL("/", &helloHandler{})}, Settings{}))
 	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
 	require.NoError(t, err)
 	fmt.Fprintf(conn, "GET /wait HTTP/1.1\r\nHost: x\r\n\r\n")
-	// The request is being served when another one is answered on
-	// another connection (same loop).
+	<-started
+	// The loop serves others while the request waits.
 	_, body := do(t, client(t), "GET", base+"/", "")
 	require.Equal(t, "Hello, world", body)
 	conn.Close()
@@ -400,4 +403,27 @@ func TestFallbackHandlerMountsNetHTTP(t *testing.T) {
 	defer srv.Close()
 	_, body = do(t, c, "GET", srv.URL+"/legacy/hello", "")
 	assert.Equal(t, "net/http says hi to GET ", body, "under net/http too")
+}
+
+func TestOnConnectionCloseUnderNetHTTP(t *testing.T) {
+	closed, started := make(chan struct{}, 1), make(chan struct{}, 1)
+	app := NewApplication([]*URLSpec{URL("/wait", &waiter{Closed: closed, Started: started}), URL("/", &helloHandler{})}, Settings{Logger: quiet})
+	defer app.Close()
+	srv := httptest.NewServer(app)
+	defer srv.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/wait", nil)
+	errc := make(chan error, 1)
+	go func() {
+		_, err := http.DefaultClient.Do(req)
+		errc <- err
+	}()
+	<-started
+	cancel()
+	require.Error(t, <-errc)
+	select {
+	case <-closed:
+	case <-time.After(5 * time.Second):
+		t.Fatal("OnConnectionClose did not run")
+	}
 }

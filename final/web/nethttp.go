@@ -6,7 +6,6 @@
 package web
 
 import (
-	"context"
 	"io"
 	"net"
 	"net/http"
@@ -158,7 +157,8 @@ type netResponder struct {
 	// client left and ServeHTTP returned.
 	finished bool
 	gone     bool
-	once     sync.Once
+	// once closes done once.
+	once sync.Once
 }
 
 func (n *netResponder) WriteHeaders(code int, headers *httputil.HTTPHeaders, chunk []byte) error {
@@ -201,5 +201,3 @@ func (n *netResponder) Finish() error {
 	n.once.Do(func() { close(n.done) })
 	return nil
 }
-
-var _ = context.Background

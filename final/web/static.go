@@ -55,6 +55,8 @@ type StaticFileHandler struct {
 
 // staticFile is an opened file to serve.
 type staticFile struct {
+	// f is the open file, size its length, modTime its modification
+	// time and name its path (for the hash cache and the type).
 	f       fs.File
 	size    int64
 	modTime time.Time
@@ -334,6 +336,7 @@ func within(root, p string) bool {
 
 // hashKey identifies a file's content for the hash cache.
 type hashKey struct {
+	// name, mod and size identify one version of a file.
 	name string
 	mod  int64
 	size int64

@@ -58,6 +58,7 @@ type Part struct {
 
 // chanReader reads the chunks the loop sends.
 type chanReader struct {
+	// ch brings the chunks; cur is what is left of the current one.
 	ch  <-chan []byte
 	cur []byte
 }
@@ -112,6 +113,7 @@ func receive(r io.Reader, boundary, dir string) ([]Part, error) {
 
 // limitWriter keeps the first n bytes.
 type limitWriter struct {
+	// w keeps at most n bytes.
 	w *strings.Builder
 	n int
 }
