@@ -59,6 +59,12 @@ type reqState struct {
 	// respExpect is the response's Content-Length (-1: none) and
 	// respWritten the body bytes written so far.
 	respExpect, respWritten int64
+	// md receives the request.
+	md MessageDelegate
+	// cur and curOff are the bytes being processed and the position
+	// reached, for Detach.
+	cur    []byte
+	curOff int
 }
 
 // loopShared is a loop's state shared by its connections.
@@ -101,6 +107,7 @@ func (s *loopShared) put(st *reqState) {
 	}
 	st.req = Request{}
 	st.gz = nil
+	st.md, st.cur, st.curOff = nil, nil, 0
 	if len(s.free) < 1024 {
 		s.free = append(s.free, st)
 	}
@@ -123,9 +130,11 @@ func (s *loopShared) putPend(b []byte) {
 
 // Conn is one server connection (Tornado's HTTP1ServerConnection and
 // HTTP1Connection together). Its methods must be called on its loop.
+//
+// An idle keep-alive connection is this struct and its stream, so what a
+// request needs only while it is in progress is in reqState.
 type Conn struct {
 	stream   *iostream.IOStream
-	loop     *ioloop.IOLoop
 	params   *Params
 	delegate ServerDelegate
 	shared   *loopShared
@@ -136,8 +145,6 @@ type Conn struct {
 
 	// st is the state of the request in progress, nil when idle.
 	st *reqState
-	// md receives the current request.
-	md MessageDelegate
 	// pend holds received bytes not yet consumed (a partial head, or
 	// pipelined requests waiting for an earlier answer).
 	pend []byte
@@ -147,11 +154,6 @@ type Conn struct {
 	// clock; one timer, re-armed lazily, enforces the deadline.
 	deadline, timerAt int64
 	timer             ioloop.Timeout
-
-	// cur and curOff are the bytes being processed and the position
-	// reached, for Detach.
-	cur    []byte
-	curOff int
 
 	onDataFn  func([]byte, error)
 	onTimerFn func()
@@ -200,12 +202,11 @@ func New(stream *iostream.IOStream, addr net.Addr, protocol string, params *Para
 	}
 	c := &Conn{
 		stream:   stream,
-		loop:     stream.Loop(),
 		params:   params,
 		delegate: delegate,
 		protocol: protocol,
 	}
-	c.shared = sharedOf(c.loop)
+	c.shared = sharedOf(stream.Loop())
 	c.remoteIP = remoteIPOf(addr)
 	c.onDataFn = c.onData
 	c.onTimerFn = c.onTimer
@@ -239,7 +240,7 @@ func remoteIPOf(addr net.Addr) string {
 func (c *Conn) Stream() *iostream.IOStream { return c.stream }
 
 // Loop returns the connection's loop.
-func (c *Conn) Loop() *ioloop.IOLoop { return c.loop }
+func (c *Conn) Loop() *ioloop.IOLoop { return c.stream.Loop() }
 
 // RemoteIP returns the peer's address.
 func (c *Conn) RemoteIP() string { return c.remoteIP }
@@ -313,7 +314,11 @@ func (c *Conn) consume(data []byte, owned bool) {
 // response is awaited.
 func (c *Conn) process(data []byte) int {
 	off := 0
-	defer func() { c.cur = nil }()
+	defer func() {
+		if c.st != nil {
+			c.st.cur = nil
+		}
+	}()
 	for !c.closed && !c.detached {
 		switch c.phase {
 		case phaseHead:
@@ -335,13 +340,13 @@ func (c *Conn) process(data []byte) int {
 				return len(data)
 			}
 			off += n
-			c.cur, c.curOff = data, off
+			c.st.cur, c.st.curOff = data, off
 			c.startRequest()
 		case phaseBody:
 			if off == len(data) {
 				return off
 			}
-			c.cur, c.curOff = data, off
+			c.st.cur, c.st.curOff = data, off
 			off += c.readBody(data[off:])
 		default:
 			return off
@@ -380,8 +385,8 @@ func (c *Conn) startRequest() {
 		h.Headers.Del("Content-Encoding")
 		h.Headers.Add("X-Consumed-Content-Encoding", "gzip")
 	}
-	c.md = c.delegate.StartRequest(c)
-	if err := c.md.HeadersReceived(req); err != nil {
+	st.md = c.delegate.StartRequest(c)
+	if err := st.md.HeadersReceived(req); err != nil {
 		c.fail(err)
 		return
 	}
@@ -415,7 +420,7 @@ func (c *Conn) readBody(data []byte) int {
 			k = c.st.bodyLeft
 		}
 		c.st.bodyLeft -= k
-		c.curOff += int(k)
+		c.st.curOff += int(k)
 		c.deliver(data[:k])
 		// The delegate may have closed, answered or detached: check that
 		// first (Detach drops the request state).
@@ -428,7 +433,7 @@ func (c *Conn) readBody(data []byte) int {
 	for off < len(data) && !c.closed && !c.detached && c.phase == phaseBody {
 		n, d, err := c.st.chunked.Decode(data[off:])
 		off += n
-		c.curOff += n
+		c.st.curOff += n
 		if len(d) > 0 {
 			c.st.bodyRead += int64(len(d))
 			if c.st.bodyRead > c.params.maxBodySize() {
@@ -464,7 +469,7 @@ func (c *Conn) deliver(b []byte) {
 	cs := c.params.chunkSize()
 	for len(b) > 0 && !c.closed && !c.detached && c.phase == phaseBody {
 		k := min(len(b), cs)
-		if err := c.md.DataReceived(b[:k]); err != nil {
+		if err := c.st.md.DataReceived(b[:k]); err != nil {
 			c.fail(err)
 			return
 		}
@@ -482,7 +487,7 @@ func (c *Conn) finishRead() {
 	c.readDone = true
 	c.phase = phaseWait
 	c.setDeadline(0)
-	c.md.Finish()
+	c.st.md.Finish()
 	if c.respFinished && !c.closed {
 		c.endRequest()
 	}
@@ -507,7 +512,7 @@ func (c *Conn) inflate() bool {
 				c.fail(httputil.ErrBodyTooLarge)
 				return false
 			}
-			if derr := c.md.DataReceived(buf[:n]); derr != nil {
+			if derr := c.st.md.DataReceived(buf[:n]); derr != nil {
 				c.fail(derr)
 				return false
 			}
@@ -554,7 +559,9 @@ func (c *Conn) fail(err error) {
 // endRequest runs when a request has been read and answered: the
 // connection closes or goes on to the next request.
 func (c *Conn) endRequest() {
-	c.md = nil
+	if c.st != nil {
+		c.st.md = nil
+	}
 	if !c.keepAlive || c.closeAfter || c.drain {
 		c.closeAfterWrite()
 		return
@@ -661,15 +668,15 @@ func (c *Conn) Detach() (stream *iostream.IOStream, rest []byte) {
 	c.detached = true
 	c.setDeadline(0)
 	if c.timerOn {
-		c.loop.RemoveTimeout(c.timer)
+		c.Loop().RemoveTimeout(c.timer)
 		c.timerOn = false
 	}
 	c.stream.SetCloseCallback(nil)
-	if c.cur != nil && c.curOff < len(c.cur) {
+	if st := c.st; st != nil && st.cur != nil && st.curOff < len(st.cur) {
 		// Detached while processing received bytes: those after the
-		// request are the new protocol's. (c.cur may be c.pend.)
-		rest = append(rest, c.cur[c.curOff:]...)
-		c.cur = nil
+		// request are the new protocol's. (st.cur may be c.pend.)
+		rest = append(rest, st.cur[st.curOff:]...)
+		st.cur = nil
 	} else if c.pend != nil {
 		rest = append(rest, c.pend...)
 	}
@@ -677,8 +684,10 @@ func (c *Conn) Detach() (stream *iostream.IOStream, rest []byte) {
 		c.shared.putPend(c.pend)
 		c.pend = nil
 	}
-	c.md = nil
-	c.st = nil // the handler may still hold the Request
+	if c.st != nil {
+		c.st.md = nil
+		c.st = nil // the handler may still hold the Request
+	}
 	c.delegate.OnClose(c)
 	return c.stream, rest
 }
@@ -687,14 +696,16 @@ func (c *Conn) Detach() (stream *iostream.IOStream, rest []byte) {
 func (c *Conn) onStreamClosed() {
 	c.closed = true
 	if c.timerOn {
-		c.loop.RemoveTimeout(c.timer)
+		c.Loop().RemoveTimeout(c.timer)
 		c.timerOn = false
 	}
-	if md := c.md; md != nil && !c.respFinished {
-		c.md = nil
-		md.OnConnectionClose()
+	if st := c.st; st != nil && st.md != nil {
+		md := st.md
+		st.md = nil
+		if !c.respFinished {
+			md.OnConnectionClose()
+		}
 	}
-	c.md = nil
 	if c.pend != nil {
 		c.shared.putPend(c.pend)
 		c.pend = nil
@@ -722,19 +733,19 @@ func (c *Conn) setDeadline(d time.Duration) {
 	if !c.timerOn {
 		c.arm(now)
 	} else if c.deadline < c.timerAt {
-		c.loop.RemoveTimeout(c.timer)
+		c.Loop().RemoveTimeout(c.timer)
 		c.arm(now)
 	}
 }
 
 // now reads the loop's clock in nanoseconds; Time is monotonic (its base
 // plus the monotonic time elapsed), so these values are too.
-func (c *Conn) now() int64 { return c.loop.Time().UnixNano() }
+func (c *Conn) now() int64 { return c.Loop().Time().UnixNano() }
 
 // arm schedules the timer at the deadline.
 func (c *Conn) arm(now int64) {
 	c.timerAt = c.deadline
-	c.timer = c.loop.CallLater(time.Duration(c.deadline-now), c.onTimerFn)
+	c.timer = c.Loop().CallLater(time.Duration(c.deadline-now), c.onTimerFn)
 	c.timerOn = true
 }
 
@@ -750,7 +761,7 @@ func (c *Conn) onTimer() {
 		return
 	}
 	// Tornado closes without an answer on header and body timeouts.
-	c.loop.Logger().Debug("http1connection: timeout, closing", "remote", c.remoteIP, "phase", int(c.phase))
+	c.Loop().Logger().Debug("http1connection: timeout, closing", "remote", c.remoteIP, "phase", int(c.phase))
 	c.close()
 }
 

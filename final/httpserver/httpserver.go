@@ -263,7 +263,7 @@ func (s *HTTPServer) handleStream(stream *iostream.IOStream, addr net.Addr) {
 	}
 	var d http1connection.ServerDelegate
 	if s.handler != nil {
-		d = &collector{server: s, handler: s.handler}
+		d = &collector{server: s}
 	} else {
 		d = &delegateWrapper{server: s, inner: s.delegate}
 	}
@@ -296,11 +296,11 @@ func (s *HTTPServer) connClosed(c *http1connection.Conn) {
 
 // collector is a connection's delegate for a Handler: it collects the body
 // into the request and calls the handler once the request is read, like
-// Tornado's _CallableAdapter. One per connection, reused per request.
+// Tornado's _CallableAdapter. One per connection, reused per request, and
+// small: the handler is the server's.
 type collector struct {
-	server  *HTTPServer
-	handler Handler
-	req     *Request
+	server *HTTPServer
+	req    *Request
 }
 
 func (a *collector) StartRequest(*http1connection.Conn) http1connection.MessageDelegate { return a }
@@ -320,7 +320,7 @@ func (a *collector) DataReceived(chunk []byte) error {
 func (a *collector) Finish() {
 	req := a.req
 	defer a.recover(req)
-	a.handler.HandleRequest(req)
+	a.server.handler.HandleRequest(req)
 }
 
 // recover turns a handler's panic into a 500 (or a closed connection if
