@@ -31,8 +31,8 @@
 // answers 405. Returning an error answers it: an *HTTPError with its code,
 // a *MissingArgumentError with 400, anything else with 500. A panic is
 // recovered, logged with its stack and answered 500, and the loop goes on.
-// Prepare, OnFinish, OnConnectionClose, WriteError and GetCurrentUser are
-// optional methods with Tornado's meanings, and a handler with
+// Prepare, OnFinish, OnConnectionClose, WriteError, GetCurrentUser and
+// ComputeETag are optional methods with Tornado's meanings, and a handler with
 // DataReceived (StreamingHandler) gets the request body as it arrives.
 //
 // # Coroutines

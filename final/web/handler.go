@@ -395,8 +395,7 @@ func (rh *RequestHandler) Finish() error {
 	var err error
 	if !rh.headersWritten {
 		m := rh.req.Method
-		if rh.status == 200 && (m == "GET" || m == "HEAD") && !rh.headers.Has("Etag") {
-			rh.setETag()
+		if rh.status == 200 && (m == "GET" || m == "HEAD") && !rh.headers.Has("Etag") && rh.setETag() {
 			if rh.checkETag() {
 				rh.buf = rh.buf[:0]
 				rh.status = 304
@@ -461,14 +460,33 @@ func (rh *RequestHandler) logRequest() {
 	l.Log(nil, lvl, "web: request", "status", rh.status, "method", rh.req.Method, "uri", rh.req.URI(), "remote", rh.req.RemoteIP, "ms", float64(time.Since(rh.req.StartTime).Microseconds())/1000) //nolint:staticcheck
 }
 
-// setETag sets Etag to a hash of the body, Tornado's compute_etag (SHA-1).
-func (rh *RequestHandler) setETag() {
+// ETagComputer is implemented by handlers that compute their own ETag
+// (Tornado's compute_etag): the value, quotes included, or nil for none,
+// which also skips the If-None-Match check. A handler that serves a large
+// constant body can return a precomputed tag instead of hashing it on
+// every request.
+type ETagComputer interface {
+	ComputeETag() []byte
+}
+
+// setETag sets Etag to the handler's ComputeETag or to a hash of the body,
+// Tornado's compute_etag (SHA-1), and reports whether there is one.
+func (rh *RequestHandler) setETag() bool {
+	if ec, ok := rh.self.(ETagComputer); ok {
+		tag := ec.ComputeETag()
+		if tag == nil {
+			return false
+		}
+		rh.headers.AddBytes(etagName, tag)
+		return true
+	}
 	sum := sha1.Sum(rh.buf)
 	b := rh.num[:0]
 	b = append(b, '"')
 	b = hex.AppendEncode(b, sum[:])
 	b = append(b, '"')
 	rh.headers.AddBytes(etagName, b)
+	return true
 }
 
 var etagName = []byte("Etag")

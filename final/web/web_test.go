@@ -445,3 +445,25 @@ func TestAFailingErrorPageFallsBackToTheDefault(t *testing.T) {
 	assert.Equal(t, 500, resp.StatusCode)
 	assert.Contains(t, body, "500: Internal Server Error")
 }
+
+type noETag struct{ RequestHandler }
+
+func (h *noETag) Get(...string) error { return h.WriteString("big and constant") }
+func (h *noETag) ComputeETag() []byte { return nil }
+
+type fixedETag struct{ RequestHandler }
+
+func (h *fixedETag) Get(...string) error { return h.WriteString("v1") }
+func (h *fixedETag) ComputeETag() []byte { return []byte(`"v1"`) }
+
+func TestComputeETag(t *testing.T) {
+	base := serve(t, NewApplication([]*URLSpec{URL("/none", &noETag{}), URL("/fixed", &fixedETag{})}, Settings{}))
+	c := client(t)
+	resp, _ := do(t, c, "GET", base+"/none", "", "If-None-Match", "*")
+	assert.Equal(t, 200, resp.StatusCode)
+	assert.Empty(t, resp.Header.Get("Etag"))
+	resp, _ = do(t, c, "GET", base+"/fixed", "")
+	assert.Equal(t, `"v1"`, resp.Header.Get("Etag"))
+	resp, _ = do(t, c, "GET", base+"/fixed", "", "If-None-Match", `"v1"`)
+	assert.Equal(t, 304, resp.StatusCode)
+}
