@@ -11,7 +11,6 @@ import (
 	"net"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/gornado/gornado/final/httputil"
@@ -618,7 +617,7 @@ func (c *Conn) linger() {
 	if c.closed {
 		return
 	}
-	if err := syscall.Shutdown(c.stream.Fileno(), syscall.SHUT_WR); err != nil {
+	if err := c.stream.CloseWrite(); err != nil {
 		c.close()
 		return
 	}
@@ -871,7 +870,16 @@ func (c *Conn) WriteHeaders(code int, headers *httputil.HTTPHeaders, chunk []byt
 }
 
 // Write sends a piece of the body (Tornado's write).
-func (c *Conn) Write(chunk []byte) error {
+func (c *Conn) Write(chunk []byte) error { return c.write(chunk, false) }
+
+// WriteNoCopy is Write for a piece of body that does not change until it
+// is sent (a cached static file, a constant): it is queued without a copy.
+// The caller must not modify chunk until the response is finished and the
+// connection has sent it, which for a body that never changes is always.
+func (c *Conn) WriteNoCopy(chunk []byte) error { return c.write(chunk, true) }
+
+// write is Write, keeping chunk itself with keep.
+func (c *Conn) write(chunk []byte, keep bool) error {
 	switch {
 	case c.closed || c.detached:
 		return ErrClosed
@@ -893,7 +901,13 @@ func (c *Conn) Write(chunk []byte) error {
 			return ErrClosed
 		}
 	}
-	if err := c.stream.WriteBuffered(chunk); err != nil {
+	var err error
+	if keep {
+		err = c.stream.WriteBufferedNoCopy(chunk)
+	} else {
+		err = c.stream.WriteBuffered(chunk)
+	}
+	if err != nil {
 		return ErrClosed
 	}
 	if c.respChunked {
@@ -953,6 +967,36 @@ func (c *Conn) Respond(code int, headers *httputil.HTTPHeaders, contentType stri
 	}
 	return c.Finish()
 }
+
+// RespondNoCopy is Respond for a body that never changes (a static file's
+// bytes held in memory, a constant), queued without a copy: see
+// WriteNoCopy. Small bodies are copied into the response head anyway.
+func (c *Conn) RespondNoCopy(code int, headers *httputil.HTTPHeaders, contentType string, body []byte) error {
+	if len(body) < noCopyMin {
+		return c.Respond(code, headers, contentType, body)
+	}
+	if headers == nil {
+		headers = c.ResponseHeaders()
+	}
+	if contentType != "" {
+		headers.Set("Content-Type", contentType)
+	}
+	if !headers.Has("Content-Length") {
+		var num [20]byte
+		headers.AddBytes(contentLengthName, strconv.AppendInt(num[:0], int64(len(body)), 10))
+	}
+	if err := c.WriteHeaders(code, headers, nil); err != nil {
+		return err
+	}
+	if err := c.WriteNoCopy(body); err != nil {
+		return err
+	}
+	return c.Finish()
+}
+
+// noCopyMin is the body size from which RespondNoCopy keeps the body
+// rather than copy it next to the head.
+const noCopyMin = 4096
 
 var contentLengthName = []byte("Content-Length")
 

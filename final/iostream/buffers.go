@@ -38,6 +38,8 @@ type loopBuffers struct {
 	// tls is the scratch buffer TLS streams read ciphertext into, one
 	// maximal record long; made on first use.
 	tls []byte
+	// iov is scratch for writeNow's gathered write.
+	iov [][]byte
 	// readExtras and writeStates are the free lists of the side structs
 	// streams hold only while a read or a write is in progress.
 	readExtras  []*readExtra

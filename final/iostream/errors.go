@@ -16,6 +16,8 @@ var (
 	ErrAlreadyReading = errors.New("iostream: already reading")
 	// ErrAlreadyConnecting is returned by a second Connect.
 	ErrAlreadyConnecting = errors.New("iostream: already connecting")
+	// ErrWriteClosed is returned by writes after CloseWrite.
+	ErrWriteClosed = errors.New("iostream: stream is closed for writing")
 	// errWouldBlock is a transport's "try again when ready" (EAGAIN).
 	errWouldBlock = errors.New("iostream: operation would block")
 )

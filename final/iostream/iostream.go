@@ -76,7 +76,7 @@ func dupConn(c syscall.Conn) (int, error) {
 // writes may be queued before it resolves.
 func (s *IOStream) Connect(sa unix.Sockaddr) *concurrent.Future[struct{}] {
 	f := concurrent.NewFuture[struct{}]()
-	if s.connecting {
+	if s.connecting() {
 		f.SetException(ErrAlreadyConnecting)
 		return f
 	}
@@ -90,7 +90,6 @@ func (s *IOStream) Connect(sa unix.Sockaddr) *concurrent.Future[struct{}] {
 		f.SetException(&StreamClosedError{RealError: s.err})
 		return f
 	}
-	s.connecting = true
 	s.connectFut = f
 	s.updateState()
 	return f
@@ -103,7 +102,6 @@ func (s *Stream) handleConnect() {
 		s.close(err)
 		return
 	}
-	s.connecting = false
 	f := s.connectFut
 	s.connectFut = nil
 	if f != nil {

@@ -7,6 +7,7 @@ package iostream
 import (
 	"bytes"
 	"fmt"
+	"os"
 	"regexp"
 
 	"golang.org/x/sys/unix"
@@ -95,7 +96,8 @@ type Stream struct {
 	// w holds the unsent bytes and the Write Futures; nil when nothing is
 	// queued.
 	w *writeState
-	// connectFut resolves when Connect's connection is made.
+	// connectFut resolves when Connect's connection is made; it is set
+	// while the connect is in progress (connecting).
 	connectFut *concurrent.Future[struct{}]
 	// closeCallback runs on the loop after the stream closes.
 	closeCallback func()
@@ -129,8 +131,8 @@ type Stream struct {
 	// blocked is true while the descriptor refused writes and the stream
 	// waits for WRITE readiness.
 	blocked bool
-	// connecting is true while Connect waits for the connection.
-	connecting bool
+	// writeShut is set by CloseWrite: nothing more may be written.
+	writeShut bool
 	// registered says whether the loop has a handler for fd.
 	registered bool
 	// closed is set once by close.
@@ -179,7 +181,10 @@ type writeState struct {
 
 // notReady reports whether the transport cannot carry data yet: a connect
 // or a TLS handshake is under way.
-func (s *Stream) notReady() bool { return s.connecting || (s.tls != nil && !s.tls.done) }
+func (s *Stream) notReady() bool { return s.connecting() || (s.tls != nil && !s.tls.done) }
+
+// connecting reports whether Connect waits for the connection.
+func (s *Stream) connecting() bool { return s.connectFut != nil }
 
 // init prepares a Stream over t, watching fd on loop.
 // A nil t is a plain descriptor.
@@ -728,12 +733,17 @@ func (s *Stream) queue(data []byte, keep bool) error {
 	if s.closed {
 		return &StreamClosedError{RealError: s.err}
 	}
+	if s.writeShut {
+		return ErrWriteClosed
+	}
 	if s.MaxWriteBufferSize > 0 && s.queued()+len(data) > s.MaxWriteBufferSize {
 		return &StreamBufferFullError{Which: "write", Limit: s.MaxWriteBufferSize}
 	}
-	if s.w == nil && len(data) >= inlineWriteMin && !s.blocked && !s.notReady() {
-		// Nothing is queued: write at once, without a copy.
-		n, err := s.writeOne(data)
+	if len(data) >= inlineWriteMin && !s.blocked && !s.notReady() {
+		// A large write goes out at once, after what is queued and in the
+		// same system call, so that it is not copied if the socket takes
+		// it (a response head and a large body: one writev).
+		n, err := s.writeNow(data)
 		if err != nil && err != errWouldBlock {
 			s.closeOnWriteError(err)
 			return &StreamClosedError{RealError: err}
@@ -761,6 +771,25 @@ func (s *Stream) queue(data []byte, keep bool) error {
 		s.bufs.scheduleFlush(s)
 	}
 	return nil
+}
+
+// writeNow writes the queued bytes and data in one system call, and
+// returns how much of data went out. The Futures of queued bytes that went
+// out are resolved by the flush already scheduled for them.
+func (s *Stream) writeNow(data []byte) (int, error) {
+	w := s.w
+	if w == nil || w.size == 0 {
+		return s.writeOne(data)
+	}
+	iov := append(s.bufs.iov[:0], w.bufs...)
+	iov[0] = iov[0][w.head:]
+	iov = append(iov, data)
+	n, err := s.write(iov)
+	clear(iov)
+	s.bufs.iov = iov[:0]
+	queued := min(n, w.size)
+	s.consumeWrite(queued)
+	return n - queued, err
 }
 
 // writes returns the stream's writeState, taking one from the loop's free
@@ -957,7 +986,7 @@ func (s *Stream) handleEvents(fd int, ev ioloop.Events) {
 	if s.closed {
 		return
 	}
-	if s.connecting && ev&(ioloop.WRITE|ioloop.ERROR) != 0 {
+	if s.connecting() && ev&(ioloop.WRITE|ioloop.ERROR) != 0 {
 		s.handleConnect()
 		return
 	}
@@ -1008,7 +1037,7 @@ func (s *Stream) updateState() {
 	}
 	var want ioloop.Events
 	switch {
-	case s.connecting:
+	case s.connecting():
 		want = ioloop.WRITE
 	case s.tls != nil && !s.tls.done:
 		want = s.tls.interest()
@@ -1037,6 +1066,36 @@ func (s *Stream) updateState() {
 		return
 	}
 	s.state = want
+}
+
+// CloseWrite shuts down the sending side of the stream: the peer reads
+// end of file after the bytes already written, and this side can still
+// read (a half-close, for a lingering close or a request/response
+// protocol). A TLS stream sends its close_notify alert first (RFC 8446,
+// section 6.1). Bytes still queued are sent first if the socket takes
+// them now, and dropped otherwise, as Close does; call it once the last
+// Write's Future has resolved. Later writes fail with ErrWriteClosed.
+func (s *Stream) CloseWrite() error {
+	if s.closed {
+		return &StreamClosedError{RealError: s.err}
+	}
+	if s.writeShut {
+		return nil
+	}
+	if s.queued() > 0 && !s.blocked && !s.notReady() {
+		s.flushBeforeClose()
+	}
+	s.writeShut = true
+	if s.tls != nil && s.tls.done {
+		// close_notify goes into the transport's output, then out with
+		// whatever the socket takes.
+		_ = s.tls.t.conn.CloseWrite()
+		_ = s.tls.t.flushOut()
+	}
+	if err := unix.Shutdown(s.fd, unix.SHUT_WR); err != nil {
+		return os.NewSyscallError("shutdown", err)
+	}
+	return nil
 }
 
 // Close closes the stream (Tornado's close()). Pending reads that buffered
@@ -1122,7 +1181,6 @@ func (s *Stream) signalClosed() {
 	if s.connectFut != nil {
 		f := s.connectFut
 		s.connectFut = nil
-		s.connecting = false
 		f.SetException(cerr)
 	}
 	if s.tls != nil {
