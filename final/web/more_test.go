@@ -362,6 +362,7 @@ func TestApplicationUnderNetHTTP(t *testing.T) {
 		URL(`/err/(\w+)`, &errorsHandler{}),
 		URL("/json", &jsonHandler{}),
 	}, Settings{Logger: quiet})
+	defer app.Close()
 	srv := httptest.NewServer(app)
 	defer srv.Close()
 	c := client(t)
@@ -399,6 +400,7 @@ func TestFallbackHandlerMountsNetHTTP(t *testing.T) {
 	resp, _ := do(t, c, "GET", base+"/legacy/other", "")
 	assert.Equal(t, 404, resp.StatusCode, "the mux's own 404")
 
+	defer app.Close()
 	srv := httptest.NewServer(app)
 	defer srv.Close()
 	_, body = do(t, c, "GET", srv.URL+"/legacy/hello", "")

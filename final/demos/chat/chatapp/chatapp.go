@@ -57,6 +57,8 @@ type MessageBuffer struct {
 	Size int
 	// sockets are the open WebSocket connections.
 	sockets map[*websocket.Conn]struct{}
+	// Waiting counts the long polls waiting for a message.
+	Waiting int
 }
 
 // NewMessageBuffer returns an empty buffer for loop.
@@ -151,7 +153,10 @@ func (h *updatesHandler) Post(...string) error {
 		msgs := h.Buffer.Since(cursor)
 		for len(msgs) == 0 {
 			h.wait = h.Buffer.cond.Wait(0)
-			if _, err := gen.Await(c, h.wait); err != nil || h.wait.Cancelled() {
+			h.Buffer.Waiting++
+			_, err := gen.Await(c, h.wait)
+			h.Buffer.Waiting--
+			if err != nil || h.wait.Cancelled() {
 				return nil // the client closed the connection
 			}
 			msgs = h.Buffer.Since(cursor)
@@ -224,9 +229,10 @@ type Server struct {
 	// URL is where it listens, "http://host:port".
 	URL string
 	// HTTP is the server; Loop the one loop it runs on (the room's state
-	// is the loop's, as in Tornado).
-	HTTP *httpserver.HTTPServer
-	Loop *ioloop.IOLoop
+	// is the loop's, as in Tornado); Buffer the room.
+	HTTP   *httpserver.HTTPServer
+	Loop   *ioloop.IOLoop
+	Buffer *MessageBuffer
 	// done closes when the loop has stopped.
 	done chan struct{}
 }
@@ -247,13 +253,14 @@ func Start(addr string) (*Server, error) {
 	}
 	secret := make([]byte, 32)
 	rand.Read(secret)
-	app := App(NewMessageBuffer(loop), hex.EncodeToString(secret))
+	buffer := NewMessageBuffer(loop)
+	app := App(buffer, hex.EncodeToString(secret))
 	s := httpserver.NewWithDelegate(app)
 	if err := s.Bind(port, host); err != nil {
 		loop.Close(false)
 		return nil, err
 	}
-	srv := &Server{URL: "http://" + s.Addr(host), HTTP: s, Loop: loop, done: make(chan struct{})}
+	srv := &Server{URL: "http://" + s.Addr(host), HTTP: s, Loop: loop, Buffer: buffer, done: make(chan struct{})}
 	go func() {
 		defer close(srv.done)
 		loop.Start()

@@ -2,6 +2,8 @@ package chatapp
 
 import (
 	"encoding/json"
+	"fmt"
+	"net"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -118,6 +120,27 @@ func TestChatLongPollingAndWebSocket(t *testing.T) {
 		return struct{}{}, err
 	})
 	assert.Error(t, err)
+}
+
+// A long poll whose client leaves stops waiting: the handler's
+// OnConnectionClose cancels the Condition wait, and the room goes on.
+func TestAbandonedPollIsCancelled(t *testing.T) {
+	s, err := Start("127.0.0.1:0")
+	require.NoError(t, err)
+	defer s.Close()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(s.URL, "http://"))
+	require.NoError(t, err)
+	body := "cursor=&_xsrf=2%7C00000000%7C0123456789abcdef%7C1"
+	fmt.Fprintf(conn, "POST /a/message/updates HTTP/1.1\r\nHost: x\r\nCookie: _xsrf=0123456789abcdef\r\n"+
+		"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
+	pending := func() int {
+		n := make(chan int, 1)
+		s.Loop.AddCallback(func() { n <- s.Buffer.Waiting })
+		return <-n
+	}
+	require.Eventually(t, func() bool { return pending() == 1 }, 5*time.Second, 5*time.Millisecond, "the poll waits")
+	conn.Close()
+	require.Eventually(t, func() bool { return pending() == 0 }, 5*time.Second, 5*time.Millisecond, "and stops waiting when its client leaves")
 }
 
 func TestBadAddress(t *testing.T) {
