@@ -3,8 +3,8 @@ package chatapp
 import (
 	"encoding/json"
 	"fmt"
-	"net"
 	"io"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
