@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"strings"
 
 	"github.com/gornado/gornado/final/concurrent"
 	"github.com/gornado/gornado/final/http1connection"
@@ -248,6 +249,7 @@ func (rh *RequestHandler) prepareStep() (err error) {
 	switch m {
 	case "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS":
 	default:
+		rh.allow = allowedMethods(rh.self)
 		return &HTTPError{Code: 405}
 	}
 	if rh.app.Settings.XSRFCookies && m != "GET" && m != "HEAD" && m != "OPTIONS" {
@@ -296,7 +298,36 @@ func (rh *RequestHandler) methodStep() (err error) {
 			return x.Options(args...)
 		}
 	}
+	rh.allow = allowedMethods(h)
 	return &HTTPError{Code: 405}
+}
+
+// allowedMethods lists the methods h has, for the Allow field a 405 must
+// carry (RFC 9110, section 15.5.6; Tornado sends none).
+func allowedMethods(h Handler) string {
+	var b []string
+	if _, ok := h.(getter); ok {
+		b = append(b, "GET")
+	}
+	if _, ok := h.(header); ok {
+		b = append(b, "HEAD")
+	}
+	if _, ok := h.(poster); ok {
+		b = append(b, "POST")
+	}
+	if _, ok := h.(putter); ok {
+		b = append(b, "PUT")
+	}
+	if _, ok := h.(deleter); ok {
+		b = append(b, "DELETE")
+	}
+	if _, ok := h.(patcher); ok {
+		b = append(b, "PATCH")
+	}
+	if _, ok := h.(optser); ok {
+		b = append(b, "OPTIONS")
+	}
+	return strings.Join(b, ", ")
 }
 
 // panicError is a handler's panic as an error, with its stack.

@@ -69,6 +69,8 @@ type RequestHandler struct {
 	// autoFinishOff keeps the response open after the method returns
 	// (Tornado's asynchronous handlers before coroutines).
 	autoFinishOff bool
+	// allow lists the handler's methods for a 405's Allow field.
+	allow string
 	// inSendError is set while a handler's own WriteError runs.
 	inSendError bool
 	// step is the handler's step (stepPrepare ...); running is set while
@@ -649,6 +651,9 @@ func (rh *RequestHandler) SendError(code int, err error) {
 		return
 	}
 	rh.Clear()
+	if code == 405 && rh.allow != "" {
+		rh.SetHeader("Allow", rh.allow)
+	}
 	reason := ""
 	if err != nil {
 		_, reason = statusOf(err)

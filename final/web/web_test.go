@@ -191,6 +191,9 @@ func TestRoutingArgumentsAndMethods(t *testing.T) {
 	assert.Equal(t, 404, resp.StatusCode, "the pattern is anchored at both ends")
 	resp, _ = do(t, c, "DELETE", base+"/", "")
 	assert.Equal(t, 405, resp.StatusCode)
+	assert.Equal(t, "GET", resp.Header.Get("Allow"), "RFC 9110: a 405 says what is allowed")
+	resp, _ = do(t, c, "PUT", base+"/form", "")
+	assert.Equal(t, "GET, POST", resp.Header.Get("Allow"))
 	resp, _ = do(t, c, "PROPFIND", base+"/", "")
 	assert.Equal(t, 405, resp.StatusCode)
 
