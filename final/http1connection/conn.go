@@ -364,7 +364,7 @@ func (c *Conn) startRequest() {
 	c.st.respExpect, c.st.respWritten = -1, 0
 	c.readDone, c.decompress = false, false
 	c.st.bodyLeft, c.st.bodyRead = 0, 0
-	now := time.Now()
+	now := c.Loop().Now()
 	req := &st.req
 	*req = Request{Head: h, Body: st.body[:0], RemoteIP: c.remoteIP, Protocol: c.protocol, StartTime: now, Conn: c}
 	if c.params.XHeaders {
@@ -737,9 +737,10 @@ func (c *Conn) setDeadline(d time.Duration) {
 	}
 }
 
-// now reads the loop's clock in nanoseconds; Time is monotonic (its base
-// plus the monotonic time elapsed), so these values are too.
-func (c *Conn) now() int64 { return c.Loop().Time().UnixNano() }
+// now reads the loop's clock, as cached for the iteration, in
+// nanoseconds; Time is monotonic (its base plus the monotonic time
+// elapsed), so these values are too.
+func (c *Conn) now() int64 { return c.Loop().Now().UnixNano() }
 
 // arm schedules the timer at the deadline.
 func (c *Conn) arm(now int64) {
@@ -828,7 +829,7 @@ func (c *Conn) WriteHeaders(code int, headers *httputil.HTTPHeaders, chunk []byt
 	}
 	b = b[:len(b)-2]
 	if !headers.Has("Date") {
-		b = httputil.AppendDate(b, time.Now())
+		b = httputil.AppendDate(b, c.Loop().Now())
 	}
 	if chunked {
 		b = append(b, "Transfer-Encoding: chunked\r\n"...)

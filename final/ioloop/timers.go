@@ -204,6 +204,8 @@ func (l *IOLoop) runTimers() {
 		return
 	}
 	now := l.now()
+	// Due timers see a Now no earlier than their deadline.
+	l.iterNow = now
 	for len(th.h) > 0 {
 		t := th.h[0]
 		if t.fn == nil {
