@@ -1,11 +1,13 @@
 // Package app is the helloworld demo's program, importable so that the
 // testscripts and the benchmarks run it in-process: Tornado's
-// demos/helloworld on final's HTTPServer, plus the routes of the bench
-// harness's workloads.
+// demos/helloworld on final's Application and RequestHandler, plus the routes
+// of the bench harness's workloads.
 package app
 
 import (
 	"context"
+	"crypto/sha1"
+	"encoding/hex"
 	"flag"
 	"fmt"
 	"io"
@@ -16,7 +18,10 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gornado/gornado/final/concurrent"
 	"github.com/gornado/gornado/final/httpserver"
+	"github.com/gornado/gornado/final/web"
+	"github.com/gornado/gornado/final/websocket"
 )
 
 // The bodies, made once: a handler that answers from them allocates nothing.
@@ -30,6 +35,13 @@ var (
 		}
 		return b
 	}()
+	// bigETag is the 64 KiB body's ETag, computed once rather than hashing
+	// 64 KiB per request (RequestHandler's default ComputeETag).
+	bigETag = func() []byte {
+		sum := sha1.Sum(bigBody)
+		return []byte(`"` + hex.EncodeToString(sum[:]) + `"`)
+	}()
+	contentType = []byte("Content-Type")
 )
 
 const (
@@ -37,61 +49,97 @@ const (
 	appJSON   = "application/json"
 )
 
-// Handle answers the demo's routes:
-//
-//	GET, HEAD /    200 "Hello, world" (other methods 405)
-//	POST /echo     200 with the request body
-//	GET /json      200 {"message":"Hello, world"}
-//	GET /64k       200 with 64 KiB
-//	anything else  404
-func Handle(req *httpserver.Request) {
-	c := req.Conn
-	m := req.Method()
-	switch string(req.Path()) {
-	case "/":
-		if m == "GET" || m == "HEAD" {
-			c.Respond(200, nil, textPlain, helloBody)
-			return
-		}
-		notAllowed(req, "GET, HEAD")
-	case "/echo":
-		if m != "POST" {
-			notAllowed(req, "POST")
-			return
-		}
-		ct := textPlain
-		if v := req.Head.Headers.Peek("Content-Type"); v != nil {
-			ct = ""
-			c.ResponseHeaders().AddBytes(contentType, v)
-		}
-		c.Respond(200, nil, ct, req.Body)
-	case "/json":
-		if m != "GET" && m != "HEAD" {
-			notAllowed(req, "GET, HEAD")
-			return
-		}
-		c.Respond(200, nil, appJSON, jsonBody)
-	case "/64k":
-		if m != "GET" && m != "HEAD" {
-			notAllowed(req, "GET, HEAD")
-			return
-		}
-		c.Respond(200, nil, "application/octet-stream", bigBody)
-	default:
-		c.Respond(404, nil, textPlain, notFoundBody)
-	}
+// MainHandler answers GET and HEAD / with "Hello, world", Tornado's
+// helloworld. Other methods get 405 from the Application, which finds no
+// method to call.
+type MainHandler struct{ web.RequestHandler }
+
+// Get writes the greeting.
+func (h *MainHandler) Get(...string) error {
+	h.SetHeader("Content-Type", textPlain)
+	return h.WriteBytes(helloBody)
 }
 
-var (
-	contentType    = []byte("Content-Type")
-	notFoundBody   = []byte("404: Not Found")
-	notAllowedBody = []byte("405: Method Not Allowed")
-)
+// Head answers as Get does; the HTTP layer sends no body for HEAD.
+func (h *MainHandler) Head(args ...string) error { return h.Get(args...) }
 
-func notAllowed(req *httpserver.Request, allow string) {
-	h := req.Conn.ResponseHeaders()
-	h.Set("Allow", allow)
-	req.Conn.Respond(405, h, textPlain, notAllowedBody)
+// EchoHandler answers POST /echo with the request body and its Content-Type,
+// and upgrades GET /echo to a WebSocket that echoes every message, text or
+// binary, with compression offered: the bench harness's wsecho workload.
+type EchoHandler struct{ web.RequestHandler }
+
+// Post echoes the body.
+func (h *EchoHandler) Post(...string) error {
+	if v := h.Request.Headers.Peek("Content-Type"); v != nil {
+		h.ResponseHeaders().Del("Content-Type")
+		h.ResponseHeaders().AddBytes(contentType, v)
+	} else {
+		h.SetHeader("Content-Type", textPlain)
+	}
+	return h.WriteBytes(h.Request.Body)
+}
+
+// Get upgrades to a WebSocket echo.
+func (h *EchoHandler) Get(...string) error {
+	return h.WebSocketUpgrade(&echoSocket{}, websocket.Options{})
+}
+
+// echoSocket sends every message back as it came.
+type echoSocket struct{ websocket.WebSocketHandler }
+
+// GetCompressionOptions offers permessage-deflate with its defaults.
+func (echoSocket) GetCompressionOptions(*websocket.Request) *websocket.CompressionOptions {
+	return &websocket.CompressionOptions{}
+}
+
+// OnMessage echoes; Send copies data into the connection's output before
+// returning, so the buffer may be reused.
+func (echoSocket) OnMessage(c *websocket.Conn, data []byte, binary bool) concurrent.Awaitable {
+	_ = c.Send(data, binary)
+	return nil
+}
+
+// JSONHandler answers GET /json with a small JSON object.
+type JSONHandler struct{ web.RequestHandler }
+
+// Get writes the object.
+func (h *JSONHandler) Get(...string) error {
+	h.SetHeader("Content-Type", appJSON)
+	return h.WriteBytes(jsonBody)
+}
+
+// Head answers as Get does.
+func (h *JSONHandler) Head(args ...string) error { return h.Get(args...) }
+
+// BigHandler answers GET /64k with 64 KiB.
+type BigHandler struct{ web.RequestHandler }
+
+// Get writes the body.
+func (h *BigHandler) Get(...string) error {
+	h.SetHeader("Content-Type", "application/octet-stream")
+	return h.WriteBytes(bigBody)
+}
+
+// Head answers as Get does.
+func (h *BigHandler) Head(args ...string) error { return h.Get(args...) }
+
+// ComputeETag returns the precomputed ETag of the constant body.
+func (h *BigHandler) ComputeETag() []byte { return bigETag }
+
+// App is the demo's Application:
+//
+//	GET, HEAD /     200 "Hello, world" (other methods 405)
+//	POST /echo      200 with the request body; GET /echo: a WebSocket echo
+//	GET /json       200 {"message":"Hello, world"}
+//	GET /64k        200 with 64 KiB
+//	anything else   404
+func App() *web.Application {
+	return web.NewApplication([]*web.URLSpec{
+		web.URL("/", &MainHandler{}),
+		web.URL("/echo", &EchoHandler{}),
+		web.URL("/json", &JSONHandler{}),
+		web.URL("/64k", &BigHandler{}),
+	}, web.Settings{})
 }
 
 // Server is a running helloworld server.
@@ -112,7 +160,7 @@ func Start(addr string, loops int) (*Server, error) {
 	if err != nil || port < 0 || port > 65535 {
 		return nil, fmt.Errorf("invalid port %q", portStr)
 	}
-	s := httpserver.New(httpserver.HandlerFunc(Handle))
+	s := httpserver.NewWithDelegate(App())
 	s.Loops = loops
 	s.Backlog = 4096
 	if err := s.Bind(port, host); err != nil {
