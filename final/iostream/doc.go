@@ -18,16 +18,23 @@
 // Write queues bytes and returns a Future resolved when they are written.
 // Small writes are copied and gathered until the end of the loop iteration,
 // so that many writes in one iteration (pipelined responses) leave in one
-// system call (writev when they span chunks); a large write with nothing
-// queued goes to the socket at once without a copy. Close sends what the
-// socket takes first, so write-then-close delivers the bytes, as in Tornado.
+// system call (writev when they span chunks); a large write goes to the
+// socket at once, in one writev with the bytes queued before it, without a
+// copy. WriteNoCopy and WriteBufferedNoCopy keep the caller's buffer instead
+// of copying what the socket does not take (for bodies that do not change
+// until sent). Close sends what the socket takes first, so write-then-close
+// delivers the bytes, as in Tornado; CloseWrite half-closes (after
+// close_notify on TLS).
 //
 // # Buffers and backpressure
 //
 // Streams read into their loop's read buffer; a stream keeps a buffer of its
 // own only while it holds unread or unsent bytes, so an idle keep-alive
-// connection holds none. A stream reads only while a read is pending (or, when
-// idle, one chunk to notice a close), so a busy handler pauses its peer.
+// connection holds none. The state of a pending ReadUntil, ReadInto or
+// Future read, and of queued writes, is taken from per-loop free lists only
+// while in use: an idle stream is a 176-byte struct. A stream reads only
+// while a read is pending (or, when idle, one chunk to notice a close), so
+// a busy handler pauses its peer.
 // MaxBufferSize (100 MiB) bounds unread bytes and closes the stream with a
 // StreamBufferFullError; MaxWriteBufferSize (unlimited unless set) refuses
 // writes beyond it.
