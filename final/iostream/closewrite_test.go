@@ -99,3 +99,25 @@ func TestCloseWriteTLS(t *testing.T) {
 	require.NoError(t, r.err)
 	assert.Equal(t, "bye", string(r.got))
 }
+
+func TestCloseWriteWaitsForBlockedWrites(t *testing.T) {
+	// Bytes the socket has not taken yet go out before the shutdown.
+	testutil.CheckLeaks(t)
+	l := quietLoop(t)
+	a, b := tcpPair(t, l)
+	big := make([]byte, 4<<20)
+	for i := range big {
+		big[i] = byte(i)
+	}
+	run(t, l, func(c *gen.Co) error {
+		f := a.Write(big) // more than the socket takes: the rest waits for WRITE
+		require.NoError(t, a.CloseWrite())
+		got, err := gen.Await(c, b.ReadUntilClose())
+		require.NoError(t, err)
+		assert.Equal(t, len(big), len(got))
+		assert.Equal(t, big, got)
+		_, err = gen.Await(c, f)
+		require.NoError(t, err)
+		return nil
+	})
+}

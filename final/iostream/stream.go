@@ -877,6 +877,9 @@ func (s *Stream) handleWrite() {
 	}
 	if s.queued() == 0 && !s.pending() {
 		s.blocked = false
+		if s.writeShut {
+			_ = s.shutWrite()
+		}
 	}
 	s.resolveWrites()
 	s.updateState()
@@ -1068,13 +1071,12 @@ func (s *Stream) updateState() {
 	s.state = want
 }
 
-// CloseWrite shuts down the sending side of the stream: the peer reads
-// end of file after the bytes already written, and this side can still
-// read (a half-close, for a lingering close or a request/response
-// protocol). A TLS stream sends its close_notify alert first (RFC 8446,
-// section 6.1). Bytes still queued are sent first if the socket takes
-// them now, and dropped otherwise, as Close does; call it once the last
-// Write's Future has resolved. Later writes fail with ErrWriteClosed.
+// CloseWrite shuts down the sending side of the stream once everything
+// queued is sent: the peer reads end of file after the bytes already
+// written, and this side can still read (a half-close, for a lingering
+// close or a request/response protocol). A TLS stream sends its
+// close_notify alert first (RFC 8446, section 6.1). Writes after it fail
+// with ErrWriteClosed.
 func (s *Stream) CloseWrite() error {
 	if s.closed {
 		return &StreamClosedError{RealError: s.err}
@@ -1082,15 +1084,29 @@ func (s *Stream) CloseWrite() error {
 	if s.writeShut {
 		return nil
 	}
-	if s.queued() > 0 && !s.blocked && !s.notReady() {
-		s.flushBeforeClose()
-	}
 	s.writeShut = true
+	if s.blocked || s.notReady() {
+		return nil // handleWrite finishes it once the queue is sent
+	}
+	if s.queued() > 0 || s.pending() {
+		s.handleWrite()
+		return nil
+	}
+	return s.shutWrite()
+}
+
+// shutWrite is the end of CloseWrite, once nothing queued is left: the
+// TLS close_notify, then shutdown(2). If the socket does not take the
+// alert now, the stream waits for WRITE and handleWrite comes back here.
+func (s *Stream) shutWrite() error {
 	if s.tls != nil && s.tls.done {
-		// close_notify goes into the transport's output, then out with
-		// whatever the socket takes.
+		// A second call (after the alert waited for WRITE) sends nothing.
 		_ = s.tls.t.conn.CloseWrite()
-		_ = s.tls.t.flushOut()
+		if err := s.tls.t.flushOut(); err == errWouldBlock {
+			s.blocked = true
+			s.updateState()
+			return nil
+		}
 	}
 	if err := unix.Shutdown(s.fd, unix.SHUT_WR); err != nil {
 		return os.NewSyscallError("shutdown", err)
