@@ -8,8 +8,14 @@
 // Each iteration runs the callbacks added before it began (AddCallback), then
 // the timers that are due (CallLater, CallAt, AddTimeout), then waits in the
 // poller (epoll on Linux, kqueue on macOS and the BSDs) and calls the handler
-// of every ready descriptor (AddHandler). Readiness is level-triggered, as
-// Tornado documents: a descriptor left readable is reported again.
+// of every ready descriptor (AddHandler, or AddEventHandler for an object
+// that handles its own events without a method value). Readiness is
+// level-triggered, as Tornado documents: a descriptor left readable is
+// reported again.
+//
+// Time is the loop's monotonic clock; Now is the same clock read once per
+// iteration (and again after the poller returns), for code that needs the
+// time for every request without a system clock read each time.
 //
 // AddCallback and Stop are the only methods safe to call from other
 // goroutines; AddCallback wakes a waiting loop through an eventfd (a pipe on
