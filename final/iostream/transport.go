@@ -45,7 +45,7 @@ func (t *fdTransport) close() error                     { return unix.Close(t.fd
 // results.
 func fdRead(fd int, p []byte) (int, error) {
 	for {
-		n, err := unix.Read(fd, p)
+		n, err := sysRead(fd, p)
 		switch {
 		case err == nil:
 			return n, nil
@@ -84,7 +84,7 @@ func fdWrite(fd int, bufs [][]byte) (int, error) {
 // fdWriteOne writes one buffer, as fdWrite.
 func fdWriteOne(fd int, b []byte) (int, error) {
 	for {
-		n, err := unix.Write(fd, b)
+		n, err := sysWrite(fd, b)
 		switch {
 		case err == nil:
 			return n, nil
