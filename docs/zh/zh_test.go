@@ -6,8 +6,9 @@
 // the Chinese. The prose cannot be compared by a program, but everything a
 // reader copies can: so this test checks, with no git and no network, that
 //
-//   - every English chapter (docs/NN-*.md) has a Chinese edition of the same
-//     name here, or is listed in this folder's README.md as not translated yet;
+//   - every English chapter (docs/NN-*.md), and the API map (docs/api.md), has
+//     a Chinese edition of the same name here, or is listed in this folder's
+//     README.md as not translated yet;
 //   - each edition starts with the line that names its English source and the
 //     commit it was translated from;
 //   - every fenced block (code, terminal output) of the English chapter is in
@@ -35,9 +36,14 @@ import (
 // chapterName matches an English chapter's file name: 01-blocking.md.
 var chapterName = regexp.MustCompile(`^\d\d-[a-z0-9-]+\.md$`)
 
+// translatedPages are the pages of docs/ that are not numbered chapters but
+// are translated and checked the same way: the API map is what a reader of
+// the Chinese chapters looks names up in.
+var translatedPages = []string{"api.md"}
+
 // sourceLine is the first line of every edition, such as
 // "> 译自 [docs/01-blocking.md](../01-blocking.md)，英文版提交 9f3b359。"
-var sourceLine = regexp.MustCompile("^> 译自 \\[docs/(\\d\\d-[a-z0-9-]+\\.md)\\]\\(\\.\\./(\\d\\d-[a-z0-9-]+\\.md)\\)，英文版提交 `?([0-9a-f]{7,40})`?。")
+var sourceLine = regexp.MustCompile("^> 译自 \\[docs/([a-z0-9-]+\\.md)\\]\\(\\.\\./([a-z0-9-]+\\.md)\\)，英文版提交 `?([0-9a-f]{7,40})`?。")
 
 func TestEveryChapterHasAnEditionOrIsListedAsEnglishOnly(t *testing.T) {
 	readme, err := os.ReadFile("README.md")
@@ -58,6 +64,11 @@ func TestEditionsKeepTheEnglishBlocksSpansAndLinks(t *testing.T) {
 	editions, err := filepath.Glob("[0-9][0-9]-*.md")
 	require.NoError(t, err)
 	require.NotEmpty(t, editions)
+	for _, name := range translatedPages {
+		if fileExists(name) {
+			editions = append(editions, name)
+		}
+	}
 	for _, name := range editions {
 		t.Run(name, func(t *testing.T) {
 			zh := read(t, name)
@@ -102,7 +113,7 @@ func TestEditionsKeepTheEnglishBlocksSpansAndLinks(t *testing.T) {
 	}
 }
 
-// englishChapters lists docs/NN-*.md.
+// englishChapters lists docs/NN-*.md and the translatedPages.
 func englishChapters(t *testing.T) []string {
 	t.Helper()
 	entries, err := os.ReadDir("..")
@@ -112,6 +123,10 @@ func englishChapters(t *testing.T) []string {
 		if chapterName.MatchString(e.Name()) {
 			names = append(names, e.Name())
 		}
+	}
+	for _, name := range translatedPages {
+		require.FileExists(t, filepath.Join("..", name))
+		names = append(names, name)
 	}
 	return names
 }
