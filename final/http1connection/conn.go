@@ -7,6 +7,7 @@ package http1connection
 import (
 	"bytes"
 	"compress/gzip"
+	"fmt"
 	"io"
 	"net"
 	"strconv"
@@ -64,6 +65,9 @@ type reqState struct {
 	// reached, for Detach.
 	cur    []byte
 	curOff int
+	// reason replaces the standard reason phrase in the status line when
+	// not empty (SetReason).
+	reason string
 }
 
 // loopShared is a loop's state shared by its connections.
@@ -107,6 +111,7 @@ func (s *loopShared) put(st *reqState) {
 	st.req = Request{}
 	st.gz = nil
 	st.md, st.cur, st.curOff = nil, nil, 0
+	st.reason = ""
 	if len(s.free) < 1024 {
 		s.free = append(s.free, st)
 	}
@@ -828,6 +833,9 @@ func (c *Conn) WriteHeaders(code int, headers *httputil.HTTPHeaders, chunk []byt
 		return err
 	}
 	b = b[:len(b)-2]
+	if c.st.reason != "" {
+		b = replaceReason(b, code, c.st.reason)
+	}
 	if !headers.Has("Date") {
 		b = httputil.AppendDate(b, c.Loop().Now())
 	}
@@ -1085,4 +1093,33 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// SetReason makes the next WriteHeaders of this request send reason instead
+// of the standard phrase (Tornado's set_status(code, reason)). RFC 9112,
+// section 4: reason-phrase = 1*( HTAB / SP / VCHAR / obs-text ); anything
+// else (a CR or LF above all, which would split the response) is refused
+// with httputil.ErrUnsafeHeader.
+func (c *Conn) SetReason(reason string) error {
+	if c.st == nil {
+		return ErrFinished
+	}
+	for i := 0; i < len(reason); i++ {
+		if b := reason[i]; b != '\t' && (b < ' ' || b == 0x7f) {
+			return httputil.ErrUnsafeHeader
+		}
+	}
+	c.st.reason = reason
+	return nil
+}
+
+// replaceReason rewrites the status line at the start of head with reason:
+// a rare path (custom phrases), so it may allocate.
+func replaceReason(head []byte, code int, reason string) []byte {
+	end := bytes.Index(head, []byte("\r\n"))
+	if end < 0 {
+		return head
+	}
+	line := fmt.Appendf(nil, "HTTP/1.1 %03d %s", code, reason)
+	return append(line, head[end:]...)
 }

@@ -228,8 +228,10 @@ func isControl(r rune) bool { return r <= 0x08 || (r >= 0x0e && r <= 0x1f) }
 
 // ---- the response ---------------------------------------------------------
 
-// SetStatus sets the response status; reason, if given, is the phrase
-// shown on error pages (Tornado's set_status(code, reason)).
+// SetStatus sets the response status; reason, if given, replaces the
+// standard phrase on the status line and on error pages (Tornado's
+// set_status(code, reason)). A reason with a control character (CR, LF)
+// fails the response with httputil.ErrUnsafeHeader rather than split it.
 func (rh *RequestHandler) SetStatus(code int, reason ...string) {
 	rh.status = code
 	rh.reason = ""
@@ -355,6 +357,17 @@ func (rh *RequestHandler) flush() error {
 		if err := rh.checkHeaders(); err != nil {
 			return err
 		}
+		if rh.reason != "" {
+			// A custom phrase goes on the status line where the HTTP layer
+			// can put it there (http1connection; net/http cannot). It is
+			// checked before the headers count as written, so a refused
+			// phrase still leaves room for the error page.
+			if rs, ok := out.(interface{ SetReason(string) error }); ok {
+				if err := rs.SetReason(rh.reason); err != nil {
+					return err
+				}
+			}
+		}
 		rh.headersWritten = true
 		return out.WriteHeaders(rh.status, &rh.headers, body)
 	}
@@ -367,6 +380,12 @@ func (rh *RequestHandler) checkHeaders() error {
 		_, v := rh.headers.At(i)
 		if bytes.ContainsAny(v, "\r\n\x00") {
 			return fmt.Errorf("web: unsafe header value %q", v)
+		}
+	}
+	// RFC 9112, section 4: a reason phrase is HTAB, SP, VCHAR or obs-text.
+	for i := 0; i < len(rh.reason); i++ {
+		if c := rh.reason[i]; c != '\t' && (c < ' ' || c == 0x7f) {
+			return fmt.Errorf("web: unsafe reason phrase %q", rh.reason)
 		}
 	}
 	return nil
