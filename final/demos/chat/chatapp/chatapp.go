@@ -10,16 +10,10 @@ import (
 	"embed"
 	"encoding/hex"
 	"encoding/json"
-	"flag"
-	"fmt"
+	"github.com/gornado/gornado/final/demos/internal/demo"
 	"html/template"
 	"io"
 	"io/fs"
-	"net"
-	"os"
-	"os/signal"
-	"strconv"
-	"syscall"
 	"time"
 
 	"github.com/gornado/gornado/final/concurrent"
@@ -239,13 +233,9 @@ type Server struct {
 
 // Start serves the chat on addr, on one loop.
 func Start(addr string) (*Server, error) {
-	host, portStr, err := net.SplitHostPort(addr)
+	host, port, err := demo.SplitAddr(addr)
 	if err != nil {
 		return nil, err
-	}
-	port, err := strconv.Atoi(portStr)
-	if err != nil || port < 0 || port > 65535 {
-		return nil, fmt.Errorf("invalid port %q", portStr)
 	}
 	loop, err := ioloop.New()
 	if err != nil {
@@ -285,35 +275,19 @@ func (s *Server) Close() {
 //
 //	chat [-addr 127.0.0.1:8888] [-addrfile FILE]
 func Main(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("chat", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	addr := fs.String("addr", "127.0.0.1:8888", "address to listen on")
-	addrfile := fs.String("addrfile", "", "write the URL to this file once listening")
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(sigs)
-	s, err := Start(*addr)
-	if err != nil {
-		fmt.Fprintf(stderr, "chat: %v\n", err)
-		return 1
-	}
-	fmt.Fprintf(stdout, "chat listening on %s\n", s.URL)
-	if *addrfile != "" {
-		if err := os.WriteFile(*addrfile, []byte(s.URL+"\n"), 0o644); err != nil {
-			fmt.Fprintf(stderr, "chat: %v\n", err)
-			s.Close()
-			return 1
+	p := demo.New("chat", stderr)
+	return p.Run(args, stdout, func() (string, func() error, error) {
+		s, err := Start(p.Addr())
+		if err != nil {
+			return "", nil, err
 		}
-	}
-	<-sigs
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	s.HTTP.Shutdown(ctx) // long polls are cut off when the time is up
-	s.Loop.AddCallback(s.Loop.Stop)
-	<-s.done
-	fmt.Fprintln(stdout, "chat stopped")
-	return 0
+		return s.URL, func() error {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			s.HTTP.Shutdown(ctx) // long polls are cut off when the time is up
+			s.Loop.AddCallback(s.Loop.Stop)
+			<-s.done
+			return nil
+		}, nil
+	})
 }

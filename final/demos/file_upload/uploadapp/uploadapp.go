@@ -16,18 +16,14 @@ import (
 	_ "embed"
 	"encoding/hex"
 	"errors"
-	"flag"
 	"fmt"
+	"github.com/gornado/gornado/final/demos/internal/demo"
 	"io"
 	"mime"
 	"mime/multipart"
-	"net"
 	"os"
-	"os/signal"
 	"path/filepath"
-	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/gornado/gornado/final/concurrent"
@@ -233,13 +229,9 @@ type Server struct {
 
 // Start serves the demo on addr, on a loop per core.
 func Start(addr, dir string) (*Server, error) {
-	host, portStr, err := net.SplitHostPort(addr)
+	host, port, err := demo.SplitAddr(addr)
 	if err != nil {
 		return nil, err
-	}
-	port, err := strconv.Atoi(portStr)
-	if err != nil || port < 0 || port > 65535 {
-		return nil, fmt.Errorf("invalid port %q", portStr)
 	}
 	s := httpserver.NewWithDelegate(App(dir))
 	s.MaxBodySize = 1 << 30 // uploads stream: allow 1 GiB
@@ -258,34 +250,18 @@ func Start(addr, dir string) (*Server, error) {
 //
 //	file_upload [-addr 127.0.0.1:8888] [-addrfile FILE] [-dir DIR]
 func Main(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("file_upload", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	addr := fs.String("addr", "127.0.0.1:8888", "address to listen on")
-	addrfile := fs.String("addrfile", "", "write the URL to this file once listening")
-	dir := fs.String("dir", "", "save uploaded files in this directory (default: count and hash only)")
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(sigs)
-	s, err := Start(*addr, *dir)
-	if err != nil {
-		fmt.Fprintf(stderr, "file_upload: %v\n", err)
-		return 1
-	}
-	fmt.Fprintf(stdout, "file_upload listening on %s\n", s.URL)
-	if *addrfile != "" {
-		if err := os.WriteFile(*addrfile, []byte(s.URL+"\n"), 0o644); err != nil {
-			fmt.Fprintf(stderr, "file_upload: %v\n", err)
-			s.HTTP.Close()
-			return 1
+	p := demo.New("file_upload", stderr)
+	dir := p.Flags.String("dir", "", "save uploaded files in this directory (default: count and hash only)")
+	return p.Run(args, stdout, func() (string, func() error, error) {
+		s, err := Start(p.Addr(), *dir)
+		if err != nil {
+			return "", nil, err
 		}
-	}
-	<-sigs
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	s.HTTP.Shutdown(ctx)
-	fmt.Fprintln(stdout, "file_upload stopped")
-	return 0
+		return s.URL, func() error {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			s.HTTP.Shutdown(ctx)
+			return nil
+		}, nil
+	})
 }

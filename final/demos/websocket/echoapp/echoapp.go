@@ -7,14 +7,9 @@ package echoapp
 import (
 	"context"
 	_ "embed"
-	"flag"
-	"fmt"
+	"errors"
+	"github.com/gornado/gornado/final/demos/internal/demo"
 	"io"
-	"net"
-	"os"
-	"os/signal"
-	"strconv"
-	"syscall"
 	"time"
 
 	"github.com/gornado/gornado/final/concurrent"
@@ -66,13 +61,9 @@ type Server struct {
 
 // Start serves the demo on addr with loops loops (0: one per core).
 func Start(addr string, loops int) (*Server, error) {
-	host, portStr, err := net.SplitHostPort(addr)
+	host, port, err := demo.SplitAddr(addr)
 	if err != nil {
 		return nil, err
-	}
-	port, err := strconv.Atoi(portStr)
-	if err != nil || port < 0 || port > 65535 {
-		return nil, fmt.Errorf("invalid port %q", portStr)
 	}
 	s := httpserver.NewWithDelegate(App())
 	s.Loops = loops
@@ -91,38 +82,24 @@ func Start(addr string, loops int) (*Server, error) {
 //
 //	websocket [-addr 127.0.0.1:8888] [-loops N] [-addrfile FILE]
 func Main(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("websocket", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	addr := fs.String("addr", "127.0.0.1:8888", "address to listen on")
-	loops := fs.Int("loops", 0, "event loops (0: one per core)")
-	addrfile := fs.String("addrfile", "", "write the URL to this file once listening")
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	if *loops < 0 {
-		fmt.Fprintln(stderr, "websocket: -loops must not be negative")
-		return 2
-	}
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(sigs)
-	s, err := Start(*addr, *loops)
-	if err != nil {
-		fmt.Fprintf(stderr, "websocket: %v\n", err)
-		return 1
-	}
-	fmt.Fprintf(stdout, "websocket listening on %s\n", s.URL)
-	if *addrfile != "" {
-		if err := os.WriteFile(*addrfile, []byte(s.URL+"\n"), 0o644); err != nil {
-			fmt.Fprintf(stderr, "websocket: %v\n", err)
-			s.HTTP.Close()
-			return 1
+	p := demo.New("websocket", stderr)
+	loops := p.Flags.Int("loops", 0, "event loops (0: one per core)")
+	p.Check = func() error {
+		if *loops < 0 {
+			return errors.New("-loops must not be negative")
 		}
+		return nil
 	}
-	<-sigs
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	s.HTTP.Shutdown(ctx) // open sockets are cut when the time is up
-	fmt.Fprintln(stdout, "websocket stopped")
-	return 0
+	return p.Run(args, stdout, func() (string, func() error, error) {
+		s, err := Start(p.Addr(), *loops)
+		if err != nil {
+			return "", nil, err
+		}
+		return s.URL, func() error {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			s.HTTP.Shutdown(ctx) // open sockets are cut when the time is up
+			return nil
+		}, nil
+	})
 }

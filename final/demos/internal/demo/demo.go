@@ -1,0 +1,100 @@
+// Package demo is what final/'s demo servers share: the -addr and -addrfile
+// flags, announcing the URL, and a graceful stop on SIGINT or SIGTERM, so that
+// each demo's Main holds only its own application.
+package demo
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+)
+
+// Program is one demo's command line.
+type Program struct {
+	// Name prefixes every message ("chat listening on ...").
+	Name string
+	// Flags holds -addr and -addrfile; a demo adds its own before Run.
+	Flags *flag.FlagSet
+	// Check, if set, validates the demo's own flags after parsing; an error
+	// is a usage error (exit 2).
+	Check func() error
+
+	addr, addrFile *string
+	stderr         io.Writer
+}
+
+// New returns a program whose flag errors and messages go to stderr.
+func New(name string, stderr io.Writer) *Program {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return &Program{
+		Name:     name,
+		Flags:    fs,
+		addr:     fs.String("addr", "127.0.0.1:8888", "address to listen on"),
+		addrFile: fs.String("addrfile", "", "write the URL to this file once listening"),
+		stderr:   stderr,
+	}
+}
+
+// Addr is the -addr flag's value, valid once Run has parsed the flags.
+func (p *Program) Addr() string { return *p.addr }
+
+// Run parses args, starts the demo with start, prints "<name> listening on
+// <url>" (and writes the URL to -addrfile), then waits for SIGINT or SIGTERM
+// and stops it with stop. It returns the exit code: 2 for a usage error, 1
+// when the demo cannot start or stop cleanly, 0 otherwise.
+func (p *Program) Run(args []string, stdout io.Writer, start func() (url string, stop func() error, err error)) int {
+	if err := p.Flags.Parse(args); err != nil {
+		return 2
+	}
+	if p.Check != nil {
+		if err := p.Check(); err != nil {
+			fmt.Fprintf(p.stderr, "%s: %v\n", p.Name, err)
+			return 2
+		}
+	}
+	// Catch the signals before starting, so one that arrives while the
+	// server starts still stops it gracefully.
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	url, stop, err := start()
+	if err != nil {
+		fmt.Fprintf(p.stderr, "%s: %v\n", p.Name, err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "%s listening on %s\n", p.Name, url)
+	if *p.addrFile != "" {
+		if err := os.WriteFile(*p.addrFile, []byte(url+"\n"), 0o644); err != nil {
+			fmt.Fprintf(p.stderr, "%s: %v\n", p.Name, err)
+			_ = stop()
+			return 1
+		}
+	}
+	<-sigs
+	if err := stop(); err != nil {
+		fmt.Fprintf(p.stderr, "%s: shutdown: %v\n", p.Name, err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "%s stopped\n", p.Name)
+	return 0
+}
+
+// SplitAddr splits "host:port" for HTTPServer.Bind, with an error that names
+// a bad port plainly.
+func SplitAddr(addr string) (host string, port int, err error) {
+	host, portStr, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", 0, err
+	}
+	port, err = strconv.Atoi(portStr)
+	if err != nil || port < 0 || port > 65535 {
+		return "", 0, fmt.Errorf("invalid port %q", portStr)
+	}
+	return host, port, nil
+}
