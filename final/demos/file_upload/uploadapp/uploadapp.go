@@ -11,7 +11,6 @@
 package uploadapp
 
 import (
-	"context"
 	"crypto/sha256"
 	_ "embed"
 	"encoding/hex"
@@ -229,20 +228,13 @@ type Server struct {
 
 // Start serves the demo on addr, on a loop per core.
 func Start(addr, dir string) (*Server, error) {
-	host, port, err := demo.SplitAddr(addr)
+	s := httpserver.NewWithDelegate(App(dir))
+	s.MaxBodySize = 1 << 30 // uploads stream: allow 1 GiB
+	url, err := demo.Listen(s, addr)
 	if err != nil {
 		return nil, err
 	}
-	s := httpserver.NewWithDelegate(App(dir))
-	s.MaxBodySize = 1 << 30 // uploads stream: allow 1 GiB
-	if err := s.Bind(port, host); err != nil {
-		return nil, err
-	}
-	if err := s.Start(); err != nil {
-		s.Close()
-		return nil, err
-	}
-	return &Server{URL: "http://" + s.Addr(host), HTTP: s}, nil
+	return &Server{URL: url, HTTP: s}, nil
 }
 
 // Main runs the demo with args (without the program name) and returns the
@@ -257,11 +249,6 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		if err != nil {
 			return "", nil, err
 		}
-		return s.URL, func() error {
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			s.HTTP.Shutdown(ctx)
-			return nil
-		}, nil
+		return s.URL, demo.Stop(s.HTTP, 5*time.Second), nil
 	})
 }

@@ -4,6 +4,8 @@
 package demo
 
 import (
+	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -12,6 +14,9 @@ import (
 	"os/signal"
 	"strconv"
 	"syscall"
+	"time"
+
+	"github.com/gornado/gornado/final/httpserver"
 )
 
 // Program is one demo's command line.
@@ -97,4 +102,48 @@ func SplitAddr(addr string) (host string, port int, err error) {
 		return "", 0, fmt.Errorf("invalid port %q", portStr)
 	}
 	return host, port, nil
+}
+
+// LoopsFlag adds -loops (event loops, 0: one per core) and refuses a negative
+// value as a usage error.
+func (p *Program) LoopsFlag() *int {
+	loops := p.Flags.Int("loops", 0, "event loops (0: one per core)")
+	p.Check = func() error {
+		if *loops < 0 {
+			return errors.New("-loops must not be negative")
+		}
+		return nil
+	}
+	return loops
+}
+
+// Listen binds s to addr ("host:port") and starts it, returning its URL; on
+// failure nothing is left open.
+func Listen(s *httpserver.HTTPServer, addr string) (url string, err error) {
+	host, port, err := SplitAddr(addr)
+	if err != nil {
+		return "", err
+	}
+	if err := s.Bind(port, host); err != nil {
+		return "", err
+	}
+	if err := s.Start(); err != nil {
+		s.Close()
+		return "", err
+	}
+	return "http://" + s.Addr(host), nil
+}
+
+// Stop returns Run's stop function for s: a graceful shutdown that gives open
+// connections grace to finish and then cuts them (a long poll or a WebSocket
+// never finishes by itself, so running out of time is not an error here).
+func Stop(s *httpserver.HTTPServer, grace time.Duration) func() error {
+	return func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), grace)
+		defer cancel()
+		if err := s.Shutdown(ctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+			return err
+		}
+		return nil
+	}
 }

@@ -5,9 +5,7 @@
 package echoapp
 
 import (
-	"context"
 	_ "embed"
-	"errors"
 	"github.com/gornado/gornado/final/demos/internal/demo"
 	"io"
 	"time"
@@ -61,20 +59,13 @@ type Server struct {
 
 // Start serves the demo on addr with loops loops (0: one per core).
 func Start(addr string, loops int) (*Server, error) {
-	host, port, err := demo.SplitAddr(addr)
+	s := httpserver.NewWithDelegate(App())
+	s.Loops = loops
+	url, err := demo.Listen(s, addr)
 	if err != nil {
 		return nil, err
 	}
-	s := httpserver.NewWithDelegate(App())
-	s.Loops = loops
-	if err := s.Bind(port, host); err != nil {
-		return nil, err
-	}
-	if err := s.Start(); err != nil {
-		s.Close()
-		return nil, err
-	}
-	return &Server{URL: "http://" + s.Addr(host), HTTP: s}, nil
+	return &Server{URL: url, HTTP: s}, nil
 }
 
 // Main runs the demo with args (without the program name) and returns the
@@ -83,23 +74,12 @@ func Start(addr string, loops int) (*Server, error) {
 //	websocket [-addr 127.0.0.1:8888] [-loops N] [-addrfile FILE]
 func Main(args []string, stdout, stderr io.Writer) int {
 	p := demo.New("websocket", stderr)
-	loops := p.Flags.Int("loops", 0, "event loops (0: one per core)")
-	p.Check = func() error {
-		if *loops < 0 {
-			return errors.New("-loops must not be negative")
-		}
-		return nil
-	}
+	loops := p.LoopsFlag()
 	return p.Run(args, stdout, func() (string, func() error, error) {
 		s, err := Start(p.Addr(), *loops)
 		if err != nil {
 			return "", nil, err
 		}
-		return s.URL, func() error {
-			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-			defer cancel()
-			s.HTTP.Shutdown(ctx) // open sockets are cut when the time is up
-			return nil
-		}, nil
+		return s.URL, demo.Stop(s.HTTP, 2*time.Second), nil
 	})
 }
