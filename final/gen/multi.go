@@ -16,7 +16,6 @@ import (
 // first error in order.
 func Multi[T any](futs []*concurrent.Future[T]) *concurrent.Future[[]T] {
 	out := concurrent.NewFuture[[]T]()
-	remaining := len(futs)
 	finish := func() {
 		results := make([]T, len(futs))
 		for i, f := range futs {
@@ -29,18 +28,11 @@ func Multi[T any](futs []*concurrent.Future[T]) *concurrent.Future[[]T] {
 		}
 		out.SetResult(results)
 	}
-	if remaining == 0 {
-		finish()
-		return out
-	}
-	for _, f := range futs {
-		f.OnDone(func() {
-			remaining--
-			if remaining == 0 {
-				finish()
-			}
-		})
-	}
+	afterAll(len(futs), func(done func()) {
+		for _, f := range futs {
+			f.OnDone(done)
+		}
+	}, finish)
 	return out
 }
 
@@ -48,7 +40,6 @@ func Multi[T any](futs []*concurrent.Future[T]) *concurrent.Future[[]T] {
 // is the first in an unspecified (map) order.
 func MultiMap[K comparable, T any](futs map[K]*concurrent.Future[T]) *concurrent.Future[map[K]T] {
 	out := concurrent.NewFuture[map[K]T]()
-	remaining := len(futs)
 	finish := func() {
 		results := make(map[K]T, len(futs))
 		for k, f := range futs {
@@ -61,18 +52,11 @@ func MultiMap[K comparable, T any](futs map[K]*concurrent.Future[T]) *concurrent
 		}
 		out.SetResult(results)
 	}
-	if remaining == 0 {
-		finish()
-		return out
-	}
-	for _, f := range futs {
-		f.OnDone(func() {
-			remaining--
-			if remaining == 0 {
-				finish()
-			}
-		})
-	}
+	afterAll(len(futs), func(done func()) {
+		for _, f := range futs {
+			f.OnDone(done)
+		}
+	}, finish)
 	return out
 }
 
@@ -80,7 +64,6 @@ func MultiMap[K comparable, T any](futs map[K]*concurrent.Future[T]) *concurrent
 // error in order, or with nothing.
 func MultiAny(fs ...concurrent.Awaitable) *concurrent.Future[struct{}] {
 	out := concurrent.NewFuture[struct{}]()
-	remaining := len(fs)
 	finish := func() {
 		for _, f := range fs {
 			if err := f.Exception(); err != nil {
@@ -90,18 +73,11 @@ func MultiAny(fs ...concurrent.Awaitable) *concurrent.Future[struct{}] {
 		}
 		out.SetResult(struct{}{})
 	}
-	if remaining == 0 {
-		finish()
-		return out
-	}
-	for _, f := range fs {
-		f.OnDone(func() {
-			remaining--
-			if remaining == 0 {
-				finish()
-			}
-		})
-	}
+	afterAll(len(fs), func(done func()) {
+		for _, f := range fs {
+			f.OnDone(done)
+		}
+	}, finish)
 	return out
 }
 
@@ -213,4 +189,20 @@ func (w *WaitIterator[T]) hand(out *concurrent.Future[T]) {
 	w.current = i
 	w.handed++
 	out.Set(w.futs[i].Result())
+}
+
+// afterAll runs finish once n Futures are done: register hands each of them
+// the done callback to add. With n == 0 finish runs at once.
+func afterAll(n int, register func(done func()), finish func()) {
+	if n == 0 {
+		finish()
+		return
+	}
+	remaining := n
+	register(func() {
+		remaining--
+		if remaining == 0 {
+			finish()
+		}
+	})
 }
