@@ -41,20 +41,29 @@ func (t *fdTransport) writeOne(b []byte) (int, error)   { return fdWriteOne(t.fd
 func (t *fdTransport) pending() bool                    { return false }
 func (t *fdTransport) close() error                     { return unix.Close(t.fd) }
 
+// sysResult maps a read or write system call's result to transport's: EINTR
+// asks for the call again, EAGAIN becomes errWouldBlock. Small enough to be
+// inlined into the loops below, so the hot path pays no call for it.
+func sysResult(n int, err error) (int, error, bool) {
+	// The raw calls return a bare unix.Errno, so plain comparison suffices.
+	switch err {
+	case nil:
+		return n, nil, false
+	case unix.EINTR:
+		return 0, nil, true
+	case unix.EAGAIN:
+		return 0, errWouldBlock, false
+	}
+	return 0, err, false
+}
+
 // fdRead reads from a non-blocking descriptor, with transport.read's
 // results.
 func fdRead(fd int, p []byte) (int, error) {
 	for {
-		n, err := sysRead(fd, p)
-		switch {
-		case err == nil:
-			return n, nil
-		case errors.Is(err, unix.EINTR):
-			continue
-		case errors.Is(err, unix.EAGAIN):
-			return 0, errWouldBlock
+		if n, err, again := sysResult(sysRead(fd, p)); !again {
+			return n, err
 		}
-		return 0, err
 	}
 }
 
@@ -68,32 +77,18 @@ func fdWrite(fd int, bufs [][]byte) (int, error) {
 		return fdWriteOne(fd, bufs[0])
 	}
 	for {
-		n, err := writev(fd, bufs)
-		switch {
-		case err == nil:
-			return n, nil
-		case errors.Is(err, unix.EINTR):
-			continue
-		case errors.Is(err, unix.EAGAIN):
-			return 0, errWouldBlock
+		if n, err, again := sysResult(writev(fd, bufs)); !again {
+			return n, err
 		}
-		return 0, err
 	}
 }
 
 // fdWriteOne writes one buffer, as fdWrite.
 func fdWriteOne(fd int, b []byte) (int, error) {
 	for {
-		n, err := sysWrite(fd, b)
-		switch {
-		case err == nil:
-			return n, nil
-		case errors.Is(err, unix.EINTR):
-			continue
-		case errors.Is(err, unix.EAGAIN):
-			return 0, errWouldBlock
+		if n, err, again := sysResult(sysWrite(fd, b)); !again {
+			return n, err
 		}
-		return 0, err
 	}
 }
 
