@@ -35,4 +35,10 @@
 // different types, WaitIterator hands results over in the order they finish,
 // WithTimeout bounds a wait, Sleep is a non-blocking time.Sleep, Moment
 // yields to the loop for one iteration, and Task wraps a callback API.
+//
+// As in Tornado, Multi waits for every input even after one fails, resolves
+// with the first error, and logs the later ones through the loop's logger
+// ("multiple exceptions in yield list"); QuietErrors, Tornado's
+// quiet_exceptions, keeps expected ones such as iostream.ErrStreamClosed out
+// of the log.
 package gen

@@ -60,9 +60,10 @@ func Await[T any](c *Co, f *concurrent.Future[T]) (T, error) {
 }
 
 // AwaitAll waits for every Awaitable, whatever its type, and returns the
-// first error among them in order (MultiAny, awaited).
+// first error among them in order (MultiAny, awaited); the later errors go
+// to the coroutine's loop's logger.
 func AwaitAll(c *Co, fs ...concurrent.Awaitable) error {
-	_, err := Await(c, MultiAny(fs...))
+	_, err := Await(c, multiAny(c.loop, fs))
 	return err
 }
 

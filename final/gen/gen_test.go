@@ -3,7 +3,9 @@ package gen
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -304,4 +306,99 @@ func BenchmarkCoroutine(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		Go(l, func(c *Co) (int, error) { return i, nil })
 	}
+}
+
+// failLater returns a Future that fails with err on the loop's next
+// iteration.
+func failLater[T any](l *ioloop.IOLoop, err error) *concurrent.Future[T] {
+	f := concurrent.NewFuture[T]()
+	l.AddCallback(func() { f.SetException(err) })
+	return f
+}
+
+// Like Tornado's gen.multi, Multi, MultiMap and MultiAny resolve with the
+// first error and log every later one ("Multiple exceptions in yield
+// list") through the loop's logger, so that no failure passes unseen.
+func TestMultiLogsErrorsAfterTheFirst(t *testing.T) {
+	var logs bytes.Buffer
+	l := newLoop(t, ioloop.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+	first, second, third := errors.New("first failure"), errors.New("second failure"), errors.New("third failure")
+	_, err := Run(l, 5*time.Second, func(c *Co) (struct{}, error) {
+		_, err := Await(c, Multi([]*concurrent.Future[int]{
+			later(l, 1), failLater[int](l, first), failLater[int](l, second), concurrent.Failed[int](third),
+		}))
+		assert.ErrorIs(t, err, first, "the first error in order is the result")
+		out := logs.String()
+		assert.NotContains(t, out, "first failure", "the result carries the first error; it is not logged")
+		assert.Contains(t, out, "second failure")
+		assert.Contains(t, out, "third failure")
+		assert.Equal(t, 2, strings.Count(out, "multiple exceptions in yield list"), out)
+
+		logs.Reset()
+		_, err = Await(c, MultiMap(map[string]*concurrent.Future[int]{
+			"a": failLater[int](l, first), "b": failLater[int](l, second), "c": later(l, 3),
+		}))
+		require.Error(t, err)
+		assert.Equal(t, 1, strings.Count(logs.String(), "multiple exceptions in yield list"), logs.String())
+		if errors.Is(err, first) {
+			assert.Contains(t, logs.String(), "second failure")
+		} else {
+			assert.ErrorIs(t, err, second)
+			assert.Contains(t, logs.String(), "first failure")
+		}
+
+		logs.Reset()
+		err = AwaitAll(c, later(l, "x"), failLater[int](l, first), failLater[string](l, second))
+		assert.ErrorIs(t, err, first)
+		assert.Contains(t, logs.String(), "second failure")
+		assert.NotContains(t, logs.String(), "first failure")
+		return struct{}{}, nil
+	})
+	require.NoError(t, err)
+}
+
+// QuietErrors is Tornado's quiet_exceptions: later errors that match one of
+// them (errors.Is, so wrapped ones too) are not logged. LogTo sends the log
+// elsewhere than the loop's logger.
+func TestMultiQuietErrorsAndLogTo(t *testing.T) {
+	var loopLogs, otherLogs bytes.Buffer
+	l := newLoop(t, ioloop.WithLogger(slog.New(slog.NewTextHandler(&loopLogs, nil))))
+	errClosed, boom := errors.New("closed"), errors.New("boom")
+	_, err := Run(l, 5*time.Second, func(c *Co) (struct{}, error) {
+		_, err := Await(c, Multi([]*concurrent.Future[int]{
+			failLater[int](l, boom), failLater[int](l, fmt.Errorf("read: %w", errClosed)), failLater[int](l, errClosed),
+		}, QuietErrors(errClosed)))
+		assert.ErrorIs(t, err, boom)
+		assert.Empty(t, loopLogs.String(), "quiet errors are not logged")
+
+		_, err = Await(c, Multi([]*concurrent.Future[int]{
+			failLater[int](l, errClosed), failLater[int](l, boom),
+		}, QuietErrors(errClosed), LogTo(slog.New(slog.NewTextHandler(&otherLogs, nil)))))
+		assert.ErrorIs(t, err, errClosed, "a quiet error can still be the result")
+		assert.Contains(t, otherLogs.String(), "boom")
+		assert.Empty(t, loopLogs.String(), "LogTo replaces the loop's logger")
+		return struct{}{}, nil
+	})
+	require.NoError(t, err)
+}
+
+// A Multi cancelled before its inputs fail has nobody to give the first
+// error to, so, as Tornado does once its future is done, every error is
+// logged.
+func TestCancelledMultiLogsEveryError(t *testing.T) {
+	var logs bytes.Buffer
+	l := newLoop(t, ioloop.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+	a, b := concurrent.NewFuture[int](), concurrent.NewFuture[int]()
+	m := Multi([]*concurrent.Future[int]{a, b})
+	require.True(t, m.Cancel())
+	done := concurrent.NewFuture[struct{}]()
+	l.AddCallback(func() {
+		a.SetException(errors.New("first failure"))
+		b.SetException(errors.New("second failure"))
+		done.SetResult(struct{}{})
+	})
+	_, err := ioloop.RunSync(l, func() *concurrent.Future[struct{}] { return done }, 5*time.Second)
+	require.NoError(t, err)
+	assert.Contains(t, logs.String(), "first failure")
+	assert.Contains(t, logs.String(), "second failure")
 }
