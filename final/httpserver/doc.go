@@ -15,7 +15,10 @@
 // NewWithDelegate takes an http1connection.ServerDelegate instead, which sees
 // each request head first and its body in pieces (Tornado's
 // HTTPServerConnectionDelegate, what web.Application implements), and
-// HTTPHandler serves any net/http Handler.
+// HTTPHandler serves any net/http Handler. Like Tornado's HTTPServer, New
+// given a Handler that is also a ServerDelegate (New(app)) uses it as one.
+// A Handler that holds requests open (long polling) hears that a client
+// gave up by implementing CloseHandler.
 //
 // A handler that answers from the Request and with Conn.Respond and
 // Conn.ResponseHeaders allocates nothing: the steady state of the server

@@ -32,6 +32,17 @@ type Handler interface {
 	HandleRequest(req *Request)
 }
 
+// CloseHandler is a Handler that hears when a client closes its connection
+// before the response to a request the handler was given is finished: a
+// long poll whose client gave up, Tornado's on_connection_close. It runs on
+// the connection's loop, and req is still valid during the call. A request
+// whose body was still arriving never reached HandleRequest, so it is not
+// reported.
+type CloseHandler interface {
+	Handler
+	OnConnectionClose(req *Request)
+}
+
 // HandlerFunc adapts a function to Handler.
 type HandlerFunc func(req *Request)
 
@@ -94,8 +105,16 @@ type HTTPServer struct {
 	empty    chan struct{}
 }
 
-// New returns a server calling h with each complete request.
+// New returns a server calling h with each complete request. If h is a
+// ServerDelegate too, as a web.Application is, the server hands it the
+// requests as NewWithDelegate does, so that bodies stream and closed
+// connections reach its handlers: Tornado's HTTPServer likewise uses a
+// request_callback that is an HTTPServerConnectionDelegate as one, and
+// wraps only plain callables.
 func New(h Handler) *HTTPServer {
+	if d, ok := h.(http1connection.ServerDelegate); ok {
+		return NewWithDelegate(d)
+	}
 	s := &HTTPServer{handler: h}
 	s.init()
 	return s
@@ -299,8 +318,12 @@ func (s *HTTPServer) connClosed(c *http1connection.Conn) {
 // Tornado's _CallableAdapter. One per connection, reused per request, and
 // small: the handler is the server's.
 type collector struct {
+	// server holds the handler.
 	server *HTTPServer
-	req    *Request
+	// req is the request being read or answered.
+	req *Request
+	// handled is set once req has been given to the handler.
+	handled bool
 }
 
 func (a *collector) StartRequest(*http1connection.Conn) http1connection.MessageDelegate { return a }
@@ -308,7 +331,7 @@ func (a *collector) StartRequest(*http1connection.Conn) http1connection.MessageD
 func (a *collector) OnClose(c *http1connection.Conn) { a.server.connClosed(c) }
 
 func (a *collector) HeadersReceived(req *Request) error {
-	a.req = req
+	a.req, a.handled = req, false
 	return nil
 }
 
@@ -319,6 +342,7 @@ func (a *collector) DataReceived(chunk []byte) error {
 
 func (a *collector) Finish() {
 	req := a.req
+	a.handled = true
 	defer a.recover(req)
 	a.server.handler.HandleRequest(req)
 }
@@ -336,7 +360,16 @@ func (a *collector) recover(req *Request) {
 	}
 }
 
-func (a *collector) OnConnectionClose() {}
+// OnConnectionClose tells a CloseHandler that the client of the request it
+// holds has gone.
+func (a *collector) OnConnectionClose() {
+	if !a.handled {
+		return
+	}
+	if ch, ok := a.server.handler.(CloseHandler); ok {
+		ch.OnConnectionClose(a.req)
+	}
+}
 
 // delegateWrapper tracks connections for a user's ServerDelegate.
 type delegateWrapper struct {
