@@ -6,9 +6,10 @@
 // the Chinese. The prose cannot be compared by a program, but everything a
 // reader copies can: so this test checks, with no git and no network, that
 //
-//   - every English chapter (docs/NN-*.md), and the API map (docs/api.md), has
-//     a Chinese edition of the same name here, or is listed in this folder's
-//     README.md as not translated yet;
+//   - every English chapter (docs/NN-*.md), and each of the translatedPages
+//     (the API map docs/api.md and the final/ reference pages), has a Chinese
+//     edition of the same name here, or is listed in this folder's README.md
+//     as not translated yet;
 //   - each edition starts with the line that names its English source and the
 //     commit it was translated from;
 //   - every fenced block (code, terminal output) of the English chapter is in
@@ -37,9 +38,10 @@ import (
 var chapterName = regexp.MustCompile(`^\d\d-[a-z0-9-]+\.md$`)
 
 // translatedPages are the pages of docs/ that are not numbered chapters but
-// are translated and checked the same way: the API map is what a reader of
-// the Chinese chapters looks names up in.
-var translatedPages = []string{"api.md"}
+// are translated and checked the same way: the API map, which a reader of the
+// Chinese chapters looks names up in, and the reference pages of final/'s
+// HTTP layer, web framework and WebSockets.
+var translatedPages = []string{"api.md", "http-server.md", "web.md", "websocket.md"}
 
 // sourceLine is the first line of every edition, such as
 // "> 译自 [docs/01-blocking.md](../01-blocking.md)，英文版提交 9f3b359。"
