@@ -1,7 +1,9 @@
 // The hostile-input table: what the request head parser answers to each
 // malformed or smuggling-prone request, checked whole, byte by byte, at
 // random split points and pipelined, and rendered into
-// docs/http-hostile-input.md so the page cannot drift from the code.
+// docs/http-hostile-input.md and, with the descriptions of
+// hostile_zh_test.go, into its Chinese edition docs/zh/http-hostile-input.md,
+// so the pages cannot drift from the code.
 
 package httputil
 
@@ -18,8 +20,9 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// updateDoc rewrites the generated table in docs/http-hostile-input.md.
-var updateDoc = flag.Bool("update", false, "rewrite the table in docs/http-hostile-input.md")
+// updateDoc rewrites the generated tables in docs/http-hostile-input.md and
+// its Chinese edition, docs/zh/http-hostile-input.md.
+var updateDoc = flag.Bool("update", false, "rewrite the tables in docs/http-hostile-input.md and docs/zh/http-hostile-input.md")
 
 // hostileCase is one row of the table.
 type hostileCase struct {
@@ -281,37 +284,73 @@ func TestHostileInput(t *testing.T) {
 	}
 }
 
-// renderHostileTable renders the table of docs/http-hostile-input.md.
-func renderHostileTable() string {
+// edition holds the words of one edition of the doc's tables. The Sent
+// column, the results in code, the statuses, reason phrases and sentinel
+// names are the same in every edition; only the prose around them differs.
+type edition struct {
+	// path is the page holding the tables.
+	path string
+	// hostileBegin and chunkedBegin are the markers before each table (the
+	// end markers are shared).
+	hostileBegin, chunkedBegin string
+	// hostileHead and chunkedHead are each table's header and rule lines.
+	hostileHead, chunkedHead string
+	// what gives a row's description; rule gives its Rule column.
+	what, rule func(string) string
+	// accepted gives the Answer of an accepted head from its framing.
+	accepted func(framing string) string
+	// kept and closed are the Connection column.
+	kept, closed string
+	// refused formats a refused answer from its status, reason phrase and
+	// sentinel name.
+	refused string
+}
+
+// english is docs/http-hostile-input.md.
+var english = edition{
+	path:         "../../docs/http-hostile-input.md",
+	hostileBegin: tableBegin,
+	chunkedBegin: chunkedBegin,
+	hostileHead:  "| Request | Sent | Answer | Connection | Rule |\n|---|---|---|---|---|\n",
+	chunkedHead:  "| Body | Sent | Result | Rule |\n|---|---|---|---|\n",
+	what:         func(s string) string { return s },
+	rule:         func(s string) string { return s },
+	accepted:     func(f string) string { return "accepted, body: " + f },
+	kept:         "kept",
+	closed:       "close",
+	refused:      "**%d** %s (`%s`)",
+}
+
+// renderHostileTable renders the table of docs/http-hostile-input.md in
+// the given edition.
+func renderHostileTable(ed edition) string {
 	var b strings.Builder
-	b.WriteString("| Request | Sent | Answer | Connection | Rule |\n")
-	b.WriteString("|---|---|---|---|---|\n")
+	b.WriteString(ed.hostileHead)
 	for _, c := range hostileCases {
 		shown := c.show
 		if shown == "" {
 			shown = quoteBytes(c.input)
 		}
 		shown = strings.ReplaceAll(shown, "|", `\|`)
-		answer, conn := "", "close"
+		answer, conn := "", ed.closed
 		if c.status != 0 {
-			answer = fmt.Sprintf("**%d** %s (`%s`)", c.status, StatusText(c.status), sentinelName(c.err))
+			answer = fmt.Sprintf(ed.refused, c.status, StatusText(c.status), sentinelName(c.err))
 		} else {
-			answer = "accepted, body: " + c.framing
+			answer = ed.accepted(c.framing)
 			if c.keepAlive {
-				conn = "kept"
+				conn = ed.kept
 			}
 		}
-		fmt.Fprintf(&b, "| %s | `%s` | %s | %s | %s |\n", c.what, shown, answer, conn, c.rfc)
+		fmt.Fprintf(&b, "| %s | `%s` | %s | %s | %s |\n", ed.what(c.what), shown, answer, conn, ed.rule(c.rfc))
 	}
 	return b.String()
 }
 
 // renderChunkedTable renders the chunked-body table of the doc from
-// chunkedCases (chunked_test.go).
-func renderChunkedTable() string {
+// chunkedCases (chunked_test.go) in the given edition.
+func renderChunkedTable(ed edition) string {
 	var b strings.Builder
-	b.WriteString("| Body | Sent | Result | Rule |\n")
-	b.WriteString("|---|---|---|---|\n")
+	b.WriteString(ed.chunkedHead)
 	for _, c := range chunkedCases {
 		if c.err == ErrNeedMore {
 			continue
@@ -333,7 +372,7 @@ func renderChunkedTable() string {
 		rule := "RFC 9112 §7.1"
 		if c.err != nil {
 			ie := c.err.(*HTTPInputError)
-			result = fmt.Sprintf("**%d** %s (`%s`)", ie.Status, StatusText(ie.Status), sentinelName(ie))
+			result = fmt.Sprintf(ed.refused, ie.Status, StatusText(ie.Status), sentinelName(ie))
 		}
 		switch {
 		case strings.Contains(c.what, "trailer") || c.err == ErrTrailerTooLarge:
@@ -343,15 +382,12 @@ func renderChunkedTable() string {
 		case strings.Contains(c.what, "LF") || strings.Contains(c.what, "CR"):
 			rule = "RFC 9112 §7.1, §2.2"
 		}
-		fmt.Fprintf(&b, "| %s | `%s` | %s | %s |\n", c.what, shown, result, rule)
+		fmt.Fprintf(&b, "| %s | `%s` | %s | %s |\n", ed.what(c.what), shown, result, ed.rule(rule))
 	}
 	return b.String()
 }
 
-// docPath is the page holding the table.
-const docPath = "../../docs/http-hostile-input.md"
-
-// Markers around the generated tables.
+// Markers around the generated tables of the English page.
 const (
 	tableBegin   = "<!-- BEGIN hostile-input table: generated by TestHostileInputDoc; edit final/httputil/hostile_test.go -->\n"
 	tableEnd     = "<!-- END hostile-input table -->\n"
@@ -359,32 +395,38 @@ const (
 	chunkedEnd   = "<!-- END chunked table -->\n"
 )
 
+// TestHostileInputDoc checks, or with -update rewrites, the tables of the
+// page and of its Chinese edition (hostile_zh_test.go).
 func TestHostileInputDoc(t *testing.T) {
-	raw, err := os.ReadFile(docPath)
-	require.NoError(t, err)
-	doc := string(raw)
-	for _, part := range []struct {
-		// begin and end are the markers.
-		begin, end string
-		// table is the rendered table.
-		table string
-	}{
-		{tableBegin, tableEnd, renderHostileTable()},
-		{chunkedBegin, chunkedEnd, renderChunkedTable()},
-	} {
-		i, j := strings.Index(doc, part.begin), strings.Index(doc, part.end)
-		require.True(t, i >= 0 && j > i, "table markers missing in %s", docPath)
-		if *updateDoc {
-			doc = doc[:i+len(part.begin)] + part.table + doc[j:]
-			continue
-		}
-		assert.Equal(t, part.table, doc[i+len(part.begin):j],
-			"%s is out of date: run go test ./final/httputil -run TestHostileInputDoc -update", docPath)
+	for _, ed := range []edition{english, chinese} {
+		t.Run(strings.TrimPrefix(ed.path, "../../"), func(t *testing.T) {
+			raw, err := os.ReadFile(ed.path)
+			require.NoError(t, err)
+			doc := string(raw)
+			for _, part := range []struct {
+				// begin and end are the markers.
+				begin, end string
+				// table is the rendered table.
+				table string
+			}{
+				{ed.hostileBegin, tableEnd, renderHostileTable(ed)},
+				{ed.chunkedBegin, chunkedEnd, renderChunkedTable(ed)},
+			} {
+				i, j := strings.Index(doc, part.begin), strings.Index(doc, part.end)
+				require.True(t, i >= 0 && j > i, "table markers missing in %s", ed.path)
+				if *updateDoc {
+					doc = doc[:i+len(part.begin)] + part.table + doc[j:]
+					continue
+				}
+				assert.Equal(t, part.table, doc[i+len(part.begin):j],
+					"%s is out of date: run go test ./final/httputil -run TestHostileInputDoc -update", ed.path)
+			}
+			if *updateDoc {
+				require.NoError(t, os.WriteFile(ed.path, []byte(doc), 0o644))
+			}
+			assert.NotContains(t, renderHostileTable(ed)+renderChunkedTable(ed), "`?`", "every error in the tables has a name")
+		})
 	}
-	if *updateDoc {
-		require.NoError(t, os.WriteFile(docPath, []byte(doc), 0o644))
-	}
-	assert.NotContains(t, renderHostileTable()+renderChunkedTable(), "`?`", "every error in the tables has a name")
 }
 
 // sentinelName returns the Go name of a sentinel error, for the doc.
