@@ -176,7 +176,10 @@ func (r *Runner) Go(fn Func) *futures.Future {
 // coroutine resumes from the loop itself, with a short stack, one at a time.
 func (r *Runner) step(co *coroutine) {
 	co.awaiting = nil
-	delete(r.live, co) // running, not paused: Close must not wait for it
+	// The rule that lets Close be called from inside a coroutine: live holds
+	// paused coroutines only. A running one cannot be stopped (stopCoroutine
+	// skips it), so if it stayed in live, Close would loop forever on it.
+	delete(r.live, co)
 	for !co.finished {
 		co.running = true
 		f, ok := co.next()
@@ -235,8 +238,14 @@ func (r *Runner) stopCoroutine(co *coroutine) {
 
 // Close stops every coroutine still paused, Tornado's loop.close() followed
 // by the garbage collector closing the abandoned generators. Call it once the
-// loop has stopped and before the loop is closed; a coroutine stopped here may
-// start others while it unwinds, and those are stopped too.
+// loop has stopped and before the loop is closed, or on the loop: from a
+// callback, or from inside a coroutine (a shutdown handler). A coroutine
+// stopped here may start others while it unwinds, and those are stopped too.
+//
+// Only paused coroutines are stopped. A running one (the caller, and a
+// coroutine that started the caller with Go and is still inside that call)
+// is not paused, so Close neither stops it nor waits for it: it runs on to
+// its return, and if it pauses again, a later Close stops it.
 func (r *Runner) Close() {
 	for len(r.live) > 0 {
 		for co := range r.live {

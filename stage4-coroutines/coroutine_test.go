@@ -154,23 +154,3 @@ func TestRunSyncTimeoutStopsTheCoroutine(t *testing.T) {
 	assert.True(t, never.Cancelled(), "what it awaited was cancelled too")
 	assert.Equal(t, 0, r.Pending())
 }
-
-// A coroutine may close the runner it runs on (a shutdown handler, say): every
-// other paused coroutine is stopped, and Close does not wait for the caller.
-func TestCloseFromInsideACoroutine(t *testing.T) {
-	checkNoLeak(t)
-	loop, r, _ := newRunner(t)
-	other := r.Go(func(await Await) (any, error) { return await(futures.New()) })
-	v, err := r.RunSync(func(await Await) (any, error) {
-		// Pause once, so that this coroutine has been paused and resumed.
-		if _, err := await(laterValue(loop, time.Millisecond, nil, nil)); err != nil {
-			return nil, err
-		}
-		r.Close()
-		return "closed", nil
-	}, 5*time.Second)
-	require.NoError(t, err)
-	assert.Equal(t, "closed", v)
-	assert.True(t, other.Cancelled())
-	assert.Equal(t, 0, r.Pending())
-}

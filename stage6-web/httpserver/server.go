@@ -114,8 +114,9 @@ func (s *HTTPServer) handleConnection(fd int, peer net.Addr) {
 
 // Close stops accepting, closes the listening socket and every connection,
 // and stops the coroutines still paused (handlers waiting on a long poll).
-// Call it on the loop from a plain callback, not from inside a handler, or
-// after the loop has stopped.
+// Call it on the loop, from a callback or from inside a handler (whose own
+// connection it closes too: finish the response first), or after the loop
+// has stopped.
 func (s *HTTPServer) Close() {
 	if s.stopAccept != nil {
 		s.stopAccept()

@@ -23,8 +23,9 @@ import (
 //	/later?ms=N answers "later N" N ms after HandleRequest has returned
 //	/sleep?ms=N awaits a Sleep of N ms, then answers "slept N"
 //	/hang       never answers; records the client closing in closed
+//	/shutdown   answers "bye", then closes the server and records that in shutDown
 type testDelegate struct {
-	closed chan struct{}
+	closed, shutDown chan struct{}
 }
 
 func (d *testDelegate) HandleRequest(await coroutines.Await, req *httpserver.Request) {
@@ -53,6 +54,13 @@ func (d *testDelegate) HandleRequest(await coroutines.Await, req *httpserver.Req
 		c.Finish()
 	case "/hang":
 		c.SetCloseCallback(func() { close(d.closed) })
+	case "/shutdown":
+		c.WriteHeaders(200, http.Header{"Content-Length": {"3"}}, []byte("bye"))
+		_, _ = await(c.Finish())
+		// From inside the connection's coroutine: this closes the server,
+		// every connection (this one included) and the Runner.
+		c.Server().Close()
+		close(d.shutDown)
 	default:
 		c.WriteHeaders(404, http.Header{"Content-Length": {"0"}}, nil)
 		c.Finish()
@@ -60,7 +68,7 @@ func (d *testDelegate) HandleRequest(await coroutines.Await, req *httpserver.Req
 }
 
 func start(t *testing.T) (*servertest.Server, *testDelegate) {
-	d := &testDelegate{closed: make(chan struct{})}
+	d := &testDelegate{closed: make(chan struct{}), shutDown: make(chan struct{})}
 	return servertest.Start(t, d), d
 }
 
@@ -264,4 +272,32 @@ func TestUnansweredRequestsEndAtClose(t *testing.T) {
 	c := s.Dial(t)
 	c.Send(t, "GET /hang HTTP/1.1\r\nHost: x\r\n\r\n")
 	s.WaitFor(t, "the request to arrive", func() bool { return s.HTTP.Connections() == 1 })
+}
+
+func TestHandlerClosesTheServer(t *testing.T) {
+	// A handler may close its own server: Runner.Close, called from inside
+	// the handler's coroutine, stops the other connections' paused
+	// coroutines and does not wait for the one that called it.
+	s, d := start(t)
+	waiting := s.Dial(t)
+	waiting.Send(t, "GET /hang HTTP/1.1\r\nHost: x\r\n\r\n")
+	s.WaitFor(t, "the long poll to arrive", func() bool { return s.HTTP.Connections() == 1 })
+
+	c := s.Dial(t)
+	c.Send(t, "GET /shutdown HTTP/1.1\r\nHost: x\r\n\r\n")
+	select {
+	case <-d.shutDown:
+	case <-time.After(10 * time.Second):
+		t.Fatal("HTTPServer.Close, called from inside a handler, never returned")
+	}
+	resp, body := c.ReadResponse(t, "GET")
+	assert.Equal(t, 200, resp.StatusCode)
+	assert.Equal(t, "bye", body)
+	select {
+	case <-d.closed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the long poll's connection was not closed")
+	}
+	s.WaitFor(t, "every connection to go", func() bool { return s.HTTP.Connections() == 0 })
+	s.Do(func() { assert.Equal(t, 0, s.HTTP.Runner.Pending(), "paused coroutines") })
 }
