@@ -631,13 +631,30 @@ func (c *Conn) linger() {
 	c.read()
 }
 
-// close closes the connection now.
+// close closes the connection now, and tells the delegate of an
+// unfinished response at once (see Close).
 func (c *Conn) close() {
 	if c.closed {
 		return
 	}
 	c.closed = true
 	c.stream.Close()
+	c.closeDelegate()
+}
+
+// closeDelegate forgets the request's delegate and, if its response is
+// unfinished, calls its OnConnectionClose; once, whichever of close and
+// onStreamClosed comes first.
+func (c *Conn) closeDelegate() {
+	st := c.st
+	if st == nil || st.md == nil {
+		return
+	}
+	md := st.md
+	st.md = nil
+	if !c.respFinished {
+		md.OnConnectionClose()
+	}
 }
 
 // Idle reports whether the connection is between requests with no byte of
@@ -653,8 +670,11 @@ func (c *Conn) CloseWhenIdle() {
 	}
 }
 
-// Close closes the connection; the delegate's OnConnectionClose runs if a
-// response was unfinished.
+// Close closes the connection; the delegate's OnConnectionClose runs
+// before Close returns if a response was unfinished, even when the delegate
+// itself is closing. Not later: a delegate that closes its connection and
+// then goes back to a pool (web's dispatchers do) must not hear of the
+// close when it already serves another request.
 func (c *Conn) Close() { c.close() }
 
 // Detach takes the stream away from the connection, for protocols that
@@ -703,13 +723,9 @@ func (c *Conn) onStreamClosed() {
 		c.Loop().RemoveTimeout(c.timer)
 		c.timerOn = false
 	}
-	if st := c.st; st != nil && st.md != nil {
-		md := st.md
-		st.md = nil
-		if !c.respFinished {
-			md.OnConnectionClose()
-		}
-	}
+	// A close of the stream itself (the peer went away, a write failed):
+	// the delegate hears of it now, unless close already told it.
+	c.closeDelegate()
 	if c.pend != nil {
 		c.shared.putPend(c.pend)
 		c.pend = nil

@@ -122,7 +122,10 @@ type MessageDelegate interface {
 	// Finish is called when the whole request has been read.
 	Finish()
 	// OnConnectionClose is called if the connection closes before the
-	// response is finished.
+	// response is finished: inside Conn.Close when the connection is
+	// closed on this side (by the delegate itself too), on a later loop
+	// callback when the peer goes away. It is the last call the delegate
+	// gets for the request.
 	OnConnectionClose()
 }
 

@@ -4,11 +4,14 @@
 package web
 
 import (
+	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -23,7 +26,7 @@ func serve(t testing.TB, app *Application) string {
 	if app.Settings.Logger == nil {
 		app.Settings.Logger = quiet
 	}
-	loop, err := ioloop.New(ioloop.WithLogger(quiet))
+	loop, err := ioloop.New(ioloop.WithLogger(slog.New(failOnLoopPanic{t})))
 	require.NoError(t, err)
 	done := make(chan struct{})
 	go func() {
@@ -37,11 +40,37 @@ func serve(t testing.TB, app *Application) string {
 	t.Cleanup(func() {
 		s.Close()
 		loop.AddCallback(loop.Stop)
-		<-done
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Fatal("the server's loop did not stop within 10s: a callback or handler is stuck")
+		}
 		loop.Close(false)
 	})
 	return "http://" + s.Addr("127.0.0.1")
 }
+
+// failOnLoopPanic is the test loops' log: it fails the test when a panic
+// escapes to the loop (a handler's own panics are the application's, and
+// answered 500), which a discarded log would hide. Everything else it drops.
+type failOnLoopPanic struct{ t testing.TB }
+
+func (h failOnLoopPanic) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelError }
+
+func (h failOnLoopPanic) Handle(_ context.Context, r slog.Record) error {
+	if strings.HasPrefix(r.Message, "ioloop: panic") {
+		var b strings.Builder
+		r.Attrs(func(a slog.Attr) bool {
+			fmt.Fprintf(&b, "\n%s: %v", a.Key, a.Value)
+			return true
+		})
+		h.t.Errorf("%s%s", r.Message, b.String())
+	}
+	return nil
+}
+
+func (h failOnLoopPanic) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h failOnLoopPanic) WithGroup(string) slog.Handler      { return h }
 
 // quiet discards the logs of handlers that fail on purpose.
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))

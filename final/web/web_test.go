@@ -412,6 +412,9 @@ func (h *misuse) Get(args ...string) error {
 func TestMisuseAndEdges(t *testing.T) {
 	base := serve(t, NewApplication([]*URLSpec{URL(`/m/(\w+)/?(.*)`, &misuse{})}, Settings{}))
 	c := client(t)
+	// /m/late relies on the server closing the connection: should it not,
+	// fail with a timeout rather than hang.
+	c.Timeout = 10 * time.Second
 	resp, _ := do(t, c, "GET", base+"/m/twice", "")
 	assert.Equal(t, 200, resp.StatusCode)
 	resp, body := do(t, c, "GET", base+"/m/inject", "")
@@ -428,7 +431,9 @@ func TestMisuseAndEdges(t *testing.T) {
 	b, err := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	assert.Equal(t, "partial", string(b))
-	assert.Error(t, err, "the chunked body never ends properly")
+	var timeout interface{ Timeout() bool }
+	require.False(t, errors.As(err, &timeout) && timeout.Timeout(), "the server did not close the connection after /m/late failed: %v", err)
+	assert.ErrorIs(t, err, io.ErrUnexpectedEOF, "the chunked body never ends properly")
 	resp, _ = do(t, c, "GET", base+"/m/twice", "")
 	assert.Equal(t, 200, resp.StatusCode, "the loop serves on")
 }
