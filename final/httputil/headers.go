@@ -4,6 +4,7 @@
 package httputil
 
 import (
+	"fmt"
 	"iter"
 	"strings"
 )
@@ -39,7 +40,18 @@ type headerField struct {
 	valueEnd uint32
 	// raw is set while the name is as received, not yet normalised.
 	raw bool
+	// unsafe is set when the name is not a token or the value holds a
+	// control byte other than HTAB: such a field must never be written
+	// (Check, AppendResponseHead). It is decided once, when the field is
+	// added, so that writing a head does not scan it again.
+	unsafe bool
 }
+
+// fieldUnsafe reports whether name and value may not be written as a field
+// line: a name that is not a token, or a value with CR, LF, NUL or another
+// control byte (RFC 9110, section 5.5), which could inject fields or a
+// second message.
+func fieldUnsafe(name, value []byte) bool { return !isToken(name) || !validValue(value) }
 
 // NewHTTPHeaders returns headers holding the given name, value pairs in
 // order; it panics on an odd number of arguments, as a programming error.
@@ -87,23 +99,35 @@ func (h *HTTPHeaders) valueAt(i int) []byte {
 }
 
 // addRaw appends a field whose name is normalised later, on first read.
+// Its callers, the parsers, have checked the field already, so it is never
+// unsafe.
 func (h *HTTPHeaders) addRaw(name, value []byte) {
 	start := len(h.buf)
 	h.buf = append(h.buf, name...)
 	nameEnd := len(h.buf)
 	h.buf = append(h.buf, value...)
-	h.fields = append(h.fields, headerField{uint32(start), uint32(nameEnd), uint32(len(h.buf)), true})
+	h.fields = append(h.fields, headerField{nameStart: uint32(start), nameEnd: uint32(nameEnd), valueEnd: uint32(len(h.buf)), raw: true})
 }
 
 // Add appends a field line; an existing value of the same name is kept, as in
 // Tornado's HTTPHeaders.add.
 func (h *HTTPHeaders) Add(name, value string) {
+	h.fields = append(h.fields, h.store(name, value))
+}
+
+// store copies name (normalised) and value into the arena and returns
+// their field, marked unsafe if it may not be written.
+func (h *HTTPHeaders) store(name, value string) headerField {
 	start := len(h.buf)
 	h.buf = append(h.buf, name...)
 	canonicalInPlace(h.buf[start:])
 	nameEnd := len(h.buf)
 	h.buf = append(h.buf, value...)
-	h.fields = append(h.fields, headerField{nameStart: uint32(start), nameEnd: uint32(nameEnd), valueEnd: uint32(len(h.buf))})
+	end := len(h.buf)
+	return headerField{
+		nameStart: uint32(start), nameEnd: uint32(nameEnd), valueEnd: uint32(end),
+		unsafe: fieldUnsafe(h.buf[start:nameEnd], h.buf[nameEnd:end]),
+	}
 }
 
 // AddBytes is Add for byte slices; it copies both, without allocating once
@@ -114,7 +138,11 @@ func (h *HTTPHeaders) AddBytes(name, value []byte) {
 	canonicalInPlace(h.buf[start:])
 	nameEnd := len(h.buf)
 	h.buf = append(h.buf, value...)
-	h.fields = append(h.fields, headerField{nameStart: uint32(start), nameEnd: uint32(nameEnd), valueEnd: uint32(len(h.buf))})
+	end := len(h.buf)
+	h.fields = append(h.fields, headerField{
+		nameStart: uint32(start), nameEnd: uint32(nameEnd), valueEnd: uint32(end),
+		unsafe: fieldUnsafe(h.buf[start:nameEnd], h.buf[nameEnd:end]),
+	})
 }
 
 // appendToLast appends sep and more to the value of the last field line;
@@ -209,12 +237,7 @@ func (h *HTTPHeaders) Set(name, value string) {
 		return
 	}
 	h.delFrom(name, i+1)
-	start := len(h.buf)
-	h.buf = append(h.buf, name...)
-	canonicalInPlace(h.buf[start:])
-	nameEnd := len(h.buf)
-	h.buf = append(h.buf, value...)
-	h.fields[i] = headerField{nameStart: uint32(start), nameEnd: uint32(nameEnd), valueEnd: uint32(len(h.buf))}
+	h.fields[i] = h.store(name, value)
 }
 
 // Del removes every field named name.
@@ -243,6 +266,28 @@ func (h *HTTPHeaders) All() iter.Seq2[string, string] {
 			}
 		}
 	}
+}
+
+// CopyFrom makes h a copy of src, reusing h's storage: with a prepared set
+// of defaults, one CopyFrom replaces a Reset and several Sets.
+func (h *HTTPHeaders) CopyFrom(src *HTTPHeaders) {
+	h.buf = append(h.buf[:0], src.buf...)
+	h.fields = append(h.fields[:0], src.fields...)
+}
+
+// Check returns an error wrapping ErrUnsafeHeader, naming the field, if a
+// field may not be written: a name that is not a token, or a value holding
+// CR, LF, NUL or another control byte but HTAB (RFC 9110, section 5.5;
+// Tornado's _convert_header_value refuses the same). Fields are judged as
+// they are added, so Check costs one test per field.
+func (h *HTTPHeaders) Check() error {
+	for i := range h.fields {
+		if h.fields[i].unsafe {
+			n, v := h.rawAt(i)
+			return fmt.Errorf("%w: %q: %q", ErrUnsafeHeader, n, v)
+		}
+	}
+	return nil
 }
 
 // Copy returns an independent copy of h, compacted.

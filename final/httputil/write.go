@@ -87,15 +87,10 @@ func AppendResponseHead(dst []byte, v Version, code int, h *HTTPHeaders) ([]byte
 	dst = AppendStatusLine(dst, v, code)
 	if h != nil {
 		for i := 0; i < h.Len(); i++ {
-			name, value := h.At(i)
-			if !isToken(name) {
+			if h.fields[i].unsafe {
 				return dst[:start], ErrUnsafeHeader
 			}
-			for _, c := range value {
-				if classes[c]&classValue == 0 {
-					return dst[:start], ErrUnsafeHeader
-				}
-			}
+			name, value := h.At(i)
 			dst = append(dst, name...)
 			dst = append(dst, ':', ' ')
 			dst = append(dst, value...)
