@@ -72,6 +72,10 @@ func (c *AsyncHTTPClient) Fetch(req *HTTPRequest) *concurrent.Future[*HTTPRespon
 		f.fut.SetException(err)
 		return f.fut
 	}
+	if err := checkHead(req); err != nil {
+		f.fut.SetException(&HTTPClientError{Code: 599, Message: err.Error(), Err: err})
+		return f.fut
+	}
 	if c.active >= c.maxClients() {
 		// Like Tornado, a queued request times out after the smaller of
 		// its connect and request timeouts.
@@ -248,6 +252,29 @@ func (f *fetch) method() string {
 		return "GET"
 	}
 	return f.req.Method
+}
+
+// checkHead refuses what would split the request head: a method that is
+// not a token, an unsafe header (httputil.HTTPHeaders.Check), a User-Agent
+// with a control byte.
+func checkHead(r *HTTPRequest) error {
+	m := r.Method
+	for i := 0; i < len(m); i++ {
+		if c := m[i]; c <= ' ' || c >= 0x7f || strings.IndexByte(`"(),/:;<=>?@[\]{}`, c) >= 0 {
+			return fmt.Errorf("%w: method %q", ErrUnsafeRequest, m)
+		}
+	}
+	if r.Headers != nil {
+		if err := r.Headers.Check(); err != nil {
+			return fmt.Errorf("%w: %w", ErrUnsafeRequest, err)
+		}
+	}
+	for i := 0; i < len(r.UserAgent); i++ {
+		if c := r.UserAgent[i]; (c < ' ' && c != '\t') || c == 0x7f {
+			return fmt.Errorf("%w: User-Agent %q", ErrUnsafeRequest, r.UserAgent)
+		}
+	}
+	return nil
 }
 
 // setURL parses and checks the URL to fetch.

@@ -137,4 +137,9 @@ var (
 	ErrClientClosed = errors.New("httpclient: client closed")
 	// ErrBodyTooLarge is a response body over MaxBodySize.
 	ErrBodyTooLarge = errors.New("httpclient: response body too large")
+	// ErrUnsafeRequest is a method that is not a token, or a header or
+	// User-Agent with CR, LF or another control byte: sent, it would end
+	// the request line or a field early and let the rest pass as fields or
+	// a second request of the caller's making (request splitting).
+	ErrUnsafeRequest = errors.New("httpclient: unsafe method or header")
 )
