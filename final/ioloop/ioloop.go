@@ -117,8 +117,11 @@ type IOLoop struct {
 	// on the monotonic clock.
 	base time.Time
 	// iterNow is the clock read when the current iteration began, or when
-	// the poller returned (nanoseconds since base), for Now.
-	iterNow int64
+	// the poller returned (nanoseconds since base); iterTime is the same
+	// instant as a time.Time, made once per reading so that Now, called
+	// several times per request, costs a copy (setIterNow sets both).
+	iterNow  int64
+	iterTime time.Time
 
 	// logger receives panics in callbacks and handlers.
 	logger *slog.Logger
@@ -312,7 +315,13 @@ func (l *IOLoop) Now() time.Time {
 	if !l.running.Load() {
 		return l.Time()
 	}
-	return l.base.Add(time.Duration(l.iterNow))
+	return l.iterTime
+}
+
+// setIterNow records the iteration's clock reading for Now.
+func (l *IOLoop) setIterNow(ns int64) {
+	l.iterNow = ns
+	l.iterTime = l.base.Add(time.Duration(ns))
 }
 
 // Logger returns the loop's logger.
@@ -366,7 +375,7 @@ func (l *IOLoop) Start() error {
 		l.running.Store(false)
 	}()
 	for {
-		l.iterNow = l.now()
+		l.setIterNow(l.now())
 		l.runCallbacks()
 		l.runTimers()
 		if l.stopping.Load() {
@@ -460,7 +469,7 @@ func (l *IOLoop) poll() error {
 	}
 	if n > 0 && timeout != 0 {
 		// The wait may have been long: the handlers see the time it ended.
-		l.iterNow = l.now()
+		l.setIterNow(l.now())
 	}
 	for i := 0; i < n; i++ {
 		ev := l.ready[i]

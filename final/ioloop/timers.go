@@ -205,7 +205,7 @@ func (l *IOLoop) runTimers() {
 	}
 	now := l.now()
 	// Due timers see a Now no earlier than their deadline.
-	l.iterNow = now
+	l.setIterNow(now)
 	for len(th.h) > 0 {
 		t := th.h[0]
 		if t.fn == nil {
