@@ -6,11 +6,12 @@ package web
 import (
 	"bytes"
 	"compress/gzip"
-	"crypto/sha1"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"html"
 	"log/slog"
 	"net/url"
@@ -101,19 +102,21 @@ func (rh *RequestHandler) init(d *dispatch, spec *URLSpec) {
 	self, resume, jbuf, jenc := rh.self, rh.resumeFn, rh.jsonBuf, rh.jsonEnc
 	*rh = RequestHandler{self: self, resumeFn: resume, req: req, headers: hdr, buf: buf[:0], PathArgs: args[:0], jsonBuf: jbuf, jsonEnc: jenc}
 	rh.req.reset()
-	rh.headers.Reset()
 	rh.app, rh.Application, rh.d, rh.loop = d.app, d.app, d, d.loop
 	rh.Request = &rh.req
 	rh.status = 200
 	rh.setDefaultHeaders()
 }
 
-// setDefaultHeaders sets the headers every response starts with, like
+// defaultHeaders are the headers every response starts with, like
 // Tornado's clear(): Server and Content-Type (Date is the connection's).
-func (rh *RequestHandler) setDefaultHeaders() {
-	rh.headers.Set("Server", "gornado")
-	rh.headers.Set("Content-Type", "text/html; charset=UTF-8")
-}
+var defaultHeaders = httputil.NewHTTPHeaders(
+	"Server", "gornado",
+	"Content-Type", "text/html; charset=UTF-8",
+)
+
+// setDefaultHeaders replaces the response headers with defaultHeaders.
+func (rh *RequestHandler) setDefaultHeaders() { rh.headers.CopyFrom(defaultHeaders) }
 
 // logger returns the application's logger, or the loop's.
 func (rh *RequestHandler) logger() *slog.Logger {
@@ -260,7 +263,6 @@ func (rh *RequestHandler) ResponseHeaders() *httputil.HTTPHeaders { return &rh.h
 
 // Clear resets the status, headers and unflushed body (Tornado's clear).
 func (rh *RequestHandler) Clear() {
-	rh.headers.Reset()
 	rh.setDefaultHeaders()
 	rh.status, rh.reason = 200, ""
 	rh.buf = rh.buf[:0]
@@ -350,13 +352,20 @@ func (rh *RequestHandler) Flush() *concurrent.Future[struct{}] {
 
 // flush writes the head if needed and the buffered body.
 func (rh *RequestHandler) flush() error {
-	out := rh.d.out
-	body := rh.buf
-	rh.buf = rh.buf[:0]
 	if !rh.headersWritten {
 		if err := rh.checkHeaders(); err != nil {
 			return err
 		}
+	}
+	return rh.send()
+}
+
+// send is flush once the headers are known to be safe (checkHeaders).
+func (rh *RequestHandler) send() error {
+	out := rh.d.out
+	body := rh.buf
+	rh.buf = rh.buf[:0]
+	if !rh.headersWritten {
 		if rh.reason != "" {
 			// A custom phrase goes on the status line where the HTTP layer
 			// can put it there (http1connection; net/http cannot). It is
@@ -374,13 +383,12 @@ func (rh *RequestHandler) flush() error {
 	return out.Write(body)
 }
 
-// checkHeaders refuses header values that would split the response.
+// checkHeaders refuses header fields that would split the response (a
+// name that is not a token, a value with CR, LF or another control byte),
+// before anything is sent, so that the answer can still be a 500.
 func (rh *RequestHandler) checkHeaders() error {
-	for i := range rh.headers.Len() {
-		_, v := rh.headers.At(i)
-		if bytes.ContainsAny(v, "\r\n\x00") {
-			return fmt.Errorf("web: unsafe header value %q", v)
-		}
+	if err := rh.headers.Check(); err != nil {
+		return fmt.Errorf("web: %w", err)
 	}
 	// RFC 9112, section 4: a reason phrase is HTAB, SP, VCHAR or obs-text.
 	for i := 0; i < len(rh.reason); i++ {
@@ -439,7 +447,9 @@ func (rh *RequestHandler) Finish() error {
 			}
 		}
 	}
-	if err = rh.flush(); err == nil {
+	// The headers were checked above; Etag and Content-Length, added
+	// since, are the handler's own and safe.
+	if err = rh.send(); err == nil {
 		err = rh.d.out.Finish()
 	}
 	rh.logRequest()
@@ -491,7 +501,7 @@ type ETagComputer interface {
 }
 
 // setETag sets Etag to the handler's ComputeETag or to a hash of the body,
-// Tornado's compute_etag (SHA-1), and reports whether there is one.
+// Tornado's compute_etag (appendETag), and reports whether there is one.
 func (rh *RequestHandler) setETag() bool {
 	if ec, ok := rh.self.(ETagComputer); ok {
 		tag := ec.ComputeETag()
@@ -501,13 +511,27 @@ func (rh *RequestHandler) setETag() bool {
 		rh.headers.AddBytes(etagName, tag)
 		return true
 	}
-	sum := sha1.Sum(rh.buf)
-	b := rh.num[:0]
-	b = append(b, '"')
-	b = hex.AppendEncode(b, sum[:])
-	b = append(b, '"')
-	rh.headers.AddBytes(etagName, b)
+	rh.headers.AddBytes(etagName, appendETag(rh.num[:0], rh.buf))
 	return true
+}
+
+// castagnoli is the CRC-32C table; the CPU computes CRC-32C (and CRC-32
+// with carry-less multiplication) in hardware on amd64 and arm64.
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// appendETag appends the default ETag of body: 64 bits, CRC-32C and CRC-32
+// of the body, in hex and quotes. Tornado hashes the body with SHA-1; an
+// ETag only has to change when the body does, and the two checksums do so
+// for all but one change in 2^64, at about 15 GB/s instead of SHA-1's 2 and
+// in a quarter of its time on a short body, which matters because every
+// 200 answer to GET pays for it.
+func appendETag(dst, body []byte) []byte {
+	sum := uint64(crc32.Checksum(body, castagnoli))<<32 | uint64(crc32.ChecksumIEEE(body))
+	var raw [8]byte
+	binary.BigEndian.PutUint64(raw[:], sum)
+	dst = append(dst, '"')
+	dst = hex.AppendEncode(dst, raw[:])
+	return append(dst, '"')
 }
 
 var etagName = []byte("Etag")
