@@ -45,8 +45,9 @@
 // (431), checked as bytes arrive. It decides the body framing (none, length
 // or chunked), keep-alive (including HTTP/1.0's Connection: keep-alive),
 // Expect: 100-continue and Connection: upgrade. Every rule is listed, with
-// its RFC section and the status it produces, in docs/http-hostile-input.md,
-// which is generated from this package's tests.
+// its RFC section and the status it produces, in docs/http-hostile-input.md
+// and its Chinese edition docs/zh/http-hostile-input.md, whose tables are
+// both generated from this package's tests.
 //
 // Work is linear in the input however it is split across calls, and a
 // reused parser and RequestHead parse a typical browser request without

@@ -46,7 +46,7 @@ var whatZH = map[string]string{
 	"Content-Length with leading zeros":                         "带前导零的 Content-Length",
 	"Transfer-Encoding: chunked":                                "Transfer-Encoding: chunked",
 	"Transfer-Encoding:\\tchunked (a tab is OWS)":               "Transfer-Encoding:\\tchunked（制表符属于 OWS）",
-	"Transfer-Encoding:  chunked with trailing spaces":          "Transfer-Encoding:  chunked，值后还有空格",
+	"Transfer-Encoding with spaces before and after chunked":    "Transfer-Encoding 的值 chunked 前后都有空格",
 	"Transfer-Encoding: CHUNKED (codings are case-insensitive)": "Transfer-Encoding: CHUNKED（编码名不区分大小写）",
 	"Transfer-Encoding: , chunked (empty list element)":         "Transfer-Encoding: , chunked（列表中有空元素）",
 	"empty line before the request line":                        "请求行之前有一个空行",
