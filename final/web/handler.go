@@ -519,16 +519,26 @@ func (rh *RequestHandler) setETag() bool {
 // with carry-less multiplication) in hardware on amd64 and arm64.
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
-// appendETag appends the default ETag of body: 64 bits, CRC-32C and CRC-32
-// of the body, in hex and quotes. Tornado hashes the body with SHA-1; an
-// ETag only has to change when the body does, and the two checksums do so
-// for all but one change in 2^64, at about 15 GB/s instead of SHA-1's 2 and
-// in a quarter of its time on a short body, which matters because every
-// 200 answer to GET pays for it.
+// appendETag appends the default ETag of body, 64 bits in hex and quotes:
+// CRC-32C of the body, then CRC-32 of it (FNV-1a for a body under 64 bytes,
+// where CRC-32 has no hardware path). Tornado hashes the body with SHA-1;
+// an ETag only has to change when the body does, which these do for all
+// but one change in about 2^64, at about 15 GB/s instead of SHA-1's 2, and
+// in a tenth of its time on a short body: every 200 answer to GET pays
+// for it.
 func appendETag(dst, body []byte) []byte {
-	sum := uint64(crc32.Checksum(body, castagnoli))<<32 | uint64(crc32.ChecksumIEEE(body))
+	var low uint32
+	if len(body) >= 64 {
+		low = crc32.ChecksumIEEE(body)
+	} else {
+		low = 2166136261 // FNV-1a, 32 bits
+		for _, c := range body {
+			low = (low ^ uint32(c)) * 16777619
+		}
+	}
 	var raw [8]byte
-	binary.BigEndian.PutUint64(raw[:], sum)
+	binary.BigEndian.PutUint32(raw[:4], crc32.Checksum(body, castagnoli))
+	binary.BigEndian.PutUint32(raw[4:], low)
 	dst = append(dst, '"')
 	dst = hex.AppendEncode(dst, raw[:])
 	return append(dst, '"')
