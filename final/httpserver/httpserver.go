@@ -32,12 +32,13 @@ type Handler interface {
 	HandleRequest(req *Request)
 }
 
-// CloseHandler is a Handler that hears when a client closes its connection
-// before the response to a request the handler was given is finished: a
-// long poll whose client gave up, Tornado's on_connection_close. It runs on
-// the connection's loop, and req is still valid during the call. A request
-// whose body was still arriving never reached HandleRequest, so it is not
-// reported.
+// CloseHandler is a Handler that hears when the connection of a request it
+// was given closes before the response is finished: a long poll whose
+// client gave up, Tornado's on_connection_close. A close on this side (the
+// handler's own req.Conn.Close, the server's Close) is reported too, inside
+// that call. It runs on the connection's loop, and req is still valid
+// during the call. A request whose body was still arriving never reached
+// HandleRequest, so it is not reported.
 type CloseHandler interface {
 	Handler
 	OnConnectionClose(req *Request)
