@@ -42,22 +42,36 @@ type RequestHandler struct {
 	// handler's method (Tornado's path_args).
 	PathArgs []string
 
-	// self is the handler that embeds this RequestHandler.
-	self Handler
+	// self is the handler that embeds this RequestHandler; resumeFn
+	// continues its steps after an Awaitable (made once per instance).
+	self     Handler
+	resumeFn func()
+	// req is the storage behind Request.
+	req HTTPServerRequest
+	// headers are the response headers; buf the body not yet flushed.
+	headers httputil.HTTPHeaders
+	buf     []byte
+	// jsonBuf and jsonEnc encode Write's JSON; kept across requests.
+	jsonBuf bytes.Buffer
+	jsonEnc *json.Encoder
+	// num is scratch space for numbers and hashes.
+	num [64]byte
+
+	// perRequest is the state one request starts from zero: init clears
+	// it in one assignment, while the storage above is kept for reuse.
+	perRequest
+}
+
+// perRequest is the part of a RequestHandler that each request starts
+// from zero.
+type perRequest struct {
 	// app is Application; d the request's dispatcher; loop its loop.
 	app  *Application
 	d    *dispatch
 	loop *ioloop.IOLoop
-	// req is the storage behind Request.
-	req HTTPServerRequest
 	// status and reason are the response status.
 	status int
 	reason string
-	// headers are the response headers; buf the body not yet flushed.
-	headers httputil.HTTPHeaders
-	buf     []byte
-	// num is scratch space for numbers and hashes.
-	num [64]byte
 	// headersWritten is set once the head went out (Flush); finished
 	// once Finish ran; detached once the connection was taken over
 	// (WebSocketUpgrade, FallbackHandler); clientGone when the client
@@ -79,18 +93,14 @@ type RequestHandler struct {
 	step    int
 	running bool
 	// pending is an Awaitable the current step waits for (Go, Wait);
-	// waiting the one being awaited; resumeFn continues after it.
-	pending  concurrent.Awaitable
-	waiting  concurrent.Awaitable
-	resumeFn func()
+	// waiting the one being awaited.
+	pending concurrent.Awaitable
+	waiting concurrent.Awaitable
 	// currentUser caches CurrentUser; userDone marks it computed.
 	currentUser any
 	userDone    bool
 	// xsrfToken caches XSRFToken.
 	xsrfToken string
-	// jsonBuf and jsonEnc encode Write's JSON; kept across requests.
-	jsonBuf bytes.Buffer
-	jsonEnc *json.Encoder
 }
 
 // base makes every type embedding RequestHandler a Handler.
@@ -98,9 +108,8 @@ func (rh *RequestHandler) base() *RequestHandler { return rh }
 
 // init prepares the handler for a request.
 func (rh *RequestHandler) init(d *dispatch, spec *URLSpec) {
-	req, hdr, buf, args := rh.req, rh.headers, rh.buf, rh.PathArgs
-	self, resume, jbuf, jenc := rh.self, rh.resumeFn, rh.jsonBuf, rh.jsonEnc
-	*rh = RequestHandler{self: self, resumeFn: resume, req: req, headers: hdr, buf: buf[:0], PathArgs: args[:0], jsonBuf: jbuf, jsonEnc: jenc}
+	rh.perRequest = perRequest{}
+	rh.buf, rh.PathArgs = rh.buf[:0], rh.PathArgs[:0]
 	rh.req.reset()
 	rh.app, rh.Application, rh.d, rh.loop = d.app, d.app, d, d.loop
 	rh.Request = &rh.req
