@@ -999,6 +999,16 @@ func (s *Stream) handleEvents(fd int, ev ioloop.Events) {
 	}
 	if ev&ioloop.READ != 0 {
 		s.readOnEvent()
+		if s.flushScheduled && !s.closed {
+			// What the reads' receivers wrote (a response, or sixteen
+			// pipelined ones) goes out now in one system call rather than
+			// at the end of the iteration: the peer works on it while
+			// this loop reads the other ready descriptors, instead of
+			// waiting for all of them (Tornado's write, too, writes at
+			// once). The stream stays on the flush list; flushing it
+			// again there finds nothing queued.
+			s.flush()
+		}
 	}
 	if !s.closed && ev&ioloop.WRITE != 0 {
 		s.blocked = false
