@@ -4,6 +4,7 @@ go 1.26.0
 
 require (
 	github.com/gorilla/websocket v1.5.3
+	github.com/gornado/gornado v0.0.0-00010101000000-000000000000
 	github.com/lesismal/nbio v1.6.8
 	github.com/panjf2000/gnet/v2 v2.9.7
 	github.com/stretchr/testify v1.12.1
@@ -24,3 +25,7 @@ require (
 	golang.org/x/sys v0.49.0 // indirect
 	gopkg.in/natefinch/lumberjack.v2 v2.2.1 // indirect
 )
+
+// final-raw (servers/finalraw) is built from this repository's final/, the
+// tree final's helloworld is built from.
+replace github.com/gornado/gornado => ../

@@ -2,7 +2,7 @@ package main
 
 // The peers: every server (and HTTP client) the runner knows. Adding one is
 // an entry here; final's entries are already in place and come alive when
-// their directories exist in the root module.
+// their directories exist in the root module (final-raw: when final/ builds).
 
 // kind says how a peer is built and started.
 type kind int
@@ -20,6 +20,8 @@ type Peer struct {
 	Kind  kind
 	// Pkg is the Go package to build: relative to bench/ ("./servers/gnet"),
 	// or to the repository root when InRoot is set ("./final/demos/helloworld").
+	// InRoot and Optional packages are built each on its own, so that one that
+	// fails to build (final/ is being written) takes only its peer out.
 	Pkg    string
 	InRoot bool
 	// Args are passed before -addr (clientload's "-client nethttp").
@@ -29,14 +31,19 @@ type Peer struct {
 	// Client marks an HTTP client measured by the client workload; it runs
 	// as clientload does: flags -url -c -d -warmup, one JSON line with "rate".
 	Client bool
-	// Optional peers that are missing are reported, not fatal: final while
-	// it is being built.
+	// Optional peers that are missing or fail to build are reported, not
+	// fatal: final's, while final/ is being built.
 	Optional bool
 }
 
 var peers = []Peer{
 	{Name: "final", About: "gornado final/: final/demos/helloworld, Application + RequestHandler",
 		Kind: goProgram, Pkg: "./final/demos/helloworld", InRoot: true, HTTP: true, WS: true, Optional: true},
+	// final-raw is final's HTTP layer without the framework (what gnet is to
+	// the frameworks): built in bench's module, which replaces the root
+	// module with ../ so that it compiles the same final/ as "final".
+	{Name: "final-raw", About: "gornado final/httpserver without the framework: a HandlerFunc and Conn.Respond (servers/finalraw)",
+		Kind: goProgram, Pkg: "./servers/finalraw", HTTP: true, Optional: true},
 	{Name: "nethttp", About: "net/http Server + ServeMux", Kind: goProgram, Pkg: "./servers/nethttp", HTTP: true},
 	{Name: "fasthttp", About: "valyala/fasthttp Server", Kind: goProgram, Pkg: "./servers/fasthttp", HTTP: true},
 	{Name: "gnet", About: "panjf2000/gnet v2 with a minimal HTTP/1.1 responder", Kind: goProgram, Pkg: "./servers/gnet", HTTP: true},

@@ -54,12 +54,14 @@ func (e *env) findTools() {
 }
 
 // build compiles the chosen Go peers and the load generators into e.tmp:
-// bench's own programs in one go build, final's in the root module.
+// bench's own programs in one go build, final's each on its own (in the root
+// module, or for final-raw in bench's, which replaces the root with ../), so
+// that a final/ that does not build takes only final's peers out of the run.
 func (e *env) build(sel []Peer) {
 	binDir := filepath.Join(e.tmp, "bin")
 	pkgs := []string{"./cmd/idleconns", "./cmd/wsload"}
 	for _, p := range sel {
-		if p.Kind == goProgram && !p.InRoot && e.missing[p.Name] == "" {
+		if p.Kind == goProgram && !p.InRoot && !p.Optional && e.missing[p.Name] == "" {
 			pkgs = append(pkgs, p.Pkg)
 		}
 	}
@@ -71,10 +73,14 @@ func (e *env) build(sel []Peer) {
 		if p.Kind != goProgram || e.missing[p.Name] != "" {
 			continue
 		}
-		if p.InRoot {
+		if p.InRoot || p.Optional {
 			out := filepath.Join(binDir, p.Name)
-			log.Printf("building %s in the root module", p.Pkg)
-			if err := goBuild(e.rootDir, out, p.Pkg); err != nil {
+			dir, where := e.benchDir, "bench's module"
+			if p.InRoot {
+				dir, where = e.rootDir, "the root module"
+			}
+			log.Printf("building %s in %s", p.Pkg, where)
+			if err := goBuild(dir, out, p.Pkg); err != nil {
 				e.missing[p.Name] = "build failed: " + firstLine(err.Error())
 				log.Print(err)
 				continue

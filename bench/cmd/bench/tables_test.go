@@ -25,7 +25,8 @@ func TestTables(t *testing.T) {
 			assert.NoError(t, err, "peer %s: package %s", p.Name, p.Pkg)
 		}
 		if strings.HasPrefix(p.Name, "final") {
-			assert.True(t, p.InRoot && p.Optional, "final's peers are built in the root and may be missing")
+			assert.True(t, p.Optional, "final's peers may be missing or fail to build: %s", p.Name)
+			assert.True(t, p.InRoot || p.Name == "final-raw", "final's programs are built in the root: %s", p.Name)
 		}
 	}
 	wnames := map[string]bool{}
@@ -38,6 +39,42 @@ func TestTables(t *testing.T) {
 		assert.True(t, w.Applies(*peerByName("final")) || w.Applies(*peerByName("final-client")),
 			"workload %s has no slot for final", w.Name)
 	}
+}
+
+// final-raw is final's HTTP layer without the framework: it takes part in
+// every HTTP workload, in none that needs a WebSocket or a client, and is
+// never a workload's reference.
+func TestFinalRaw(t *testing.T) {
+	raw := peerByName("final-raw")
+	require.NotNil(t, raw)
+	assert.Equal(t, "./servers/finalraw", raw.Pkg)
+	var in []string
+	for _, w := range workloads {
+		if w.Applies(*raw) {
+			in = append(in, w.Name)
+		}
+		assert.NotEqual(t, "final-raw", w.Fallback, w.Name)
+	}
+	assert.Equal(t, []string{"hello64", "hello512", "pipeline16", "json", "64k", "idlemem", "allcores"}, in)
+	// It is built from the tree final is built from: bench's module
+	// replaces the root module with the directory above.
+	mod, err := os.ReadFile(filepath.Join("..", "..", "go.mod"))
+	require.NoError(t, err)
+	assert.Contains(t, string(mod), "\nreplace github.com/gornado/gornado => ../\n")
+	// Right after final, so that it is the second column of the tables.
+	assert.Equal(t, "final-raw", peers[1].Name)
+}
+
+// A final peer that fails to build says so in its cell; one whose program
+// does not exist yet says that.
+func TestSkipFinal(t *testing.T) {
+	e := &env{wrk: "/usr/bin/wrk", missing: map[string]string{
+		"final":     "not built yet (final/demos/helloworld does not exist)",
+		"final-raw": "build failed: go build ./servers/finalraw (in bench): exit status 1",
+	}}
+	assert.Equal(t, "not built yet", e.skip(workloads[0], *peerByName("final")))
+	assert.Equal(t, "build failed", e.skip(workloads[0], *peerByName("final-raw")))
+	assert.Equal(t, "", e.skip(workloads[0], *peerByName("gnet")))
 }
 
 func TestSelect(t *testing.T) {

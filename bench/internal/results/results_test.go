@@ -58,6 +58,30 @@ func TestReferenceFallsBackWhileFinalIsMissing(t *testing.T) {
 	assert.True(t, math.IsNaN(w.Ratio("nginx")))
 }
 
+// final-raw (final's HTTP layer without the framework) is one more column:
+// the reference stays final, and final-raw gets a ratio like any peer.
+func TestFinalRawIsNotTheReference(t *testing.T) {
+	w := Workload{Name: "hello64", Unit: "requests/s", HigherIsBetter: true, Fallback: "nethttp",
+		Peers: []Result{
+			{Peer: "final", Runs: []float64{100000}},
+			{Peer: "final-raw", Runs: []float64{125000}},
+			{Peer: "gnet", Runs: []float64{200000}},
+		}}
+	for i := range w.Peers {
+		w.Peers[i].Summarize()
+	}
+	assert.Equal(t, "final", w.Reference())
+	assert.InDelta(t, 0.8, w.Ratio("final-raw"), 1e-12)
+	md := (&Run{Reps: 1, Duration: "2s", Workloads: []Workload{w}}).Markdown()
+	assert.Contains(t, md, "| workload | unit | final | final-raw | gnet |")
+	assert.Contains(t, md, "| hello64 | final | 1 | 0.80x | 0.50x |")
+
+	// Without final's number, the fallback is the reference, not final-raw.
+	f := w.Find("final")
+	*f = Result{Peer: "final", Skipped: "build failed"}
+	assert.Equal(t, "nethttp", w.Reference())
+}
+
 func TestPerCoreSecond(t *testing.T) {
 	r := Result{Runs: []float64{100, 200}, CPU: []float64{50, 0}}
 	assert.Equal(t, []float64{200}, r.PerCoreSecond(), "a run without a CPU figure is left out")
