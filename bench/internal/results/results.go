@@ -130,8 +130,12 @@ func (w *Workload) Find(peer string) *Result {
 // Reference is the peer the ratios are against: final when it has a number
 // in this workload, else the fallback.
 func (w *Workload) Reference() string {
-	if r := w.Find("final"); r != nil && r.Median > 0 {
-		return "final"
+	// final is the framework's server; final-client is final's client in
+	// the client workload, where there is no server under test.
+	for _, name := range []string{"final", "final-client"} {
+		if r := w.Find(name); r != nil && r.Median > 0 {
+			return name
+		}
 	}
 	return w.Fallback
 }

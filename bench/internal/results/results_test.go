@@ -132,3 +132,13 @@ func TestFormat(t *testing.T) {
 	assert.Equal(t, "1.23x", FormatRatio(1.234))
 	assert.Equal(t, "—", FormatRatio(math.NaN()))
 }
+
+func TestFinalClientIsTheClientWorkloadsReference(t *testing.T) {
+	w := &Workload{Name: "client", HigherIsBetter: true, Fallback: "nethttp-client",
+		Peers: []Result{{Peer: "final-client", Runs: []float64{100}}, {Peer: "nethttp-client", Runs: []float64{50}}}}
+	for i := range w.Peers {
+		w.Peers[i].Summarize()
+	}
+	assert.Equal(t, "final-client", w.Reference())
+	assert.InDelta(t, 2.0, w.Ratio("nethttp-client"), 1e-12)
+}
