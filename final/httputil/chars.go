@@ -118,6 +118,23 @@ var toUpper = func() (t [256]byte) {
 // canonicalInPlace rewrites name into Tornado's normal form (httputil's
 // _normalize_header): the first letter and every letter after a hyphen upper
 // case, the rest lower case, so "content-TYPE" becomes "Content-Type".
+// canonicalToken is canonicalInPlace that also reports, in the same pass,
+// whether name is a token (isToken), for a field being added.
+func canonicalToken(name []byte) bool {
+	upper, all := true, uint8(0xff)
+	for i, c := range name {
+		all &= classes[c]
+		if upper {
+			c = toUpper[c]
+		} else {
+			c = toLower[c]
+		}
+		name[i] = c
+		upper = c == '-'
+	}
+	return len(name) > 0 && all&classToken != 0
+}
+
 func canonicalInPlace(name []byte) {
 	upper := true
 	for i, c := range name {

@@ -41,17 +41,13 @@ type headerField struct {
 	// raw is set while the name is as received, not yet normalised.
 	raw bool
 	// unsafe is set when the name is not a token or the value holds a
-	// control byte other than HTAB: such a field must never be written
-	// (Check, AppendResponseHead). It is decided once, when the field is
-	// added, so that writing a head does not scan it again.
+	// control byte other than HTAB (CR, LF, NUL...; RFC 9110, section
+	// 5.5), which could inject fields or a second message: such a field
+	// must never be written (Check, AppendResponseHead). It is decided
+	// once, as Add, AddBytes or Set stores the field (canonicalToken,
+	// validValue), so that writing a head does not scan it again.
 	unsafe bool
 }
-
-// fieldUnsafe reports whether name and value may not be written as a field
-// line: a name that is not a token, or a value with CR, LF, NUL or another
-// control byte (RFC 9110, section 5.5), which could inject fields or a
-// second message.
-func fieldUnsafe(name, value []byte) bool { return !isToken(name) || !validValue(value) }
 
 // NewHTTPHeaders returns headers holding the given name, value pairs in
 // order; it panics on an odd number of arguments, as a programming error.
@@ -120,13 +116,13 @@ func (h *HTTPHeaders) Add(name, value string) {
 func (h *HTTPHeaders) store(name, value string) headerField {
 	start := len(h.buf)
 	h.buf = append(h.buf, name...)
-	canonicalInPlace(h.buf[start:])
+	token := canonicalToken(h.buf[start:])
 	nameEnd := len(h.buf)
 	h.buf = append(h.buf, value...)
 	end := len(h.buf)
 	return headerField{
 		nameStart: uint32(start), nameEnd: uint32(nameEnd), valueEnd: uint32(end),
-		unsafe: fieldUnsafe(h.buf[start:nameEnd], h.buf[nameEnd:end]),
+		unsafe: !token || !validValue(h.buf[nameEnd:end]),
 	}
 }
 
@@ -135,13 +131,13 @@ func (h *HTTPHeaders) store(name, value string) headerField {
 func (h *HTTPHeaders) AddBytes(name, value []byte) {
 	start := len(h.buf)
 	h.buf = append(h.buf, name...)
-	canonicalInPlace(h.buf[start:])
+	token := canonicalToken(h.buf[start:])
 	nameEnd := len(h.buf)
 	h.buf = append(h.buf, value...)
 	end := len(h.buf)
 	h.fields = append(h.fields, headerField{
 		nameStart: uint32(start), nameEnd: uint32(nameEnd), valueEnd: uint32(end),
-		unsafe: fieldUnsafe(h.buf[start:nameEnd], h.buf[nameEnd:end]),
+		unsafe: !token || !validValue(h.buf[nameEnd:end]),
 	})
 }
 
