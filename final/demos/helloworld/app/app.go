@@ -7,11 +7,11 @@ package app
 import (
 	"crypto/sha1"
 	"encoding/hex"
-	"github.com/gornado/gornado/final/demos/internal/demo"
 	"io"
 	"time"
 
 	"github.com/gornado/gornado/final/concurrent"
+	"github.com/gornado/gornado/final/demos/internal/demo"
 	"github.com/gornado/gornado/final/httpserver"
 	"github.com/gornado/gornado/final/web"
 	"github.com/gornado/gornado/final/websocket"
