@@ -472,8 +472,12 @@ func (c *Conn) deliver(b []byte) {
 	}
 	cs := c.params.chunkSize()
 	for len(b) > 0 && !c.closed && !c.detached && c.phase == phaseBody {
+		md := c.st.md
+		if md == nil {
+			return // the delegate let go of the request: drop the body
+		}
 		k := min(len(b), cs)
-		if err := c.st.md.DataReceived(b[:k]); err != nil {
+		if err := md.DataReceived(b[:k]); err != nil {
 			c.fail(err)
 			return
 		}
@@ -491,7 +495,9 @@ func (c *Conn) finishRead() {
 	c.readDone = true
 	c.phase = phaseWait
 	c.setDeadline(0)
-	c.st.md.Finish()
+	if md := c.st.md; md != nil {
+		md.Finish()
+	}
 	if c.respFinished && !c.closed {
 		c.endRequest()
 	}
@@ -516,9 +522,11 @@ func (c *Conn) inflate() bool {
 				c.fail(httputil.ErrBodyTooLarge)
 				return false
 			}
-			if derr := c.st.md.DataReceived(buf[:n]); derr != nil {
-				c.fail(derr)
-				return false
+			if md := c.st.md; md != nil {
+				if derr := md.DataReceived(buf[:n]); derr != nil {
+					c.fail(derr)
+					return false
+				}
 			}
 			if c.closed || c.detached || c.phase != phaseBody {
 				return false
@@ -654,6 +662,24 @@ func (c *Conn) closeDelegate() {
 	st.md = nil
 	if !c.respFinished {
 		md.OnConnectionClose()
+	}
+}
+
+// ReleaseDelegate makes the connection forget md, the MessageDelegate of
+// the request in progress, if md still is that delegate: the connection
+// calls none of its methods again (the rest of a body still arriving is
+// read and dropped, and a close is not reported). The response goes on:
+// whoever holds the Request may still write and finish it.
+//
+// A delegate calls it before it goes back to a pool, or when it hands the
+// request to something else that answers it (web's FallbackHandler), so
+// that a close the connection learns of later cannot reach it while it
+// serves another request. Giving md rather than forgetting whatever the
+// delegate is makes a late call harmless: by then the connection may be
+// serving its next request, with another delegate.
+func (c *Conn) ReleaseDelegate(md MessageDelegate) {
+	if st := c.st; st != nil && st.md == md {
+		st.md = nil
 	}
 }
 

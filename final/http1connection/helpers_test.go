@@ -76,7 +76,13 @@ func runServer(t testing.TB, s *httpserver.HTTPServer, configure func(*httpserve
 	if configure != nil {
 		configure(s)
 	}
-	g, err := ioloop.StartGroup(1, quietLogger())
+	return runServerWith(t, s, quietLogger())
+}
+
+// runServerWith serves s on one loop made with opts and returns its
+// address.
+func runServerWith(t testing.TB, s *httpserver.HTTPServer, opts ...ioloop.Option) string {
+	g, err := ioloop.StartGroup(1, opts...)
 	require.NoError(t, err)
 	require.NoError(t, s.Bind(0, "127.0.0.1"))
 	require.NoError(t, s.Start(g.Loops()...))

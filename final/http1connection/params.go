@@ -125,7 +125,8 @@ type MessageDelegate interface {
 	// response is finished: inside Conn.Close when the connection is
 	// closed on this side (by the delegate itself too), on a later loop
 	// callback when the peer goes away. It is the last call the delegate
-	// gets for the request.
+	// gets for the request; after Conn.ReleaseDelegate, the delegate gets
+	// none at all.
 	OnConnectionClose()
 }
 
