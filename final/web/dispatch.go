@@ -128,8 +128,15 @@ func (d *dispatch) OnConnectionClose() {
 	}
 }
 
-// release returns the handler and the dispatcher to the loop's pools.
+// release returns the handler and the dispatcher to the loop's pools,
+// first making the connection forget the dispatcher if it has not yet (a
+// response handed over, or one whose write failed before the connection
+// saw its stream close): a close reported later must not reach the
+// request the dispatcher serves next.
 func (d *dispatch) release() {
+	if d.conn != nil {
+		d.conn.ReleaseDelegate(d)
+	}
 	d.ls.release(d.spec, d.h)
 	*d = dispatch{app: d.app, ls: d.ls}
 	if len(d.ls.free) < 1024 {

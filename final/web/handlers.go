@@ -90,13 +90,17 @@ type FallbackHandler struct {
 	adapter httpserver.Handler
 }
 
-// Prepare hands the request over and detaches from it.
+// Prepare hands the request over and detaches from it. The connection
+// forgets the dispatcher first: the request is the fallback's now, the
+// dispatcher goes back to the loop's pool when Prepare returns, and a
+// client that leaves while the fallback runs must not reach it there.
 func (h *FallbackHandler) Prepare() error {
 	d := h.d
 	if d.conn == nil || d.raw == nil {
 		return &HTTPError{Code: 500, LogMessage: "FallbackHandler outside a connection"}
 	}
 	h.detached, h.finished = true, true
+	d.conn.ReleaseDelegate(d)
 	d.raw.Body = h.req.Body
 	d.spec.fallback.adapter.HandleRequest(d.raw)
 	return nil

@@ -21,6 +21,7 @@ import (
 
 	"github.com/gornado/gornado/final/concurrent"
 	"github.com/gornado/gornado/final/gen"
+	"github.com/gornado/gornado/final/http1connection"
 	"github.com/gornado/gornado/final/httpserver"
 	"github.com/gornado/gornado/final/ioloop"
 )
@@ -189,4 +190,138 @@ func TestServerCloseReachesNoOtherRequest(t *testing.T) {
 	body, err = io.ReadAll(resp.Body)
 	assert.Equal(t, "partial", string(body))
 	assert.ErrorIs(t, err, io.ErrUnexpectedEOF, "the chunked body never ends properly")
+}
+
+// notifyingApp is an Application whose server tells the test each time it
+// forgets a connection.
+type notifyingApp struct {
+	*Application
+	closed chan struct{}
+}
+
+func (a *notifyingApp) OnClose(c *http1connection.Conn) {
+	a.Application.OnClose(c)
+	a.closed <- struct{}{}
+}
+
+// A FallbackHandler hands its request to a net/http handler and its
+// dispatcher goes back to the loop's pool at once; the connection used to
+// keep it as its delegate, so a client leaving while the net/http handler
+// ran reached that dispatcher in the pool (a panic on the loop, and the
+// server never forgot the connection) or, once another request had taken
+// it, that request's handler, told that a client it never had was gone.
+func TestClientLeavingAFallbackReachesNoDispatcher(t *testing.T) {
+	for _, another := range []bool{false, true} {
+		t.Run(fmt.Sprintf("another request waiting: %v", another), func(t *testing.T) {
+			entered, release := make(chan struct{}, 1), make(chan struct{})
+			defer close(release)
+			fallback := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				entered <- struct{}{}
+				<-release
+				io.WriteString(w, "too late")
+			})
+			polls := make(chan *concurrent.Future[struct{}], 1)
+			gone := make(chan struct{}, 1)
+			app := NewApplication([]*URLSpec{
+				URL("/fallback", &FallbackHandler{Fallback: fallback}),
+				URL("/poll", &heldPoll{Waiting: polls, Gone: gone}),
+			}, Settings{Logger: quiet})
+			na := &notifyingApp{Application: app, closed: make(chan struct{}, 4)}
+			addr, loop := serveOn(t, app, func(*Application) *httpserver.HTTPServer { return httpserver.NewWithDelegate(na) })
+			deadline := time.Now().Add(10 * time.Second)
+			wait := func(ch <-chan struct{}, what string) {
+				t.Helper()
+				select {
+				case <-ch:
+				case <-time.After(10 * time.Second):
+					t.Fatal(what)
+				}
+			}
+
+			a, err := net.Dial("tcp", addr)
+			require.NoError(t, err)
+			defer a.Close()
+			fmt.Fprintf(a, "GET /fallback HTTP/1.1\r\nHost: x\r\n\r\n")
+			wait(entered, "the fallback did not run")
+
+			var b net.Conn
+			var answer *concurrent.Future[struct{}]
+			if another {
+				// /poll takes the dispatcher /fallback gave back.
+				b, err = net.Dial("tcp", addr)
+				require.NoError(t, err)
+				defer b.Close()
+				require.NoError(t, b.SetDeadline(deadline))
+				fmt.Fprintf(b, "GET /poll HTTP/1.1\r\nHost: x\r\n\r\n")
+				select {
+				case answer = <-polls:
+				case <-time.After(10 * time.Second):
+					t.Fatal("/poll did not start")
+				}
+			}
+
+			a.Close()
+			wait(na.closed, "the server did not forget the connection whose client left the fallback")
+			if !another {
+				return
+			}
+			select {
+			case <-gone:
+				t.Fatal("/poll's OnConnectionClose ran for the fallback's client")
+			default:
+			}
+			loop.AddCallback(func() { answer.SetResult(struct{}{}) })
+			resp, err := http.ReadResponse(bufio.NewReader(b), nil)
+			require.NoError(t, err, "/poll got no response")
+			body, err := io.ReadAll(resp.Body)
+			require.NoError(t, err)
+			assert.Equal(t, "ok", string(body))
+		})
+	}
+}
+
+// answersLater answers from a later loop callback, so that the connection
+// goes on to the next pipelined request inside its Finish.
+type answersLater struct{ RequestHandler }
+
+func (h *answersLater) Get(...string) error {
+	f := concurrent.NewFuture[struct{}]()
+	h.Loop().AddCallback(func() { f.SetResult(struct{}{}) })
+	h.Wait(f)
+	return h.WriteString("later")
+}
+
+// A dispatcher going back to the pool makes its connection forget it, and
+// only it: when the connection has already started the next pipelined
+// request, with another dispatcher, that one still hears that its client
+// left.
+func TestReleaseForgetsOnlyItsOwnRequest(t *testing.T) {
+	polls := make(chan *concurrent.Future[struct{}], 1)
+	gone := make(chan struct{}, 1)
+	app := NewApplication([]*URLSpec{
+		URL("/later", &answersLater{}),
+		URL("/poll", &heldPoll{Waiting: polls, Gone: gone}),
+	}, Settings{Logger: quiet})
+	addr, _ := serveOn(t, app, func(app *Application) *httpserver.HTTPServer { return httpserver.NewWithDelegate(app) })
+	c, err := net.Dial("tcp", addr)
+	require.NoError(t, err)
+	defer c.Close()
+	require.NoError(t, c.SetDeadline(time.Now().Add(10*time.Second)))
+	fmt.Fprintf(c, "GET /later HTTP/1.1\r\nHost: x\r\n\r\nGET /poll HTTP/1.1\r\nHost: x\r\n\r\n")
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	require.NoError(t, err)
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	assert.Equal(t, "later", string(body))
+	select {
+	case <-polls:
+	case <-time.After(10 * time.Second):
+		t.Fatal("/poll did not start")
+	}
+	c.Close()
+	select {
+	case <-gone:
+	case <-time.After(10 * time.Second):
+		t.Fatal("/poll's OnConnectionClose did not run after its client left")
+	}
 }
