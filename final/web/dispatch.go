@@ -112,10 +112,16 @@ func (d *dispatch) Finish() {
 	rh.run()
 }
 
-// OnConnectionClose tells the handler its client has gone.
+// OnConnectionClose tells the handler its client has gone, unless its
+// response is finished: Tornado's finish clears the connection's close
+// callback, so a handler hears nothing of a close that comes after it (the
+// one SendError makes when an error follows the head, say).
 func (d *dispatch) OnConnectionClose() {
 	rh := d.h.base()
 	rh.clientGone = true
+	if rh.finished {
+		return
+	}
 	if oc, ok := d.h.(interface{ OnConnectionClose() }); ok {
 		oc.OnConnectionClose()
 	}

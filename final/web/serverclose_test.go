@@ -280,6 +280,48 @@ func TestClientLeavingAFallbackReachesNoDispatcher(t *testing.T) {
 	}
 }
 
+// flushesThenFails sends its head, then fails: SendError can only close
+// the connection. It counts the OnConnectionClose calls it gets.
+type flushesThenFails struct {
+	RequestHandler
+	// Closes hears of each OnConnectionClose.
+	Closes chan struct{}
+}
+
+func (h *flushesThenFails) Get(...string) error {
+	h.WriteString("partial")
+	h.Flush()
+	return errors.New("fails after the head was sent")
+}
+
+func (h *flushesThenFails) OnConnectionClose() { h.Closes <- struct{}{} }
+
+// Tornado's finish clears the connection's close callback: a handler whose
+// response SendError ended (closing the connection, as the head had gone
+// out) is not told of that close, which it did not see coming from its
+// client.
+func TestNoOnConnectionCloseAfterTheResponseFinished(t *testing.T) {
+	closes := make(chan struct{}, 4)
+	app := NewApplication([]*URLSpec{URL("/", &flushesThenFails{Closes: closes})}, Settings{Logger: quiet})
+	addr, loop := serveOn(t, app, func(app *Application) *httpserver.HTTPServer { return httpserver.NewWithDelegate(app) })
+	c, err := net.Dial("tcp", addr)
+	require.NoError(t, err)
+	defer c.Close()
+	require.NoError(t, c.SetDeadline(time.Now().Add(10*time.Second)))
+	fmt.Fprintf(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	require.NoError(t, err)
+	body, err := io.ReadAll(resp.Body)
+	assert.Equal(t, "partial", string(body))
+	assert.ErrorIs(t, err, io.ErrUnexpectedEOF, "the server closed the connection mid-response")
+	// The close and whatever it calls ran in one loop callback; this one
+	// comes after it.
+	round := make(chan struct{})
+	loop.AddCallback(func() { close(round) })
+	<-round
+	assert.Zero(t, len(closes), "OnConnectionClose calls")
+}
+
 // answersLater answers from a later loop callback, so that the connection
 // goes on to the next pipelined request inside its Finish.
 type answersLater struct{ RequestHandler }
