@@ -201,7 +201,8 @@ type hostRules struct {
 
 // Application is a collection of request handlers and settings, Tornado's
 // tornado.web.Application. It serves on final/httpserver as a
-// ServerDelegate (Listen, or httpserver.NewWithDelegate(app)) and under
+// ServerDelegate (Listen, httpserver.NewWithDelegate(app), or
+// httpserver.New(app), which sees that it is one) and under
 // net/http as an http.Handler (ServeHTTP). Configure it before serving.
 type Application struct {
 	// Settings are the application's settings.
@@ -429,9 +430,15 @@ func (a *Application) StartRequest(c *http1connection.Conn) http1connection.Mess
 // connection.
 func (a *Application) OnClose(*http1connection.Conn) {}
 
-// HandleRequest serves a request whose body has been read, so that
-// httpserver.New(app) works too (prefer Listen or NewWithDelegate, which
-// stream bodies and report closed connections).
+// HandleRequest serves a request whose body has been read: it makes an
+// Application an httpserver.Handler too. httpserver.New(app) does not go
+// through it: since the application is a ServerDelegate, New uses it as
+// one, as NewWithDelegate does (bodies stream, and closed connections
+// reach the handlers' OnConnectionClose). It serves the application
+// when it is called as a plain Handler (httpserver.HandlerFunc(
+// app.HandleRequest), or from a Handler of one's own): then a
+// StreamingHandler gets the whole body in one DataReceived, and a client
+// that goes away is not reported.
 func (a *Application) HandleRequest(req *httpserver.Request) {
 	d := a.StartRequest(req.Conn).(*dispatch)
 	body := req.Body
