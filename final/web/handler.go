@@ -533,7 +533,7 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 // where CRC-32 has no hardware path). Tornado hashes the body with SHA-1;
 // an ETag only has to change when the body does, which these do for all
 // but one change in about 2^64, at about 15 GB/s instead of SHA-1's 2, and
-// in a tenth of its time on a short body: every 200 answer to GET pays
+// in a sixth of its time on a short body: every 200 answer to GET pays
 // for it.
 func appendETag(dst, body []byte) []byte {
 	var low uint32
