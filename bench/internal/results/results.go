@@ -275,6 +275,10 @@ func (r *Run) Markdown() string {
 		}
 		b.WriteString("\n")
 	}
+	if t := r.TargetsMarkdown(); t != "" {
+		b.WriteString("\n")
+		b.WriteString(t)
+	}
 	if len(r.Notes) > 0 {
 		b.WriteString("\n")
 		for _, n := range r.Notes {
