@@ -281,6 +281,12 @@ func (s *HTTPServer) handleStream(stream *iostream.IOStream, addr net.Addr) {
 			protocol = "https"
 		}
 	}
+	// Nagle's algorithm off, as Go's net, nginx's tcp_nodelay and Tornado's
+	// HTTP1Connection (around each response's end) have it: a response's
+	// last partial segment leaves at once instead of waiting for the
+	// previous one's ACK. Once per connection, not per response. A
+	// socket that is not TCP (a Unix socket) ignores it.
+	_ = stream.SetNodelay(true)
 	var d http1connection.ServerDelegate
 	if s.handler != nil {
 		d = &collector{server: s}
