@@ -118,9 +118,26 @@ var toUpper = func() (t [256]byte) {
 // canonicalInPlace rewrites name into Tornado's normal form (httputil's
 // _normalize_header): the first letter and every letter after a hyphen upper
 // case, the rest lower case, so "content-TYPE" becomes "Content-Type".
+// commonName reports whether name is one of the field names responses
+// use most, spelled in normal form: a token already, with nothing to
+// rewrite. (A switch on a string compares lengths first, then bytes.)
+func commonName(name []byte) bool {
+	switch string(name) { // compared in place, not converted
+	case "Content-Type", "Content-Length", "Server", "Date", "Etag",
+		"Location", "Set-Cookie", "Cache-Control", "Connection",
+		"Content-Encoding", "Vary", "Last-Modified", "Expires",
+		"Transfer-Encoding", "Accept-Ranges", "Content-Range", "Allow":
+		return true
+	}
+	return false
+}
+
 // canonicalToken is canonicalInPlace that also reports, in the same pass,
 // whether name is a token (isToken), for a field being added.
 func canonicalToken(name []byte) bool {
+	if commonName(name) {
+		return true
+	}
 	upper, all := true, uint8(0xff)
 	for i, c := range name {
 		all &= classes[c]

@@ -67,3 +67,25 @@ func TestCopyFromReusesStorage(t *testing.T) {
 	allocs := testing.AllocsPerRun(100, func() { h.CopyFrom(defaults) })
 	assert.Zero(t, allocs)
 }
+
+// The common names skip normalisation: each must already be in normal form
+// and a token, or skipping would store it wrong.
+func TestCommonNamesAreNormalTokens(t *testing.T) {
+	for _, n := range []string{"Content-Type", "Content-Length", "Server", "Date", "Etag",
+		"Location", "Set-Cookie", "Cache-Control", "Connection",
+		"Content-Encoding", "Vary", "Last-Modified", "Expires",
+		"Transfer-Encoding", "Accept-Ranges", "Content-Range", "Allow"} {
+		require.True(t, commonName([]byte(n)), n)
+		b := []byte(n)
+		canonicalInPlace(b)
+		assert.Equal(t, n, string(b), "normal form")
+		assert.True(t, isToken(b), n)
+	}
+	assert.False(t, commonName([]byte("content-type")), "only the normal spelling")
+	long := []byte("X-A-Very-Long-Field-Name-Beyond-Thirty-Two-Bytes")
+	assert.Zero(t, testing.AllocsPerRun(100, func() { commonName(long) }))
+	var h HTTPHeaders
+	h.Add("content-type", "a")
+	h.Add("Content-Type", "b")
+	assert.Equal(t, "Content-Type: a\r\nContent-Type: b\r\n", h.String())
+}
