@@ -16,9 +16,11 @@
 // # Writes
 //
 // Write queues bytes and returns a Future resolved when they are written.
-// Small writes are copied and gathered until the end of the loop iteration,
-// so that many writes in one iteration (pipelined responses) leave in one
-// system call (writev when they span chunks); a large write goes to the
+// Small writes are copied and gathered: those made while the stream handles
+// a read event (the responses to the requests it read, sixteen of them when
+// pipelined) leave at the end of that event, and those made from callbacks
+// and timers at the end of the loop iteration, each batch in one system
+// call (writev when it spans chunks); a large write goes to the
 // socket at once, in one writev with the bytes queued before it, without a
 // copy. WriteNoCopy and WriteBufferedNoCopy keep the caller's buffer instead
 // of copying what the socket does not take (for bodies that do not change

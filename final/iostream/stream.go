@@ -26,7 +26,8 @@ const (
 	DefaultReadChunkSize = 64 * 1024
 	// inlineWriteMin is the size from which a write goes to the
 	// descriptor at once, without copying, when nothing is queued;
-	// smaller writes are gathered and flushed once per loop iteration.
+	// smaller writes are gathered and flushed at the end of the read event
+	// or of the loop iteration.
 	inlineWriteMin = 16 * 1024
 )
 
@@ -675,9 +676,9 @@ func (s *Stream) releaseIfEmpty() {
 // Write queues data and returns a Future resolved once all of it (and
 // everything queued before it) is written to the descriptor (Tornado's
 // write). data is not retained: small writes are copied and gathered until
-// the end of the loop iteration, so that many small writes (pipelined
-// responses) leave in one system call; a large write with nothing queued
-// goes out at once without a copy.
+// the end of the read event being handled, or else of the loop iteration,
+// so that many small writes (pipelined responses) leave in one system call;
+// a large write with nothing queued goes out at once without a copy.
 func (s *Stream) Write(data []byte) *concurrent.Future[struct{}] {
 	if err := s.queue(data, false); err != nil {
 		return concurrent.Failed[struct{}](err)
