@@ -67,14 +67,26 @@ const (
 	parsedBody
 )
 
-// reset forgets the previous request, keeping the maps' storage.
+// reset forgets the previous request, keeping the maps' storage. Most
+// requests never parse arguments or cookies, so a map is cleared only when
+// it holds something.
 func (r *HTTPServerRequest) reset() {
 	args, qa, ba, files, cookies := r.args, r.queryArgs, r.bodyArgs, r.files, r.cookies
-	clear(args)
-	clear(qa)
-	clear(ba)
-	clear(files)
-	clear(cookies)
+	if len(args) > 0 {
+		clear(args)
+	}
+	if len(qa) > 0 {
+		clear(qa)
+	}
+	if len(ba) > 0 {
+		clear(ba)
+	}
+	if len(files) > 0 {
+		clear(files)
+	}
+	if len(cookies) > 0 {
+		clear(cookies)
+	}
 	*r = HTTPServerRequest{args: args, queryArgs: qa, bodyArgs: ba, files: files, cookies: cookies}
 }
 
