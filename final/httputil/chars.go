@@ -115,9 +115,6 @@ var toUpper = func() (t [256]byte) {
 	return t
 }()
 
-// canonicalInPlace rewrites name into Tornado's normal form (httputil's
-// _normalize_header): the first letter and every letter after a hyphen upper
-// case, the rest lower case, so "content-TYPE" becomes "Content-Type".
 // commonName reports whether name is one of the field names responses
 // use most, spelled in normal form: a token already, with nothing to
 // rewrite. (A switch on a string compares lengths first, then bytes.)
@@ -132,8 +129,11 @@ func commonName(name []byte) bool {
 	return false
 }
 
-// canonicalToken is canonicalInPlace that also reports, in the same pass,
-// whether name is a token (isToken), for a field being added.
+// canonicalToken rewrites name into Tornado's normal form (httputil's
+// _normalize_header): the first letter and every letter after a hyphen upper
+// case, the rest lower case, so "content-TYPE" becomes "Content-Type"; and
+// reports, from the same pass, whether name is a token (isToken), for a
+// field being added.
 func canonicalToken(name []byte) bool {
 	if commonName(name) {
 		return true
@@ -152,18 +152,9 @@ func canonicalToken(name []byte) bool {
 	return len(name) > 0 && all&classToken != 0
 }
 
-func canonicalInPlace(name []byte) {
-	upper := true
-	for i, c := range name {
-		if upper {
-			c = toUpper[c]
-		} else {
-			c = toLower[c]
-		}
-		name[i] = c
-		upper = c == '-'
-	}
-}
+// canonicalInPlace is canonicalToken for a name already known to be a
+// token (a parsed field, normalised when first read).
+func canonicalInPlace(name []byte) { canonicalToken(name) }
 
 // trimOWS removes optional whitespace (SP and HTAB, RFC 9110, section 5.6.3)
 // from both ends of b.
