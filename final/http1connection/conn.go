@@ -683,6 +683,22 @@ func (c *Conn) ReleaseDelegate(md MessageDelegate) {
 	}
 }
 
+// HandOver puts to in the place of md, the MessageDelegate of the request
+// in progress, if md still is that delegate: the connection calls to, not
+// md, for the rest of the request (the body still to arrive, Finish if the
+// request is still being read, and OnConnectionClose). It is
+// ReleaseDelegate for a delegate that hands its request to something else
+// that still wants to hear of it: web's FallbackHandler passes a close to
+// the net/http handler it hands the request to, which cancels that
+// handler's context. A call in the middle of a call to md (Finish, say)
+// leaves that call to md; to gets the ones after it. A late call, once
+// the connection serves another request, changes nothing.
+func (c *Conn) HandOver(md, to MessageDelegate) {
+	if st := c.st; st != nil && st.md == md {
+		st.md = to
+	}
+}
+
 // Idle reports whether the connection is between requests with no byte of
 // the next one received.
 func (c *Conn) Idle() bool { return c.phase == phaseHead && c.st == nil && c.pend == nil }

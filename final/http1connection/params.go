@@ -126,7 +126,8 @@ type MessageDelegate interface {
 	// closed on this side (by the delegate itself too), on a later loop
 	// callback when the peer goes away. It is the last call the delegate
 	// gets for the request; after Conn.ReleaseDelegate, the delegate gets
-	// none at all.
+	// none at all (after Conn.HandOver, the delegate it handed over to
+	// gets them).
 	OnConnectionClose()
 }
 
