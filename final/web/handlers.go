@@ -79,8 +79,9 @@ func (h *RedirectHandler) Head(args ...string) error { return h.Get(args...) }
 // FallbackHandler (with WSGIContainer): mount an existing http.Handler
 // (a net/http mux, pprof, a file server) inside an Application. On
 // final/httpserver the handler runs on a goroutine of its own, as
-// httpserver.HTTPHandler does; under ServeHTTP it runs on the caller's
-// goroutine.
+// httpserver.HTTPHandler does, and its request's context is cancelled
+// when the client goes away, as under net/http; under ServeHTTP it runs
+// on the caller's goroutine, with net/http's own request.
 type FallbackHandler struct {
 	RequestHandler
 	// Fallback serves the requests.
@@ -93,18 +94,41 @@ type FallbackHandler struct {
 // Prepare hands the request over and detaches from it. The connection
 // forgets the dispatcher first: the request is the fallback's now, the
 // dispatcher goes back to the loop's pool when Prepare returns, and a
-// client that leaves while the fallback runs must not reach it there.
+// client that leaves while the fallback runs must not reach it there. It
+// reaches the adapter instead, which cancels the handler's context: a
+// fallbackClose takes the dispatcher's place.
 func (h *FallbackHandler) Prepare() error {
 	d := h.d
 	if d.conn == nil || d.raw == nil {
 		return &HTTPError{Code: 500, LogMessage: "FallbackHandler outside a connection"}
 	}
 	h.detached, h.finished = true, true
-	d.conn.ReleaseDelegate(d)
 	d.raw.Body = h.req.Body
-	d.spec.fallback.adapter.HandleRequest(d.raw)
+	adapter := d.spec.fallback.adapter
+	if ch, ok := adapter.(httpserver.CloseHandler); ok {
+		d.conn.HandOver(d, &fallbackClose{adapter: ch, req: d.raw})
+	} else {
+		d.conn.ReleaseDelegate(d)
+	}
+	adapter.HandleRequest(d.raw)
 	return nil
 }
+
+// fallbackClose is the connection's delegate for a request a
+// FallbackHandler handed over, once its body has been read: all it does
+// is pass a close on to the adapter. (When the application is served as a
+// plain httpserver.Handler, the connection's delegate is the server's, and
+// the hand-over changes nothing: no close is reported, as for every
+// handler.)
+type fallbackClose struct {
+	adapter httpserver.CloseHandler
+	req     *httpserver.Request
+}
+
+func (f *fallbackClose) HeadersReceived(*httpserver.Request) error { return nil }
+func (f *fallbackClose) DataReceived([]byte) error                 { return nil }
+func (f *fallbackClose) Finish()                                   {}
+func (f *fallbackClose) OnConnectionClose()                        { f.adapter.OnConnectionClose(f.req) }
 
 // Get and the other methods are never reached: Prepare hands every
 // request over.
