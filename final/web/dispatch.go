@@ -143,6 +143,11 @@ func (d *dispatch) release() {
 	if d.conn != nil {
 		d.conn.ReleaseDelegate(d)
 	}
+	if d.h != nil {
+		// A gzipped stream whose client left while the handler waited
+		// ends here without Finish.
+		d.h.base().releaseGzip()
+	}
 	d.ls.release(d.spec, d.h)
 	*d = dispatch{app: d.app, ls: d.ls}
 	if len(d.ls.free) < 1024 {

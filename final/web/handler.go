@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gornado/gornado/final/concurrent"
@@ -56,6 +57,9 @@ type RequestHandler struct {
 	jsonEnc *json.Encoder
 	// num is scratch space for numbers and hashes.
 	num [64]byte
+	// gzOut receives what the gzip writer compresses; kept across
+	// requests.
+	gzOut sliceWriter
 
 	// perRequest is the state one request starts from zero: init clears
 	// it in one assignment, while the storage above is kept for reuse.
@@ -101,6 +105,11 @@ type perRequest struct {
 	userDone    bool
 	// xsrfToken caches XSRFToken.
 	xsrfToken string
+	// gzipping is set when the first Flush chose to gzip a streamed
+	// response; gz is its writer, from gzipWriters (nil for HEAD, which
+	// sends no body).
+	gzipping bool
+	gz       *gzip.Writer
 }
 
 // base makes every type embedding RequestHandler a Handler.
@@ -345,16 +354,28 @@ func (rh *RequestHandler) Body() []byte { return rh.buf }
 
 // Flush sends the headers (the first time) and the body written so far;
 // the response goes on chunked. The Future resolves once the bytes are
-// written to the socket, for flow control (Tornado's flush).
+// written to the socket, for flow control (Tornado's flush). With
+// CompressResponse the first Flush decides whether the stream is gzipped
+// (see gzipWanted), and each Flush then sends what the client can decode
+// so far.
 func (rh *RequestHandler) Flush() *concurrent.Future[struct{}] {
 	if rh.finished {
 		return concurrent.Failed[struct{}](ErrFinished)
 	}
+	headFirst := !rh.headersWritten
 	if err := rh.flush(); err != nil {
 		return concurrent.Failed[struct{}](err)
 	}
 	if rh.d.conn != nil {
 		return rh.d.conn.Stream().Write(nil)
+	}
+	if headFirst {
+		// Under net/http the head and first chunk wait in the
+		// ResponseWriter's buffer; an empty Write flushes it, as Write
+		// flushes each later chunk.
+		if err := rh.d.out.Write(nil); err != nil {
+			return concurrent.Failed[struct{}](err)
+		}
 	}
 	return concurrent.Resolved(struct{}{})
 }
@@ -386,8 +407,19 @@ func (rh *RequestHandler) send() error {
 				}
 			}
 		}
+		if !rh.finished && rh.app.Settings.CompressResponse {
+			// The first Flush of a streamed response (Finish gzips a
+			// whole one before it gets here).
+			rh.startGzip()
+		}
 		rh.headersWritten = true
+		if rh.gzipping {
+			body = rh.gzipChunk(body)
+		}
 		return out.WriteHeaders(rh.status, &rh.headers, body)
+	}
+	if rh.gzipping {
+		body = rh.gzipChunk(body)
 	}
 	return out.Write(body)
 }
@@ -411,13 +443,15 @@ func (rh *RequestHandler) checkHeaders() error {
 // Finish ends the response (Tornado's finish): for a 200 answer to GET or
 // HEAD it sets an ETag from the body and answers 304 when If-None-Match
 // holds it; it sets Content-Length, gzips when CompressResponse allows,
-// writes, and runs OnFinish.
+// writes, and runs OnFinish. A flushed response that is gzipped sends the
+// rest of its body and the gzip trailer.
 func (rh *RequestHandler) Finish() error {
 	if rh.finished {
 		return ErrFinished
 	}
 	if rh.clientGone {
 		rh.finished = true
+		rh.releaseGzip()
 		rh.onFinish()
 		return nil
 	}
@@ -599,33 +633,115 @@ const gzipMinLength = 1024
 // gzipWriters pools gzip writers, which are large.
 var gzipWriters sync.Pool
 
-// gzipBody compresses the body when the client accepts gzip and the type
-// is compressible, like Tornado's GZipContentEncoding.
-func (rh *RequestHandler) gzipBody() {
-	ct := rh.headers.Peek("Content-Type")
-	if !compressible(ct) {
-		return
-	}
-	rh.headers.Add("Vary", "Accept-Encoding")
-	if len(rh.buf) < gzipMinLength || rh.headers.Has("Content-Encoding") || rh.status != 200 && rh.status != 201 && rh.status != 206 {
-		return
-	}
-	if !acceptsGzip(rh.req.Headers) {
-		return
-	}
-	var out bytes.Buffer
+// gzipLive counts the writers taken from gzipWriters and not yet put
+// back, so that tests can see every way a response ends return them.
+var gzipLive atomic.Int64
+
+// getGzipWriter returns a pooled gzip writer (level 6, Tornado's
+// GZIP_LEVEL) writing to w.
+func getGzipWriter(w *sliceWriter) *gzip.Writer {
+	gzipLive.Add(1)
 	zw, _ := gzipWriters.Get().(*gzip.Writer)
 	if zw == nil {
-		zw, _ = gzip.NewWriterLevel(&out, 6)
+		zw, _ = gzip.NewWriterLevel(w, 6)
 	} else {
-		zw.Reset(&out)
+		zw.Reset(w)
 	}
+	return zw
+}
+
+// putGzipWriter returns zw to gzipWriters.
+func putGzipWriter(zw *gzip.Writer) {
+	gzipWriters.Put(zw)
+	gzipLive.Add(-1)
+}
+
+// sliceWriter is an io.Writer that appends to b.
+type sliceWriter struct{ b []byte }
+
+func (w *sliceWriter) Write(p []byte) (int, error) {
+	w.b = append(w.b, p...)
+	return len(p), nil
+}
+
+// gzipWanted is the decision of Tornado's GZipContentEncoding
+// (transform_first_chunk): for a compressible type it adds Vary:
+// Accept-Encoding, and it reports whether to gzip: the client accepts
+// gzip, no Content-Encoding is set, the status is 200, 201 or 206, and a
+// response finished at once (whole) has at least gzipMinLength bytes; a
+// streamed one is gzipped whatever its length, as Tornado does.
+func (rh *RequestHandler) gzipWanted(whole bool) bool {
+	if !compressible(rh.headers.Peek("Content-Type")) {
+		return false
+	}
+	rh.headers.Add("Vary", "Accept-Encoding")
+	if whole && len(rh.buf) < gzipMinLength || rh.headers.Has("Content-Encoding") || rh.status != 200 && rh.status != 201 && rh.status != 206 {
+		return false
+	}
+	return acceptsGzip(rh.req.Headers)
+}
+
+// gzipBody compresses a response finished without Flush, whole, when
+// gzipWanted allows.
+func (rh *RequestHandler) gzipBody() {
+	if !rh.gzipWanted(true) {
+		return
+	}
+	rh.gzOut.b = rh.gzOut.b[:0]
+	zw := getGzipWriter(&rh.gzOut)
 	zw.Write(rh.buf)
 	zw.Close()
-	gzipWriters.Put(zw)
-	rh.buf = append(rh.buf[:0], out.Bytes()...)
+	putGzipWriter(zw)
+	rh.buf = append(rh.buf[:0], rh.gzOut.b...)
 	rh.headers.Set("Content-Encoding", "gzip")
 	rh.headers.Del("Content-Length")
+}
+
+// startGzip decides, at the first Flush, whether a streamed response is
+// gzipped; if so it sets Content-Encoding, drops a Content-Length (it
+// counts the uncompressed bytes) and takes a writer, which Finish, or
+// whatever else ends the response, puts back (releaseGzip).
+func (rh *RequestHandler) startGzip() {
+	if !rh.gzipWanted(false) {
+		return
+	}
+	rh.headers.Set("Content-Encoding", "gzip")
+	rh.headers.Del("Content-Length")
+	rh.gzipping = true
+	if rh.req.Method != "HEAD" {
+		rh.gz = getGzipWriter(&rh.gzOut)
+	}
+}
+
+// gzipChunk compresses a flushed chunk of a gzipped stream and returns the
+// bytes to send, valid until the next call: sync-flushed, so that the
+// client can decode everything sent so far, or, once the response is
+// finished, with the gzip trailer, the writer going back to the pool. A
+// HEAD request has no writer and gets nothing.
+func (rh *RequestHandler) gzipChunk(p []byte) []byte {
+	zw := rh.gz
+	if zw == nil {
+		return nil
+	}
+	rh.gzOut.b = rh.gzOut.b[:0]
+	zw.Write(p)
+	if rh.finished {
+		zw.Close()
+		rh.releaseGzip()
+	} else {
+		zw.Flush()
+	}
+	return rh.gzOut.b
+}
+
+// releaseGzip puts back the writer of a gzipped stream, if it holds one:
+// when the response is finished, fails after its head or loses its
+// client, and at the latest when the handler is released.
+func (rh *RequestHandler) releaseGzip() {
+	if rh.gz != nil {
+		putGzipWriter(rh.gz)
+		rh.gz = nil
+	}
 }
 
 // compressible reports the types Tornado's GZipContentEncoding compresses.
@@ -704,6 +820,7 @@ func (rh *RequestHandler) SendError(code int, err error) {
 	if rh.headersWritten {
 		rh.logger().Error("web: cannot send error response after headers written", "status", code)
 		rh.finished = true
+		rh.releaseGzip()
 		if rh.d.conn != nil {
 			rh.d.conn.Close()
 		} else {
