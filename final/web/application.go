@@ -55,8 +55,10 @@ type Settings struct {
 	// LoginURL is where Authenticated redirects a request without a
 	// current user.
 	LoginURL string
-	// CompressResponse gzips responses of compressible types of 1 KiB or
-	// more for clients that accept it (compress_response).
+	// CompressResponse gzips responses of compressible types for clients
+	// that accept it (compress_response): a response finished at once
+	// when it has 1 KiB or more, a flushed one whatever its length, as a
+	// stream each Flush of which the client can decode.
 	CompressResponse bool
 	// DefaultHandler answers requests no route matches
 	// (default_handler_class, the prototype's fields its
