@@ -667,15 +667,17 @@ func (w *sliceWriter) Write(p []byte) (int, error) {
 // gzipWanted is the decision of Tornado's GZipContentEncoding
 // (transform_first_chunk): for a compressible type it adds Vary:
 // Accept-Encoding, and it reports whether to gzip: the client accepts
-// gzip, no Content-Encoding is set, the status is 200, 201 or 206, and a
+// gzip, no Content-Encoding is set, the status is 200 or 201, and a
 // response finished at once (whole) has at least gzipMinLength bytes; a
-// streamed one is gzipped whatever its length, as Tornado does.
+// streamed one is gzipped whatever its length, as Tornado does. A 206 is
+// never gzipped (Tornado would): its Content-Range counts bytes of the
+// uncompressed file, which a gzipped part would contradict.
 func (rh *RequestHandler) gzipWanted(whole bool) bool {
 	if !compressible(rh.headers.Peek("Content-Type")) {
 		return false
 	}
 	rh.headers.Add("Vary", "Accept-Encoding")
-	if whole && len(rh.buf) < gzipMinLength || rh.headers.Has("Content-Encoding") || rh.status != 200 && rh.status != 201 && rh.status != 206 {
+	if whole && len(rh.buf) < gzipMinLength || rh.headers.Has("Content-Encoding") || rh.status != 200 && rh.status != 201 {
 		return false
 	}
 	return acceptsGzip(rh.req.Headers)

@@ -343,6 +343,10 @@ type bigHandler struct{ RequestHandler }
 
 func (h *bigHandler) Get(...string) error {
 	h.SetHeader("Content-Type", h.GetArgumentDefault("ct", "text/plain"))
+	if h.GetArgumentDefault("part", "") != "" {
+		h.SetStatus(206)
+		h.SetHeader("Content-Range", "bytes 0-7999/16000")
+	}
 	return h.WriteString(strings.Repeat("gornado ", 1000))
 }
 
@@ -360,6 +364,10 @@ func TestGzip(t *testing.T) {
 	assert.Empty(t, resp.Header.Get("Content-Encoding"), "not a compressible type")
 	resp, _ = do(t, c, "GET", base+"/", "", "Accept-Encoding", "gzip")
 	assert.Empty(t, resp.Header.Get("Content-Encoding"), "too small")
+	resp, body = do(t, c, "GET", base+"/big?part=1", "", "Accept-Encoding", "gzip")
+	assert.Equal(t, 206, resp.StatusCode)
+	assert.Empty(t, resp.Header.Get("Content-Encoding"), "a part is sent as the bytes Content-Range counts")
+	assert.Len(t, body, 8000)
 }
 
 func TestHTTPClientSeesKeepAliveAcrossHandlers(t *testing.T) {
