@@ -10,7 +10,6 @@ import (
 	"compress/gzip"
 	"errors"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -23,7 +22,6 @@ import (
 
 	"github.com/gornado/gornado/final/concurrent"
 	"github.com/gornado/gornado/final/gen"
-	"github.com/gornado/gornado/final/httpserver"
 	"github.com/gornado/gornado/final/ioloop"
 )
 
@@ -132,33 +130,11 @@ func newGzApp(s *gzServer) *Application {
 	}, Settings{CompressResponse: true, Logger: quiet})
 }
 
-// serveGzip serves the application on httpserver, as serve does, keeping
-// the loop.
+// serveGzip serves the application on httpserver, keeping the loop.
 func serveGzip(t *testing.T) *gzServer {
 	s := &gzServer{}
-	app := newGzApp(s)
-	loop, err := ioloop.New(ioloop.WithLogger(slog.New(failOnLoopPanic{t})))
-	require.NoError(t, err)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		loop.Start()
-	}()
-	srv := httpserver.NewWithDelegate(app)
-	srv.Loops = 1
-	require.NoError(t, srv.Bind(0, "127.0.0.1"))
-	require.NoError(t, srv.Start(loop))
-	t.Cleanup(func() {
-		srv.Close()
-		loop.AddCallback(loop.Stop)
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			t.Fatal("the server's loop did not stop within 10s")
-		}
-		loop.Close(false)
-	})
-	s.base, s.loop = "http://"+srv.Addr("127.0.0.1"), loop
+	addr, loop := serveOn(t, newGzApp(s), withDelegate)
+	s.base, s.loop = "http://"+addr, loop
 	return s
 }
 

@@ -26,6 +26,18 @@ func serve(t testing.TB, app *Application) string {
 	if app.Settings.Logger == nil {
 		app.Settings.Logger = quiet
 	}
+	addr, _ := serveOn(t, app, withDelegate)
+	return "http://" + addr
+}
+
+// withDelegate is httpserver.NewWithDelegate for serveOn.
+func withDelegate(app *Application) *httpserver.HTTPServer { return httpserver.NewWithDelegate(app) }
+
+// serveOn starts app on one loop, in the server newServer makes, and
+// returns the server's address and the loop; everything stops when the test
+// ends, and a panic that reaches the loop fails the test.
+func serveOn(t testing.TB, app *Application, newServer func(*Application) *httpserver.HTTPServer) (string, *ioloop.IOLoop) {
+	t.Helper()
 	loop, err := ioloop.New(ioloop.WithLogger(slog.New(failOnLoopPanic{t})))
 	require.NoError(t, err)
 	done := make(chan struct{})
@@ -33,8 +45,7 @@ func serve(t testing.TB, app *Application) string {
 		defer close(done)
 		loop.Start()
 	}()
-	s := httpserver.NewWithDelegate(app)
-	s.Loops = 1
+	s := newServer(app)
 	require.NoError(t, s.Bind(0, "127.0.0.1"))
 	require.NoError(t, s.Start(loop))
 	t.Cleanup(func() {
@@ -47,7 +58,7 @@ func serve(t testing.TB, app *Application) string {
 		}
 		loop.Close(false)
 	})
-	return "http://" + s.Addr("127.0.0.1")
+	return s.Addr("127.0.0.1"), loop
 }
 
 // failOnLoopPanic is the test loops' log: it fails the test when a panic

@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"testing"
@@ -23,35 +22,7 @@ import (
 	"github.com/gornado/gornado/final/gen"
 	"github.com/gornado/gornado/final/http1connection"
 	"github.com/gornado/gornado/final/httpserver"
-	"github.com/gornado/gornado/final/ioloop"
 )
-
-// serveOn starts app on one loop of the test's own with the server that
-// newServer makes, and returns the server's address and the loop.
-func serveOn(t *testing.T, app *Application, newServer func(*Application) *httpserver.HTTPServer) (string, *ioloop.IOLoop) {
-	t.Helper()
-	loop, err := ioloop.New(ioloop.WithLogger(slog.New(failOnLoopPanic{t})))
-	require.NoError(t, err)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		loop.Start()
-	}()
-	s := newServer(app)
-	require.NoError(t, s.Bind(0, "127.0.0.1"))
-	require.NoError(t, s.Start(loop))
-	t.Cleanup(func() {
-		s.Close()
-		loop.AddCallback(loop.Stop)
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			t.Fatal("the server's loop did not stop within 10s")
-		}
-		loop.Close(false)
-	})
-	return s.Addr("127.0.0.1"), loop
-}
 
 func TestOnConnectionCloseWithEveryServerConstructor(t *testing.T) {
 	for name, newServer := range map[string]func(*Application) *httpserver.HTTPServer{
