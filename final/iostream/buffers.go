@@ -129,7 +129,11 @@ func (lb *loopBuffers) flushAll() {
 	lb.flushing, lb.spare = lb.spare[:0], nil
 	for i, s := range list {
 		list[i] = nil
-		s.flush()
+		if s.flushScheduled {
+			// Not flushed since it was listed (a read event's end
+			// flushes its own stream, which stays listed).
+			s.flush()
+		}
 	}
 	lb.spare = list[:0]
 }

@@ -1006,8 +1006,8 @@ func (s *Stream) handleEvents(fd int, ev ioloop.Events) {
 			// at the end of the iteration: the peer works on it while
 			// this loop reads the other ready descriptors, instead of
 			// waiting for all of them (Tornado's write, too, writes at
-			// once). The stream stays on the flush list; flushing it
-			// again there finds nothing queued.
+			// once). The stream stays on the loop's flush list, which
+			// skips it now that it is no longer scheduled.
 			s.flush()
 		}
 	}
