@@ -131,9 +131,14 @@ type IOLoop struct {
 	lockThread bool
 	// readBuf is the buffer lent to streams by ReadBuffer.
 	readBuf []byte
-	// values holds per-loop state of other packages (SetValue).
-	values map[any]any
+	// values holds per-loop state of other packages (SetValue). They are
+	// few (one per package or application) and looked up per request, so a
+	// short slice searched in order beats a map's hashing.
+	values []loopValue
 }
+
+// loopValue is one entry of IOLoop.values.
+type loopValue struct{ key, v any }
 
 // Option configures a loop created by New.
 type Option func(*IOLoop)
@@ -342,14 +347,26 @@ func (l *IOLoop) ReadBuffer() []byte {
 // Value returns the per-loop value stored under key, or nil. Packages built
 // on the loop (iostream's buffer pool, for one) keep their per-loop state
 // here. Loop goroutine only.
-func (l *IOLoop) Value(key any) any { return l.values[key] }
-
-// SetValue stores a per-loop value under key. Loop goroutine only.
-func (l *IOLoop) SetValue(key, v any) {
-	if l.values == nil {
-		l.values = map[any]any{}
+// Keys compare with ==, as map keys do; an uncomparable key panics.
+func (l *IOLoop) Value(key any) any {
+	for i := range l.values {
+		if l.values[i].key == key {
+			return l.values[i].v
+		}
 	}
-	l.values[key] = v
+	return nil
+}
+
+// SetValue stores a per-loop value under key, replacing any value already
+// there. Loop goroutine only.
+func (l *IOLoop) SetValue(key, v any) {
+	for i := range l.values {
+		if l.values[i].key == key {
+			l.values[i].v = v
+			return
+		}
+	}
+	l.values = append(l.values, loopValue{key, v})
 }
 
 // Start runs the loop on the calling goroutine until Stop is called. It

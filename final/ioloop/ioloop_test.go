@@ -492,3 +492,21 @@ func TestAddCallbackAfterCloseIsDropped(t *testing.T) {
 	assert.False(t, ran)
 	assert.ErrorIs(t, l.Start(), ErrClosed)
 }
+
+func TestValuesByKey(t *testing.T) {
+	type keyA struct{}
+	type keyB struct{ p *int }
+	l := newLoop(t)
+	one, two := 1, 2
+	assert.Nil(t, l.Value(keyA{}), "nothing stored yet")
+	l.SetValue(keyA{}, "a")
+	l.SetValue(keyB{&one}, "b1")
+	l.SetValue(keyB{&two}, "b2")
+	assert.Equal(t, "a", l.Value(keyA{}))
+	assert.Equal(t, "b1", l.Value(keyB{&one}), "keys compare by value, as map keys do")
+	assert.Equal(t, "b2", l.Value(keyB{&two}))
+	l.SetValue(keyB{&one}, "b1'")
+	assert.Equal(t, "b1'", l.Value(keyB{&one}), "SetValue replaces")
+	assert.Nil(t, l.Value(keyB{}))
+	assert.Nil(t, l.Value("keyA"), "a key of another type is another key")
+}
