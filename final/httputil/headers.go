@@ -30,6 +30,12 @@ type HTTPHeaders struct {
 	buf []byte
 	// fields indexes buf, one entry per field line, in insertion order.
 	fields []headerField
+	// lens has bit len(name)%64 set for every name added since the last
+	// Reset (removals leave it set). A clear bit proves that no field has
+	// a name of that length, so a lookup of an absent name, which is most
+	// of a response's (Content-Length before it is added,
+	// Transfer-Encoding, Date), ends without a scan.
+	lens uint64
 }
 
 // headerField locates one field's name and value in the arena.
@@ -66,6 +72,7 @@ func NewHTTPHeaders(pairs ...string) *HTTPHeaders {
 func (h *HTTPHeaders) Reset() {
 	h.buf = h.buf[:0]
 	h.fields = h.fields[:0]
+	h.lens = 0
 }
 
 // Len returns the number of field lines.
@@ -103,6 +110,7 @@ func (h *HTTPHeaders) addRaw(name, value []byte) {
 	nameEnd := len(h.buf)
 	h.buf = append(h.buf, value...)
 	h.fields = append(h.fields, headerField{nameStart: uint32(start), nameEnd: uint32(nameEnd), valueEnd: uint32(len(h.buf)), raw: true})
+	h.lens |= lenBit(len(name))
 }
 
 // Add appends a field line; an existing value of the same name is kept, as in
@@ -114,6 +122,7 @@ func (h *HTTPHeaders) Add(name, value string) {
 // store copies name (normalised) and value into the arena and returns
 // their field, marked unsafe if it may not be written.
 func (h *HTTPHeaders) store(name, value string) headerField {
+	h.lens |= lenBit(len(name))
 	start := len(h.buf)
 	h.buf = append(h.buf, name...)
 	token := canonicalToken(h.buf[start:])
@@ -129,6 +138,7 @@ func (h *HTTPHeaders) store(name, value string) headerField {
 // AddBytes is Add for byte slices; it copies both, without allocating once
 // the arena is large enough.
 func (h *HTTPHeaders) AddBytes(name, value []byte) {
+	h.lens |= lenBit(len(name))
 	start := len(h.buf)
 	h.buf = append(h.buf, name...)
 	token := canonicalToken(h.buf[start:])
@@ -158,6 +168,9 @@ func (h *HTTPHeaders) appendToLast(sep byte, more []byte) {
 // index returns the position of the first field named name at or after
 // from, or -1.
 func (h *HTTPHeaders) index(name string, from int) int {
+	if h.lens&lenBit(len(name)) == 0 {
+		return -1
+	}
 	for i := from; i < len(h.fields); i++ {
 		f := h.fields[i]
 		if equalFold(h.buf[f.nameStart:f.nameEnd], name) {
@@ -241,6 +254,9 @@ func (h *HTTPHeaders) Del(name string) { h.delFrom(name, 0) }
 
 // delFrom removes the fields named name at or after from, keeping order.
 func (h *HTTPHeaders) delFrom(name string, from int) {
+	if h.lens&lenBit(len(name)) == 0 {
+		return
+	}
 	out := h.fields[:from]
 	for _, f := range h.fields[from:] {
 		if !equalFold(h.buf[f.nameStart:f.nameEnd], name) {
@@ -269,7 +285,11 @@ func (h *HTTPHeaders) All() iter.Seq2[string, string] {
 func (h *HTTPHeaders) CopyFrom(src *HTTPHeaders) {
 	h.buf = append(h.buf[:0], src.buf...)
 	h.fields = append(h.fields[:0], src.fields...)
+	h.lens = src.lens
 }
+
+// lenBit is the bit of HTTPHeaders.lens for a name of n bytes.
+func lenBit(n int) uint64 { return 1 << (uint(n) & 63) }
 
 // Check returns an error wrapping ErrUnsafeHeader, naming the field, if a
 // field may not be written: a name that is not a token, or a value holding
