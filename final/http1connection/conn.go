@@ -508,7 +508,7 @@ func (c *Conn) finishRead() {
 func (c *Conn) inflate() bool {
 	zr, err := gzip.NewReader(bytes.NewReader(c.st.gz))
 	if err != nil {
-		c.fail(httputil.ErrBadForm)
+		c.fail(errBadGzip)
 		return false
 	}
 	max := c.params.maxBodySize()
