@@ -33,14 +33,28 @@ type AsyncHTTPClient struct {
 	// MaxIdlePerHost bounds the idle keep-alive connections kept per
 	// origin (0: 8; negative: no pooling).
 	MaxIdlePerHost int
+	// IdleTimeout closes a pooled connection left unused this long (0:
+	// DefaultIdleTimeout; negative: never), so that a long-lived client
+	// holds no descriptors for origins it stopped using.
+	IdleTimeout time.Duration
 	// TCP opens connections (its Resolver may be replaced).
 	TCP tcpclient.TCPClient
 
 	loop   *ioloop.IOLoop
 	active int
 	queue  []*fetch
-	idle   map[string][]*iostream.IOStream
+	idle   map[string][]idleConn
 	closed bool
+	// sweep is the timer that closes connections idle for IdleTimeout;
+	// sweeping says it is scheduled.
+	sweep    ioloop.Timeout
+	sweeping bool
+}
+
+// idleConn is a pooled connection and the loop time it was put back.
+type idleConn struct {
+	s     *iostream.IOStream
+	since time.Time
 }
 
 // New returns a client fetching on loop (ioloop.Current() if nil).
@@ -48,7 +62,7 @@ func New(loop *ioloop.IOLoop) *AsyncHTTPClient {
 	if loop == nil {
 		loop = ioloop.Current()
 	}
-	return &AsyncHTTPClient{MaxClients: DefaultMaxClients, loop: loop, idle: map[string][]*iostream.IOStream{}}
+	return &AsyncHTTPClient{MaxClients: DefaultMaxClients, loop: loop, idle: map[string][]idleConn{}}
 }
 
 // Loop returns the client's loop.
@@ -129,13 +143,17 @@ func (c *AsyncHTTPClient) release() {
 // Close closes the idle connections and fails queued fetches.
 func (c *AsyncHTTPClient) Close() {
 	c.closed = true
-	for _, streams := range c.idle {
-		for _, s := range streams {
-			s.SetCloseCallback(nil)
-			s.Close()
+	for _, list := range c.idle {
+		for _, ic := range list {
+			ic.s.SetCloseCallback(nil)
+			ic.s.Close()
 		}
 	}
-	c.idle = map[string][]*iostream.IOStream{}
+	c.idle = map[string][]idleConn{}
+	if c.sweeping {
+		c.loop.RemoveTimeout(c.sweep)
+		c.sweeping = false
+	}
 	for _, f := range c.queue {
 		if !f.done {
 			f.fail("client closed", ErrClientClosed)
@@ -144,20 +162,76 @@ func (c *AsyncHTTPClient) Close() {
 	c.queue = nil
 }
 
-// getIdle returns a pooled connection for key, or nil.
+// getIdle returns a pooled connection for key, the most recently used
+// first, or nil.
 func (c *AsyncHTTPClient) getIdle(key string) *iostream.IOStream {
 	list := c.idle[key]
+	timeout := c.idleTimeout()
+	now := c.loop.Now()
 	for len(list) > 0 {
-		s := list[len(list)-1]
+		ic := list[len(list)-1]
+		list[len(list)-1] = idleConn{}
 		list = list[:len(list)-1]
 		c.idle[key] = list
+		s := ic.s
 		s.SetCloseCallback(nil)
-		if !s.Closed() && s.BufferedLen() == 0 {
+		// A loop that stopped between fetches (the blocking HTTPClient's)
+		// has not run its sweep: the age is checked here too.
+		fresh := timeout < 0 || now.Sub(ic.since) < timeout
+		if fresh && !s.Closed() && s.BufferedLen() == 0 {
 			return s
 		}
-		s.Close() // closed, or the server sent bytes nobody asked for
+		s.Close() // expired, closed, or the server sent bytes nobody asked for
 	}
 	return nil
+}
+
+// idleTimeout is IdleTimeout with its default.
+func (c *AsyncHTTPClient) idleTimeout() time.Duration {
+	if c.IdleTimeout == 0 {
+		return DefaultIdleTimeout
+	}
+	return c.IdleTimeout
+}
+
+// sweepIdle closes the connections idle for IdleTimeout and schedules
+// itself for the next one to expire, if any.
+func (c *AsyncHTTPClient) sweepIdle() {
+	c.sweeping = false
+	timeout := c.idleTimeout()
+	now := c.loop.Now()
+	var next time.Time
+	for key, list := range c.idle {
+		// Put back in order, so each list is oldest first.
+		n := 0
+		for n < len(list) && now.Sub(list[n].since) >= timeout {
+			list[n].s.SetCloseCallback(nil)
+			list[n].s.Close()
+			n++
+		}
+		if n == len(list) {
+			delete(c.idle, key)
+			continue
+		}
+		rest := append(list[:0], list[n:]...)
+		clear(list[len(rest):])
+		c.idle[key] = rest
+		if next.IsZero() || rest[0].since.Before(next) {
+			next = rest[0].since
+		}
+	}
+	if !next.IsZero() {
+		c.scheduleSweep(next.Add(timeout))
+	}
+}
+
+// scheduleSweep runs sweepIdle at when, unless a sweep is scheduled.
+func (c *AsyncHTTPClient) scheduleSweep(when time.Time) {
+	if c.sweeping {
+		return
+	}
+	c.sweeping = true
+	c.sweep = c.loop.CallAt(when, c.sweepIdle)
 }
 
 // putIdle pools a connection whose response is complete.
@@ -170,16 +244,20 @@ func (c *AsyncHTTPClient) putIdle(key string, s *iostream.IOStream) {
 		s.Close()
 		return
 	}
-	c.idle[key] = append(c.idle[key], s)
+	now := c.loop.Now()
+	c.idle[key] = append(c.idle[key], idleConn{s: s, since: now})
 	s.SetCloseCallback(func() {
 		list := c.idle[key]
 		for i, x := range list {
-			if x == s {
+			if x.s == s {
 				c.idle[key] = append(list[:i], list[i+1:]...)
 				break
 			}
 		}
 	})
+	if timeout := c.idleTimeout(); timeout > 0 {
+		c.scheduleSweep(now.Add(timeout))
+	}
 }
 
 // IdleConnections returns how many pooled connections the client holds.

@@ -27,7 +27,8 @@
 // AllowNonOK (Tornado's raise_error=False).
 //
 // Unlike Tornado's simple client, connections are kept alive and pooled
-// per origin (MaxIdlePerHost); a pooled connection the server has closed
+// per origin (MaxIdlePerHost) and closed after IdleTimeout unused (90 s by
+// default, as net/http's); a pooled connection the server has closed
 // meanwhile is retried once on a new one.
 //
 // Responses are parsed by httputil.ResponseParser: strict where framing is

@@ -21,6 +21,10 @@ const (
 	// DefaultMaxClients is how many requests run at once per client; more
 	// wait in a queue (Tornado's max_clients).
 	DefaultMaxClients = 10
+	// DefaultIdleTimeout is how long a pooled connection may stay unused
+	// (AsyncHTTPClient.IdleTimeout). Tornado's simple client pools
+	// nothing; this is net/http's DefaultTransport's figure.
+	DefaultIdleTimeout = 90 * time.Second
 	// DefaultMaxBodySize bounds a response body (Tornado's 100 MiB).
 	DefaultMaxBodySize = 100 << 20
 )
