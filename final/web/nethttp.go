@@ -1,22 +1,31 @@
 // Serving an Application under net/http: ServeHTTP runs each request's
 // handler on a loop of the application's own, so that handlers keep
 // Tornado's one-thread semantics (and may be coroutines) wherever they
-// are hosted.
+// are hosted. A WebSocket takes its connection from net/http (Hijack) and
+// moves it to an iostream on that loop.
 
 package web
 
 import (
+	"bytes"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"sync"
+	"syscall"
+	"time"
 
+	"github.com/gornado/gornado/final/concurrent"
 	"github.com/gornado/gornado/final/httputil"
 	"github.com/gornado/gornado/final/ioloop"
+	"github.com/gornado/gornado/final/iostream"
+	"github.com/gornado/gornado/final/websocket"
 )
 
 // loopForNetHTTP returns the loop ServeHTTP runs handlers on, started on
-// first use and running for the life of the process.
+// first use and running until Close.
 func (a *Application) loopForNetHTTP() (*ioloop.IOLoop, error) {
 	a.netOnce.Do(func() {
 		l, err := ioloop.New()
@@ -25,26 +34,46 @@ func (a *Application) loopForNetHTTP() (*ioloop.IOLoop, error) {
 			return
 		}
 		a.netLoop = l
+		ended := make(chan struct{})
+		netLoops.Store(l, ended)
 		go func() {
 			l.Start()
 			l.Close(false)
+			close(ended)
 		}()
 	})
 	return a.netLoop, a.netErr
 }
 
+// netLoops maps each loop loopForNetHTTP started, until Close takes it, to
+// a channel closed once the loop has stopped and closed: a second Close
+// finds nothing to stop (a callback added to a closed loop never runs).
+var netLoops sync.Map
+
 // Close stops the loop ServeHTTP runs handlers on, if it was started;
-// serving on final/httpserver needs no Close (close the server).
+// serving on final/httpserver needs no Close (close the server). The
+// WebSockets ServeHTTP upgraded are closed first: each gets a Close frame
+// (1001, going away), its stream is closed without waiting for the
+// answer, and its handler's OnClose runs before the loop stops. net/http
+// forgets a connection once it is hijacked, so http.Server's Shutdown and
+// Close do not end them; Close does.
 func (a *Application) Close() error {
 	a.netOnce.Do(func() {}) // no loop is started after Close
-	if l := a.netLoop; l != nil {
-		stopped := make(chan struct{})
-		l.AddCallback(func() {
-			l.Stop()
-			close(stopped)
-		})
-		<-stopped
+	l := a.netLoop
+	if l == nil {
+		return nil
 	}
+	ended, ok := netLoops.LoadAndDelete(l)
+	if !ok {
+		return nil // closed already
+	}
+	l.AddCallback(func() {
+		a.closeNetSockets(l)
+		// The streams' close callbacks (OnClose) were queued by the
+		// closes above, so they run before this one.
+		l.AddCallback(l.Stop)
+	})
+	<-ended.(chan struct{})
 	return nil
 }
 
@@ -52,7 +81,14 @@ func (a *Application) Close() error {
 // A route to a FallbackHandler calls its http.Handler directly; every
 // other request runs on the application's loop while this goroutine
 // waits, and a client that goes away before the answer reaches the
-// handler's OnConnectionClose. WebSocketUpgrade needs final/httpserver.
+// handler's OnConnectionClose.
+//
+// WebSocketUpgrade works here over HTTP/1.x without TLS: the connection
+// is hijacked (http.ResponseController) while ServeHTTP waits, moved to an
+// iostream on the application's loop, and ServeHTTP returns without
+// writing anything. Over HTTP/2, over TLS, or through a ResponseWriter
+// that cannot Hijack, it returns ErrNotUpgradable and the response is
+// still the handler's to write.
 func (a *Application) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	path := r.URL.EscapedPath()
 	spec, _ := a.find([]byte(r.Host), []byte(path), nil)
@@ -91,7 +127,7 @@ func (a *Application) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if target == "" {
 		target = r.URL.RequestURI()
 	}
-	out := &netResponder{w: w, done: make(chan struct{})}
+	out := &netResponder{w: w, r: r, done: make(chan struct{})}
 	remote, _, _ := net.SplitHostPort(r.RemoteAddr)
 	proto := "http"
 	if r.TLS != nil {
@@ -150,11 +186,13 @@ func (a *Application) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // netResponder writes a handler's response to a ResponseWriter. Its
 // methods run on the loop while ServeHTTP waits for done.
 type netResponder struct {
-	// w is the response; done closes when it is finished.
+	// w is the response to r; done closes when it is finished.
 	w    http.ResponseWriter
+	r    *http.Request
 	done chan struct{}
-	// finished and gone are set on the loop: the response ended, or the
-	// client left and ServeHTTP returned.
+	// finished and gone are set on the loop: the response ended (or the
+	// connection was hijacked), or the client left and ServeHTTP
+	// returned.
 	finished bool
 	gone     bool
 	// once closes done once.
@@ -200,4 +238,117 @@ func (n *netResponder) Finish() error {
 	n.finished = true
 	n.once.Do(func() { close(n.done) })
 	return nil
+}
+
+// ---- WebSockets under net/http -----------------------------------------
+
+// hijack takes the request's connection from net/http for a WebSocket and
+// returns it as an iostream on loop, with the bytes net/http had already
+// read after the request head (the first frames, when the client did not
+// wait for the 101). It runs on loop while ServeHTTP waits for done, which
+// is what makes the Hijack legal: net/http panics on a Hijack after
+// ServeHTTP returned.
+//
+// Before the connection is taken nothing has happened, and the error is
+// ErrNotUpgradable (or ErrFinished once the client has left): HTTP/2 has
+// no connection of the request's own, crypto/tls keeps its session state
+// in a tls.Conn that an iostream cannot take over, and a ResponseWriter
+// may not implement Hijack. Once taken (taken is true), ServeHTTP is let
+// go and writes nothing more; if the connection then yields no descriptor
+// (a listener that wraps its net.Conns without SyscallConn), the client
+// is answered 500 on it and it is closed.
+func (n *netResponder) hijack(loop *ioloop.IOLoop) (stream *iostream.IOStream, rest []byte, taken bool, err error) {
+	switch {
+	case n.gone || n.finished:
+		return nil, nil, false, ErrFinished
+	case n.r.ProtoMajor != 1:
+		return nil, nil, false, fmt.Errorf("%w: %s has no connection to hand over", ErrNotUpgradable, n.r.Proto)
+	case n.r.TLS != nil:
+		return nil, nil, false, fmt.Errorf("%w: a TLS connection cannot leave crypto/tls", ErrNotUpgradable)
+	}
+	conn, brw, err := http.NewResponseController(n.w).Hijack()
+	if err != nil {
+		return nil, nil, false, fmt.Errorf("%w: %v", ErrNotUpgradable, err)
+	}
+	n.finished = true
+	defer n.once.Do(func() { close(n.done) })
+	// What net/http's reader holds is all it took from the socket: Hijack
+	// puts the byte its background read may have taken back in front.
+	if k := brw.Reader.Buffered(); k > 0 {
+		p, _ := brw.Reader.Peek(k)
+		rest = bytes.Clone(p)
+	}
+	sc, ok := conn.(syscall.Conn)
+	if !ok {
+		err = fmt.Errorf("%w: net/http's %T has no descriptor", ErrNotUpgradable, conn)
+		refuseHijacked(conn, err)
+		return nil, nil, true, err
+	}
+	stream, err = iostream.FromConn(loop, sc)
+	if err != nil {
+		err = fmt.Errorf("%w: %v", ErrNotUpgradable, err)
+		refuseHijacked(conn, err) // FromConn may have closed it: then this writes nothing
+		return nil, nil, true, err
+	}
+	return stream, rest, true, nil
+}
+
+// refuseHijacked answers 500 on a hijacked connection that cannot become
+// a stream, and closes it. The write is small and the socket's buffer is
+// empty, so it does not block the loop; the deadline makes sure.
+func refuseHijacked(conn net.Conn, err error) {
+	body := err.Error() + "\n"
+	conn.SetWriteDeadline(time.Now().Add(time.Second))
+	io.WriteString(conn, "HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\nContent-Length: "+
+		strconv.Itoa(len(body))+"\r\n\r\n"+body)
+	conn.Close()
+}
+
+// netSocketsKey keys, among the loop's values, the set of WebSocket
+// connections ServeHTTP upgraded for an application.
+type netSocketsKey struct{ app *Application }
+
+// netSockets are the open WebSocket connections of an application's
+// net/http loop, for Close. Loop goroutine only.
+type netSockets map[*websocket.Conn]struct{}
+
+// netSocketsOf returns the application's set on loop, made on first use.
+func (a *Application) netSocketsOf(loop *ioloop.IOLoop) netSockets {
+	if s, ok := loop.Value(netSocketsKey{a}).(netSockets); ok {
+		return s
+	}
+	s := netSockets{}
+	loop.SetValue(netSocketsKey{a}, s)
+	return s
+}
+
+// closeNetSockets sends each open WebSocket a Close frame (1001, going
+// away: RFC 6455, section 7.4.1, "a server going down") and closes its
+// stream, which sends what the socket takes and queues its OnClose.
+func (a *Application) closeNetSockets(loop *ioloop.IOLoop) {
+	for c := range a.netSocketsOf(loop) {
+		c.Close(websocket.CloseGoingAway, "")
+		c.Stream().Close()
+	}
+}
+
+// trackedSocket is the handler of a WebSocket upgraded under net/http: it
+// keeps its connection in live from Open to OnClose, and otherwise is the
+// application's handler.
+type trackedSocket struct {
+	websocket.Handler
+	// live is the application's set on the loop.
+	live netSockets
+}
+
+// Open records the connection, then runs the handler's Open.
+func (t *trackedSocket) Open(c *websocket.Conn) concurrent.Awaitable {
+	t.live[c] = struct{}{}
+	return t.Handler.Open(c)
+}
+
+// OnClose forgets the connection, then runs the handler's OnClose.
+func (t *trackedSocket) OnClose(c *websocket.Conn, code int, reason string) {
+	delete(t.live, c)
+	t.Handler.OnClose(c, code, reason)
 }

@@ -1,10 +1,11 @@
 // WebSocket routes: a RequestHandler hands its connection to
 // final/websocket (Tornado's WebSocketHandler is a RequestHandler whose get
-// answers the handshake).
+// answers the handshake), on final/httpserver or under net/http.
 
 package web
 
 import (
+	"github.com/gornado/gornado/final/iostream"
 	"github.com/gornado/gornado/final/websocket"
 )
 
@@ -19,10 +20,20 @@ import (
 //		return h.WebSocketUpgrade(&chatConn{room: h.Room}, websocket.Options{})
 //	}
 //
-// Under net/http (ServeHTTP) it returns ErrNotUpgradable.
+// On final/httpserver the stream is the connection's (Detach). Under
+// net/http (ServeHTTP) the connection is hijacked and moved to an iostream
+// on the application's loop, and the handshake goes on exactly as on
+// httpserver; Application.Close ends such connections. There it returns
+// ErrNotUpgradable, having written nothing, for a request over HTTP/2, over
+// TLS, or through a ResponseWriter without Hijack; a connection hijacked
+// but without a descriptor is answered 500 and closed, and the error wraps
+// ErrNotUpgradable too. It returns ErrHeadersSent once the response has
+// started. A refused handshake is answered by websocket.Upgrade and is not
+// an error here (it is logged at Debug level).
 func (rh *RequestHandler) WebSocketUpgrade(h websocket.Handler, opts websocket.Options) error {
 	d := rh.d
-	if d.conn == nil || d.raw == nil {
+	n, netHTTP := d.out.(*netResponder)
+	if !netHTTP && (d.conn == nil || d.raw == nil) {
 		return ErrNotUpgradable
 	}
 	if rh.headersWritten || rh.finished {
@@ -35,9 +46,23 @@ func (rh *RequestHandler) WebSocketUpgrade(h websocket.Handler, opts websocket.O
 		Headers:  rh.req.Headers,
 		RemoteIP: rh.req.RemoteIP,
 	}
-	rh.detached, rh.finished = true, true
-	stream, rest := d.conn.Detach()
-	r.Rest = rest
+	var stream *iostream.IOStream
+	if netHTTP {
+		s, rest, taken, err := n.hijack(rh.loop)
+		if !taken {
+			return err
+		}
+		rh.detached, rh.finished = true, true
+		if err != nil {
+			rh.onFinish()
+			return err
+		}
+		stream, r.Rest = s, rest
+		h = &trackedSocket{Handler: h, live: rh.app.netSocketsOf(rh.loop)}
+	} else {
+		rh.detached, rh.finished = true, true
+		stream, r.Rest = d.conn.Detach()
+	}
 	if _, err := websocket.Upgrade(stream, r, h, opts); err != nil {
 		rh.logger().Debug("web: websocket handshake refused", "error", err.Error(), "uri", r.Target)
 	}
