@@ -223,10 +223,8 @@ type Application struct {
 	templates *template.Template
 	// staticHashes caches static_url versions by path.
 	staticHashes sync.Map
-	// netLoop runs handlers for ServeHTTP, started on first use.
-	netOnce sync.Once
-	netLoop *ioloop.IOLoop
-	netErr  error
+	// net runs handlers for ServeHTTP (nethttp.go).
+	net netState
 }
 
 // NewApplication returns an application routing handlers, on any host,

@@ -151,7 +151,7 @@ func serveGzipNetHTTP(t *testing.T) *gzServer {
 		srv.Close()
 		app.Close()
 	})
-	loop, err := app.loopForNetHTTP()
+	loop, _, err := app.loopForNetHTTP()
 	require.NoError(t, err)
 	s.base, s.loop = srv.URL, loop
 	return s

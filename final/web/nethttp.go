@@ -8,6 +8,7 @@ package web
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -24,31 +25,49 @@ import (
 	"github.com/gornado/gornado/final/websocket"
 )
 
-// loopForNetHTTP returns the loop ServeHTTP runs handlers on, started on
-// first use and running until Close.
-func (a *Application) loopForNetHTTP() (*ioloop.IOLoop, error) {
-	a.netOnce.Do(func() {
+// netState is what serving under net/http needs: the loop ServeHTTP runs
+// handlers on, started on first use and running until Close.
+type netState struct {
+	mu sync.Mutex
+	// loop is the loop, or nil before the first request; err says why it
+	// could not be made.
+	loop *ioloop.IOLoop
+	err  error
+	// ended is closed once the loop has stopped and closed. A request
+	// whose callback the loop never ran (queued as Close stopped it)
+	// waits on it too, and is answered 503 instead of waiting for ever.
+	ended chan struct{}
+	// closed is set by Close: no loop starts after it.
+	closed bool
+}
+
+// errAppClosed is why ServeHTTP answers 503 after Application.Close.
+var errAppClosed = errors.New("web: the application was closed")
+
+// loopForNetHTTP returns the loop ServeHTTP runs handlers on and the
+// channel closed when it has ended, starting it on first use.
+func (a *Application) loopForNetHTTP() (*ioloop.IOLoop, chan struct{}, error) {
+	n := &a.net
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	switch {
+	case n.closed:
+		return nil, nil, errAppClosed
+	case n.loop == nil && n.err == nil:
 		l, err := ioloop.New()
 		if err != nil {
-			a.netErr = err
-			return
+			n.err = err
+			break
 		}
-		a.netLoop = l
-		ended := make(chan struct{})
-		netLoops.Store(l, ended)
-		go func() {
+		n.loop, n.ended = l, make(chan struct{})
+		go func(ended chan struct{}) {
 			l.Start()
 			l.Close(false)
 			close(ended)
-		}()
-	})
-	return a.netLoop, a.netErr
+		}(n.ended)
+	}
+	return n.loop, n.ended, n.err
 }
-
-// netLoops maps each loop loopForNetHTTP started, until Close takes it, to
-// a channel closed once the loop has stopped and closed: a second Close
-// finds nothing to stop (a callback added to a closed loop never runs).
-var netLoops sync.Map
 
 // Close stops the loop ServeHTTP runs handlers on, if it was started;
 // serving on final/httpserver needs no Close (close the server). The
@@ -56,16 +75,17 @@ var netLoops sync.Map
 // (1001, going away), its stream is closed without waiting for the
 // answer, and its handler's OnClose runs before the loop stops. net/http
 // forgets a connection once it is hijacked, so http.Server's Shutdown and
-// Close do not end them; Close does.
+// Close do not end them; Close does. Requests still waiting for their
+// handler are answered 503, as are those that arrive after Close. A
+// second Close does nothing.
 func (a *Application) Close() error {
-	a.netOnce.Do(func() {}) // no loop is started after Close
-	l := a.netLoop
-	if l == nil {
+	n := &a.net
+	n.mu.Lock()
+	l, ended, already := n.loop, n.ended, n.closed
+	n.closed = true
+	n.mu.Unlock()
+	if l == nil || already {
 		return nil
-	}
-	ended, ok := netLoops.LoadAndDelete(l)
-	if !ok {
-		return nil // closed already
 	}
 	l.AddCallback(func() {
 		a.closeNetSockets(l)
@@ -73,7 +93,7 @@ func (a *Application) Close() error {
 		// closes above, so they run before this one.
 		l.AddCallback(l.Stop)
 	})
-	<-ended.(chan struct{})
+	<-ended
 	return nil
 }
 
@@ -96,9 +116,10 @@ func (a *Application) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		spec.fallback.Fallback.ServeHTTP(w, r)
 		return
 	}
-	loop, err := a.loopForNetHTTP()
-	if err == nil && loop == nil {
-		err = ErrNoLoop
+	loop, ended, err := a.loopForNetHTTP()
+	if err == errAppClosed {
+		http.Error(w, "503: Service Unavailable", 503)
+		return
 	}
 	if err != nil {
 		http.Error(w, "500: Internal Server Error", 500)
@@ -179,7 +200,16 @@ func (a *Application) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 			close(gone)
 		})
-		<-gone
+		select {
+		case <-gone:
+		case <-ended:
+		}
+	case <-ended:
+		// Close stopped the loop before the handler finished (or ran):
+		// the loop is gone, so out is this goroutine's to read.
+		if !out.finished && !out.wrote {
+			http.Error(w, "503: Service Unavailable", 503)
+		}
 	}
 }
 
@@ -195,6 +225,8 @@ type netResponder struct {
 	// returned.
 	finished bool
 	gone     bool
+	// wrote is set once WriteHeaders has run.
+	wrote bool
 	// once closes done once.
 	once sync.Once
 }
@@ -203,6 +235,7 @@ func (n *netResponder) WriteHeaders(code int, headers *httputil.HTTPHeaders, chu
 	if n.gone || n.finished {
 		return ErrFinished
 	}
+	n.wrote = true
 	h := n.w.Header()
 	for k, v := range headers.All() {
 		h.Add(k, v)
