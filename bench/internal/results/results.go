@@ -107,6 +107,19 @@ func (r *Result) UnderLoad() bool {
 	return len(r.Others) > 0 && stats.Median(r.Others) >= BusyThreshold
 }
 
+// anyUnderLoad reports whether any result of the run was measured under
+// load, so that the legend of its mark is needed.
+func (r *Run) anyUnderLoad() bool {
+	for _, w := range r.Workloads {
+		for _, res := range w.Peers {
+			if res.UnderLoad() {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // hasCPU reports whether any peer has CPU figures in w.
 func (w *Workload) hasCPU() bool {
 	for _, p := range w.Peers {
@@ -177,7 +190,10 @@ func (r *Run) Markdown() string {
 	var b strings.Builder
 	peers := r.peerOrder()
 	fmt.Fprintf(&b, "Medians of %d runs of %s each (min–max in the JSON).", r.Reps, r.Duration)
-	fmt.Fprintf(&b, " ⚠: measured under load, other work on the machine took a median of %d%% of a core or more (see the CPU table).\n\n", BusyThreshold)
+	if r.anyUnderLoad() {
+		fmt.Fprintf(&b, " A ⚠ marks a result measured under load: other work on the machine took a median of %d%% of a core or more (see the CPU table).", BusyThreshold)
+	}
+	b.WriteString("\n\n")
 	b.WriteString("| workload | unit |")
 	for _, p := range peers {
 		fmt.Fprintf(&b, " %s |", p)

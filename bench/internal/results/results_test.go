@@ -114,6 +114,13 @@ func TestMarkdown(t *testing.T) {
 	}
 }
 
+func TestUnderLoadLegendOnlyWhenMarked(t *testing.T) {
+	r := sample()
+	assert.Contains(t, r.Markdown(), "A ⚠ marks a result measured under load", "fasthttp's runs were under load")
+	r.Workloads[0].Peers[2].Others = []float64{1, 2, 3}
+	assert.NotContains(t, r.Markdown(), "⚠", "a quiet run has no mark and no legend")
+}
+
 func TestSaveLoad(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "run.json")
 	r := sample()
