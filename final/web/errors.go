@@ -37,12 +37,11 @@ var (
 	// ErrNotUpgradable is returned by WebSocketUpgrade when the request's
 	// connection cannot be handed to final/websocket. That happens only
 	// under net/http (ServeHTTP): for a request over HTTP/2 (no connection
-	// of its own), over TLS (crypto/tls keeps the session in its tls.Conn,
-	// which an iostream cannot take over), or through a ResponseWriter
-	// that cannot Hijack; nothing has been written then, and the handler
-	// may answer otherwise. It is also wrapped when a hijacked connection
-	// has no descriptor to move to the loop (a listener that wraps its
-	// net.Conns); the client has then been answered 500.
+	// of its own), or through a ResponseWriter that cannot Hijack; nothing
+	// has been written then, and the handler may answer otherwise. It is
+	// also wrapped when a hijacked connection has no descriptor to move to
+	// the loop (a listener that wraps its net.Conns); the client has then
+	// been answered 500.
 	ErrNotUpgradable = errors.New("web: this connection cannot be upgraded to a WebSocket")
 	// ErrUnnamedURL is returned by ReverseURL for a name no URLSpec has.
 	ErrUnnamedURL = errors.New("web: no URLSpec with that name")

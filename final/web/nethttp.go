@@ -8,15 +8,19 @@ package web
 
 import (
 	"bytes"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"sync"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/gornado/gornado/final/concurrent"
 	"github.com/gornado/gornado/final/httputil"
@@ -103,12 +107,12 @@ func (a *Application) Close() error {
 // waits, and a client that goes away before the answer reaches the
 // handler's OnConnectionClose.
 //
-// WebSocketUpgrade works here over HTTP/1.x without TLS: the connection
-// is hijacked (http.ResponseController) while ServeHTTP waits, moved to an
-// iostream on the application's loop, and ServeHTTP returns without
-// writing anything. Over HTTP/2, over TLS, or through a ResponseWriter
-// that cannot Hijack, it returns ErrNotUpgradable and the response is
-// still the handler's to write.
+// WebSocketUpgrade works here over HTTP/1.x: the connection is hijacked
+// (http.ResponseController) while ServeHTTP waits, moved to an iostream on
+// the application's loop (over TLS, relayed to one: relayTLS), and
+// ServeHTTP returns without writing anything. Over HTTP/2, or through a
+// ResponseWriter that cannot Hijack, it returns ErrNotUpgradable and the
+// response is still the handler's to write.
 func (a *Application) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	path := r.URL.EscapedPath()
 	spec, _ := a.find([]byte(r.Host), []byte(path), nil)
@@ -284,24 +288,23 @@ func (n *netResponder) Finish() error {
 //
 // Before the connection is taken nothing has happened, and the error is
 // ErrNotUpgradable (or ErrFinished once the client has left): HTTP/2 has
-// no connection of the request's own, crypto/tls keeps its session state
-// in a tls.Conn that an iostream cannot take over, and a ResponseWriter
-// may not implement Hijack. Once taken (taken is true), ServeHTTP is let
-// go and writes nothing more; if the connection then yields no descriptor
-// (a listener that wraps its net.Conns without SyscallConn), the client
-// is answered 500 on it and it is closed.
-func (n *netResponder) hijack(loop *ioloop.IOLoop) (stream *iostream.IOStream, rest []byte, taken bool, err error) {
+// no connection of the request's own, and a ResponseWriter may not
+// implement Hijack. Once taken (taken is true), ServeHTTP is let go and
+// writes nothing more. A TLS connection's session stays in crypto/tls, so
+// its plaintext is relayed to the stream (relayTLS); any other connection
+// is handed over whole, and one that yields no descriptor (a listener that
+// wraps its net.Conns without SyscallConn) is answered 500 and closed.
+// relay is the TLS connection for the socket's OnClose, or nil.
+func (n *netResponder) hijack(loop *ioloop.IOLoop) (stream *iostream.IOStream, rest []byte, relay net.Conn, taken bool, err error) {
 	switch {
 	case n.gone || n.finished:
-		return nil, nil, false, ErrFinished
+		return nil, nil, nil, false, ErrFinished
 	case n.r.ProtoMajor != 1:
-		return nil, nil, false, fmt.Errorf("%w: %s has no connection to hand over", ErrNotUpgradable, n.r.Proto)
-	case n.r.TLS != nil:
-		return nil, nil, false, fmt.Errorf("%w: a TLS connection cannot leave crypto/tls", ErrNotUpgradable)
+		return nil, nil, nil, false, fmt.Errorf("%w: %s has no connection to hand over", ErrNotUpgradable, n.r.Proto)
 	}
 	conn, brw, err := http.NewResponseController(n.w).Hijack()
 	if err != nil {
-		return nil, nil, false, fmt.Errorf("%w: %v", ErrNotUpgradable, err)
+		return nil, nil, nil, false, fmt.Errorf("%w: %v", ErrNotUpgradable, err)
 	}
 	n.finished = true
 	defer n.once.Do(func() { close(n.done) })
@@ -311,20 +314,106 @@ func (n *netResponder) hijack(loop *ioloop.IOLoop) (stream *iostream.IOStream, r
 		p, _ := brw.Reader.Peek(k)
 		rest = bytes.Clone(p)
 	}
+	if n.r.TLS != nil {
+		stream, err = relayTLS(loop, conn)
+		if err != nil {
+			err = fmt.Errorf("%w: %v", ErrNotUpgradable, err)
+			refuseHijacked(conn, err)
+			return nil, nil, nil, true, err
+		}
+		return stream, rest, conn, true, nil
+	}
 	sc, ok := conn.(syscall.Conn)
 	if !ok {
 		err = fmt.Errorf("%w: net/http's %T has no descriptor", ErrNotUpgradable, conn)
 		refuseHijacked(conn, err)
-		return nil, nil, true, err
+		return nil, nil, nil, true, err
 	}
 	stream, err = iostream.FromConn(loop, sc)
 	if err != nil {
 		err = fmt.Errorf("%w: %v", ErrNotUpgradable, err)
 		refuseHijacked(conn, err) // FromConn may have closed it: then this writes nothing
-		return nil, nil, true, err
+		return nil, nil, nil, true, err
 	}
-	return stream, rest, true, nil
+	return stream, rest, nil, true, nil
 }
+
+// relayTLS returns a stream on loop that carries conn's plaintext: crypto/tls
+// keeps the session, so the stream is one end of a socket pair and two
+// goroutines copy between the other end and conn, one per direction. The
+// client's end (EOF) reaches the stream as a half-close; the stream's close
+// reaches the client as close_notify and FIN, after which the client has
+// relayGrace to close its side, as in a lingering close. A client that
+// stops reading holds the writing direction only until the deadline the
+// socket's OnClose sets (relayGrace too). conn and the pair are closed
+// once both directions have ended.
+func relayTLS(loop *ioloop.IOLoop, conn net.Conn) (*iostream.IOStream, error) {
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, os.NewSyscallError("socketpair", err)
+	}
+	f := os.NewFile(uintptr(fds[1]), "tls relay")
+	fc, err := net.FileConn(f) // a duplicate, in Go's poller
+	f.Close()
+	if err != nil {
+		unix.Close(fds[0])
+		return nil, err
+	}
+	stream, err := iostream.New(loop, fds[0])
+	if err != nil {
+		unix.Close(fds[0])
+		fc.Close()
+		return nil, err
+	}
+	pair := fc.(*net.UnixConn)
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { // client -> stream
+		defer wg.Done()
+		buf := make([]byte, 32<<10)
+		toStream := true
+		for {
+			n, err := conn.Read(buf)
+			if n > 0 && toStream {
+				if _, werr := pair.Write(buf[:n]); werr != nil {
+					// The stream is gone: drain what the client still
+					// sends (its Close frame), so that closing conn at
+					// the end does not reset the connection under data
+					// the client has yet to read.
+					toStream = false
+				}
+			}
+			if err != nil {
+				break // EOF, or the deadline the other direction set
+			}
+		}
+		pair.CloseWrite() // the stream reads EOF
+	}()
+	go func() { // stream -> client
+		defer wg.Done()
+		io.Copy(conn, pair)
+		// The stream closed: close_notify and FIN, then give the client
+		// relayGrace to close its side.
+		if tc, ok := conn.(*tls.Conn); ok {
+			tc.CloseWrite()
+			if cw, ok := tc.NetConn().(interface{ CloseWrite() error }); ok {
+				cw.CloseWrite()
+			}
+		}
+		conn.SetReadDeadline(time.Now().Add(relayGrace))
+	}()
+	go func() {
+		wg.Wait()
+		conn.Close()
+		pair.Close()
+	}()
+	return stream, nil
+}
+
+// relayGrace is how long a relayed TLS connection may take, once its
+// socket has closed, to deliver what the stream wrote last (the Close
+// frame) to the client.
+const relayGrace = 5 * time.Second
 
 // refuseHijacked answers 500 on a hijacked connection that cannot become
 // a stream, and closes it. The write is small and the socket's buffer is
@@ -372,6 +461,8 @@ type trackedSocket struct {
 	websocket.Handler
 	// live is the application's set on the loop.
 	live netSockets
+	// relay is the TLS connection relayTLS copies to, or nil.
+	relay net.Conn
 }
 
 // Open records the connection, then runs the handler's Open.
@@ -383,5 +474,8 @@ func (t *trackedSocket) Open(c *websocket.Conn) concurrent.Awaitable {
 // OnClose forgets the connection, then runs the handler's OnClose.
 func (t *trackedSocket) OnClose(c *websocket.Conn, code int, reason string) {
 	delete(t.live, c)
+	if t.relay != nil {
+		t.relay.SetWriteDeadline(time.Now().Add(relayGrace))
+	}
 	t.Handler.OnClose(c, code, reason)
 }

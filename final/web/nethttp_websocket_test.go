@@ -8,6 +8,8 @@ package web
 import (
 	"bufio"
 	"bytes"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -24,6 +26,7 @@ import (
 
 	"github.com/gornado/gornado/final/concurrent"
 	"github.com/gornado/gornado/final/gen"
+	"github.com/gornado/gornado/final/internal/testutil"
 	"github.com/gornado/gornado/final/ioloop"
 	"github.com/gornado/gornado/final/websocket"
 )
@@ -558,36 +561,24 @@ func TestNetHTTPWebSocketNotUpgradable(t *testing.T) {
 		assert.Equal(t, 500, w.Code, "a WebSocketHandler route returns the error")
 	})
 
-	for _, h2 := range []bool{false, true} {
-		name := "TLS"
-		if h2 {
-			name = "HTTP/2"
-		}
-		t.Run(name, func(t *testing.T) {
-			app := newApp()
-			srv := httptest.NewUnstartedServer(app)
-			srv.EnableHTTP2 = h2
-			srv.StartTLS()
-			defer srv.Close()
-			defer app.Close()
-			req, err := http.NewRequest("GET", srv.URL+"/probe", nil)
-			require.NoError(t, err)
-			if !h2 { // HTTP/2 forbids the Connection field
-				upgrade(req)
-			}
-			resp, err := srv.Client().Do(req)
-			require.NoError(t, err)
-			body, err := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			require.NoError(t, err)
-			assert.ErrorIs(t, recv(t, errs, "WebSocketUpgrade's error"), ErrNotUpgradable)
-			assert.Equal(t, 501, resp.StatusCode)
-			assert.Equal(t, "upgradable=false", string(body))
-			if h2 {
-				assert.Equal(t, 2, resp.ProtoMajor)
-			}
-		})
-	}
+	t.Run("HTTP/2", func(t *testing.T) {
+		app := newApp()
+		srv := httptest.NewUnstartedServer(app)
+		srv.EnableHTTP2 = true
+		srv.StartTLS()
+		defer srv.Close()
+		defer app.Close()
+		// No Upgrade fields: HTTP/2 forbids the Connection field.
+		resp, err := srv.Client().Get(srv.URL + "/probe")
+		require.NoError(t, err)
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		require.NoError(t, err)
+		assert.ErrorIs(t, recv(t, errs, "WebSocketUpgrade's error"), ErrNotUpgradable)
+		assert.Equal(t, 501, resp.StatusCode)
+		assert.Equal(t, "upgradable=false", string(body))
+		assert.Equal(t, 2, resp.ProtoMajor)
+	})
 
 	t.Run("no descriptor", func(t *testing.T) {
 		app := newApp()
@@ -622,4 +613,79 @@ func (l wrappingListener) Accept() (net.Conn, error) {
 		return nil, err
 	}
 	return struct{ net.Conn }{c}, nil
+}
+
+// Over TLS the session stays in crypto/tls: the stream is relayed, and
+// the client sees the same echo, close codes and shutdown as without TLS.
+// CheckLeaks fails the test if a relay goroutine or descriptor is left.
+func TestNetHTTPWebSocketOverTLS(t *testing.T) {
+	testutil.CheckLeaks(t)
+	closed := make(chan int, 4)
+	app := NewApplication([]*URLSpec{echoRoute("/ws", false, websocket.Options{}, closed)}, Settings{Logger: quiet})
+	srv := httptest.NewUnstartedServer(app)
+	srv.Config.ErrorLog = log.New(failWriter{t}, "", 0)
+	srv.StartTLS()
+	t.Cleanup(func() {
+		app.Close()
+		srv.Close()
+	})
+	roots := x509.NewCertPool()
+	roots.AddCert(srv.Certificate())
+	opts := websocket.ClientOptions{Origin: srv.URL, TLS: &tls.Config{RootCAs: roots}}
+	loop := clientLoop(t)
+	url := "wss" + strings.TrimPrefix(srv.URL, "https")
+
+	big := bytes.Repeat([]byte("0123456789abcdef"), 8<<10) // 128 KiB: many records each way
+	sent := [][]byte{[]byte("one"), big, []byte("three")}
+	got, err := gen.Run(loop, wait, func(co *gen.Co) ([][]byte, error) {
+		conn, err := gen.Await(co, websocket.WebSocketConnect(co.Loop(), url+"/ws", opts))
+		if err != nil {
+			return nil, err
+		}
+		var got [][]byte
+		for _, m := range sent {
+			conn.WriteMessage(m, true)
+		}
+		for range sent {
+			m, err := gen.Await(co, conn.ReadMessage())
+			if err != nil || m == nil {
+				return got, fmt.Errorf("connection ended after %d messages: %v", len(got), err)
+			}
+			got = append(got, m.Data)
+		}
+		conn.Close(websocket.CloseNormalClosure, "")
+		if m, err := gen.Await(co, conn.ReadMessage()); m != nil || err != nil {
+			return got, fmt.Errorf("after Close: %v, %v", m, err)
+		}
+		return got, nil
+	})
+	require.NoError(t, err)
+	require.Len(t, got, len(sent))
+	for i := range sent {
+		assert.True(t, bytes.Equal(sent[i], got[i]), "message %d", i)
+	}
+	assert.Equal(t, websocket.CloseNormalClosure, recv(t, closed, "the server's OnClose"))
+
+	// Application.Close ends an open relayed socket: the client reads 1001.
+	code, err := gen.Run(loop, wait, func(co *gen.Co) (int, error) {
+		conn, err := gen.Await(co, websocket.WebSocketConnect(co.Loop(), url+"/ws", opts))
+		if err != nil {
+			return 0, err
+		}
+		go app.Close()
+		for {
+			m, err := gen.Await(co, conn.ReadMessage())
+			if err != nil {
+				return 0, err
+			}
+			if m == nil {
+				return conn.CloseCode(), nil
+			}
+		}
+	})
+	require.NoError(t, err)
+	assert.Equal(t, websocket.CloseGoingAway, code)
+	// Close does not wait for the client's answer, so the server's OnClose
+	// hears no Close frame from the peer: 1006.
+	assert.Equal(t, websocket.CloseAbnormalClosure, recv(t, closed, "OnClose at Application.Close"))
 }

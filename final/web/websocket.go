@@ -23,9 +23,11 @@ import (
 // On final/httpserver the stream is the connection's (Detach). Under
 // net/http (ServeHTTP) the connection is hijacked and moved to an iostream
 // on the application's loop, and the handshake goes on exactly as on
-// httpserver; Application.Close ends such connections. There it returns
-// ErrNotUpgradable, having written nothing, for a request over HTTP/2, over
-// TLS, or through a ResponseWriter without Hijack; a connection hijacked
+// httpserver (over TLS the session stays in crypto/tls and two goroutines
+// relay its plaintext to the stream); Application.Close ends such
+// connections. There it returns ErrNotUpgradable, having written nothing,
+// for a request over HTTP/2 or through a ResponseWriter without Hijack; a
+// connection hijacked
 // but without a descriptor is answered 500 and closed, and the error wraps
 // ErrNotUpgradable too. It returns ErrHeadersSent once the response has
 // started. A refused handshake is answered by websocket.Upgrade and is not
@@ -48,7 +50,7 @@ func (rh *RequestHandler) WebSocketUpgrade(h websocket.Handler, opts websocket.O
 	}
 	var stream *iostream.IOStream
 	if netHTTP {
-		s, rest, taken, err := n.hijack(rh.loop)
+		s, rest, relay, taken, err := n.hijack(rh.loop)
 		if !taken {
 			return err
 		}
@@ -58,7 +60,7 @@ func (rh *RequestHandler) WebSocketUpgrade(h websocket.Handler, opts websocket.O
 			return err
 		}
 		stream, r.Rest = s, rest
-		h = &trackedSocket{Handler: h, live: rh.app.netSocketsOf(rh.loop)}
+		h = &trackedSocket{Handler: h, live: rh.app.netSocketsOf(rh.loop), relay: relay}
 	} else {
 		rh.detached, rh.finished = true, true
 		stream, r.Rest = d.conn.Detach()
