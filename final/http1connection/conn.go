@@ -554,7 +554,10 @@ func (c *Conn) fail(err error) {
 	if c.closed || c.phase == phaseClosing {
 		return
 	}
-	if c.respStarted {
+	// While a head is read no response is in progress: respStarted is
+	// then the previous request's, answered already, and the bad head
+	// after it is answered like any other.
+	if c.respStarted && c.phase != phaseHead {
 		c.close()
 		return
 	}

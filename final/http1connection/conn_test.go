@@ -491,3 +491,41 @@ func TestManyConnectionsAtOnce(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// A bad head that follows an answered request on the same connection is
+// answered like one that comes first: the previous response is over, so
+// its status goes out before the close. Pipelined or sent after the answer
+// was read, and for each kind of refusal.
+func TestBadHeadAfterAGoodRequestIsAnswered(t *testing.T) {
+	addr := startServer(t, nil, func(s *httpserver.HTTPServer) { s.MaxBodySize = 10 })
+	good := "GET /echo HTTP/1.1\r\nHost: x\r\n\r\n"
+	bad := map[string]struct {
+		head   string
+		status int
+	}{
+		"malformed":      {"GET / HTTP/1.1\r\nHost : x\r\n\r\n", 400},
+		"not a request":  {"\x00\x01garbage\r\n\r\n", 400},
+		"too large body": {"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\n", 413},
+		"bad version":    {"GET / HTTP/2.0\r\nHost: x\r\n\r\n", 505},
+	}
+	for name, b := range bad {
+		for _, pipelined := range []bool{true, false} {
+			t.Run(fmt.Sprintf("%s, pipelined %t", name, pipelined), func(t *testing.T) {
+				c := dial(t, addr)
+				if pipelined {
+					c.send(good + b.head)
+				} else {
+					c.send(good)
+				}
+				resp, _ := c.response("GET")
+				assert.Equal(t, 200, resp.StatusCode)
+				if !pipelined {
+					c.send(b.head)
+				}
+				resp, _ = c.response("GET")
+				assert.Equal(t, b.status, resp.StatusCode)
+				c.expectClosed()
+			})
+		}
+	}
+}
