@@ -32,7 +32,18 @@ const (
 	// phaseClosing: sending a last response before closing; nothing more
 	// is read.
 	phaseClosing
+	// phaseDrain: the response is finished but more than drainAbove bytes
+	// of answers wait to be sent; the next request waits for them.
+	phaseDrain
 )
+
+// drainAbove is how many unsent bytes of answers a connection may hold
+// before it stops taking the next request until they are sent. Tornado
+// reads the next request only once the last response is written; without
+// a bound, a client that pipelines requests for large answers and reads
+// none makes the server buffer them all. Small pipelined answers, gathered
+// into one write per batch, stay far below it.
+const drainAbove = 64 << 10
 
 // readSize is how much one read asks of the stream.
 const readSize = ioloop.ReadBufferSize
@@ -498,7 +509,9 @@ func (c *Conn) finishRead() {
 	if md := c.st.md; md != nil {
 		md.Finish()
 	}
-	if c.respFinished && !c.closed {
+	// A response finished inside md.Finish has ended the request already
+	// (Finish called endRequest): only one still waiting ends it here.
+	if c.respFinished && !c.closed && c.phase == phaseWait {
 		c.endRequest()
 	}
 }
@@ -582,8 +595,13 @@ func (c *Conn) endRequest() {
 		return
 	}
 	c.releaseState()
-	c.phase = phaseHead
 	c.setDeadline(c.params.headerTimeout())
+	if c.stream.Queued() > drainAbove {
+		c.phase = phaseDrain
+		c.stream.Write(nil).OnDone(c.drained)
+		return
+	}
+	c.phase = phaseHead
 	if !c.inProcess {
 		// The answer came later than the request: carry on with the
 		// bytes that waited, then read.
@@ -592,6 +610,21 @@ func (c *Conn) endRequest() {
 		} else {
 			c.read()
 		}
+	}
+}
+
+// drained goes on to the next request once the answers queued at
+// endRequest are sent (phaseDrain).
+func (c *Conn) drained() {
+	if c.closed || c.detached || c.phase != phaseDrain {
+		return
+	}
+	c.phase = phaseHead
+	c.setDeadline(c.params.headerTimeout())
+	if c.pend != nil {
+		c.consume(c.pend, true)
+	} else {
+		c.read()
 	}
 }
 

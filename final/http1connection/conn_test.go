@@ -529,3 +529,35 @@ func TestBadHeadAfterAGoodRequestIsAnswered(t *testing.T) {
 		}
 	}
 }
+
+// A client that pipelines requests for large answers and reads none must
+// not make the server buffer every answer: the connection takes the next
+// request only while less than 64 KiB of answers wait to be sent, as
+// Tornado reads the next request only once the last response is written.
+// The handler sees how much its connection holds unsent when it runs.
+func TestPipelinedAnswersAreNotBufferedWithoutBound(t *testing.T) {
+	const size, requests = 128 << 10, 300
+	body := bytes.Repeat([]byte("x"), size)
+	var mu sync.Mutex
+	handled, most := 0, 0
+	addr := startServer(t, httpserver.HandlerFunc(func(req *httpserver.Request) {
+		mu.Lock()
+		handled++
+		most = max(most, req.Conn.Stream().Queued())
+		mu.Unlock()
+		req.Conn.Respond(200, nil, "application/octet-stream", body)
+	}), nil)
+	c := dial(t, addr)
+	// All requests leave before any answer is read: the server reads them
+	// in one or a few reads, and answers as fast as it may.
+	c.send(strings.Repeat("GET / HTTP/1.1\r\nHost: x\r\n\r\n", requests))
+	for i := 0; i < requests; i++ {
+		resp, got := c.response("GET")
+		require.Equal(t, 200, resp.StatusCode)
+		require.Len(t, got, size)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Equal(t, requests, handled, "every request answered, in the end")
+	assert.LessOrEqual(t, most, 64<<10, "unsent bytes when a request was taken")
+}

@@ -720,6 +720,11 @@ func (s *Stream) writeFuture() *concurrent.Future[struct{}] {
 	return f
 }
 
+// Queued returns how many bytes written to the stream wait to be sent
+// (Tornado's writing(), as a count): a protocol that answers requests can
+// stop reading new ones while its answers pile up unread.
+func (s *Stream) Queued() int { return s.queued() }
+
 // queued returns how many bytes wait to be sent.
 func (s *Stream) queued() int {
 	if s.w == nil {
