@@ -348,7 +348,15 @@ func (n *netResponder) hijack(loop *ioloop.IOLoop) (stream *iostream.IOStream, r
 // socket's OnClose sets (relayGrace too). conn and the pair are closed
 // once both directions have ended.
 func relayTLS(loop *ioloop.IOLoop, conn net.Conn) (*iostream.IOStream, error) {
-	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	// Close-on-exec under ForkLock, as package syscall does where
+	// SOCK_CLOEXEC does not exist (macOS).
+	syscall.ForkLock.RLock()
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM, 0)
+	if err == nil {
+		unix.CloseOnExec(fds[0])
+		unix.CloseOnExec(fds[1])
+	}
+	syscall.ForkLock.RUnlock()
 	if err != nil {
 		return nil, os.NewSyscallError("socketpair", err)
 	}
