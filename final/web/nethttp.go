@@ -43,6 +43,9 @@ type netState struct {
 	ended chan struct{}
 	// closed is set by Close: no loop starts after it.
 	closed bool
+	// sockets are the open WebSockets ServeHTTP upgraded, for Close.
+	// Loop goroutine only.
+	sockets map[*websocket.Conn]struct{}
 }
 
 // errAppClosed is why ServeHTTP answers 503 after Application.Close.
@@ -92,7 +95,7 @@ func (a *Application) Close() error {
 		return nil
 	}
 	l.AddCallback(func() {
-		a.closeNetSockets(l)
+		a.closeNetSockets()
 		// The streams' close callbacks (OnClose) were queued by the
 		// closes above, so they run before this one.
 		l.AddCallback(l.Stop)
@@ -434,29 +437,12 @@ func refuseHijacked(conn net.Conn, err error) {
 	conn.Close()
 }
 
-// netSocketsKey keys, among the loop's values, the set of WebSocket
-// connections ServeHTTP upgraded for an application.
-type netSocketsKey struct{ app *Application }
-
-// netSockets are the open WebSocket connections of an application's
-// net/http loop, for Close. Loop goroutine only.
-type netSockets map[*websocket.Conn]struct{}
-
-// netSocketsOf returns the application's set on loop, made on first use.
-func (a *Application) netSocketsOf(loop *ioloop.IOLoop) netSockets {
-	if s, ok := loop.Value(netSocketsKey{a}).(netSockets); ok {
-		return s
-	}
-	s := netSockets{}
-	loop.SetValue(netSocketsKey{a}, s)
-	return s
-}
-
 // closeNetSockets sends each open WebSocket a Close frame (1001, going
 // away: RFC 6455, section 7.4.1, "a server going down") and closes its
-// stream, which sends what the socket takes and queues its OnClose.
-func (a *Application) closeNetSockets(loop *ioloop.IOLoop) {
-	for c := range a.netSocketsOf(loop) {
+// stream, which sends what the socket takes and queues its OnClose. It
+// runs on the loop.
+func (a *Application) closeNetSockets() {
+	for c := range a.net.sockets {
 		c.Close(websocket.CloseGoingAway, "")
 		c.Stream().Close()
 	}
@@ -467,8 +453,8 @@ func (a *Application) closeNetSockets(loop *ioloop.IOLoop) {
 // application's handler.
 type trackedSocket struct {
 	websocket.Handler
-	// live is the application's set on the loop.
-	live netSockets
+	// live is the application's set (netState.sockets).
+	live map[*websocket.Conn]struct{}
 	// relay is the TLS connection relayTLS copies to, or nil.
 	relay net.Conn
 }

@@ -60,7 +60,11 @@ func (rh *RequestHandler) WebSocketUpgrade(h websocket.Handler, opts websocket.O
 			return err
 		}
 		stream, r.Rest = s, rest
-		h = &trackedSocket{Handler: h, live: rh.app.netSocketsOf(rh.loop), relay: relay}
+		net := &rh.app.net
+		if net.sockets == nil {
+			net.sockets = map[*websocket.Conn]struct{}{}
+		}
+		h = &trackedSocket{Handler: h, live: net.sockets, relay: relay}
 	} else {
 		rh.detached, rh.finished = true, true
 		stream, r.Rest = d.conn.Detach()
