@@ -116,18 +116,12 @@ func (h *HTTPHeaders) addRaw(name, value []byte) {
 // Add appends a field line; an existing value of the same name is kept, as in
 // Tornado's HTTPHeaders.add.
 func (h *HTTPHeaders) Add(name, value string) {
-	h.fields = append(h.fields, store(h, name, value))
+	h.fields = append(h.fields, h.store(name, value))
 }
 
-// AddBytes is Add for byte slices; it copies both, without allocating once
-// the arena is large enough.
-func (h *HTTPHeaders) AddBytes(name, value []byte) {
-	h.fields = append(h.fields, store(h, name, value))
-}
-
-// store copies name (normalised) and value into h's arena and returns
+// store copies name (normalised) and value into the arena and returns
 // their field, marked unsafe if it may not be written.
-func store[S string | []byte](h *HTTPHeaders, name, value S) headerField {
+func (h *HTTPHeaders) store(name, value string) headerField {
 	h.lens |= lenBit(len(name))
 	start := len(h.buf)
 	h.buf = append(h.buf, name...)
@@ -139,6 +133,22 @@ func store[S string | []byte](h *HTTPHeaders, name, value S) headerField {
 		nameStart: uint32(start), nameEnd: uint32(nameEnd), valueEnd: uint32(end),
 		unsafe: !token || !validValue(h.buf[nameEnd:end]),
 	}
+}
+
+// AddBytes is Add for byte slices; it copies both, without allocating once
+// the arena is large enough.
+func (h *HTTPHeaders) AddBytes(name, value []byte) {
+	h.lens |= lenBit(len(name))
+	start := len(h.buf)
+	h.buf = append(h.buf, name...)
+	token := canonicalToken(h.buf[start:])
+	nameEnd := len(h.buf)
+	h.buf = append(h.buf, value...)
+	end := len(h.buf)
+	h.fields = append(h.fields, headerField{
+		nameStart: uint32(start), nameEnd: uint32(nameEnd), valueEnd: uint32(end),
+		unsafe: !token || !validValue(h.buf[nameEnd:end]),
+	})
 }
 
 // appendToLast appends sep and more to the value of the last field line;
@@ -236,7 +246,7 @@ func (h *HTTPHeaders) Set(name, value string) {
 		return
 	}
 	h.delFrom(name, i+1)
-	h.fields[i] = store(h, name, value)
+	h.fields[i] = h.store(name, value)
 }
 
 // Del removes every field named name.
