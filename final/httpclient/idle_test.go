@@ -13,6 +13,7 @@ import (
 
 	"github.com/gornado/gornado/final/concurrent"
 	"github.com/gornado/gornado/final/httpclient"
+	"github.com/gornado/gornado/final/internal/testutil"
 	"github.com/gornado/gornado/final/ioloop"
 )
 
@@ -34,16 +35,6 @@ func watchedServer(t *testing.T) (url string, opened, closed chan struct{}) {
 	srv.Start()
 	t.Cleanup(srv.Close)
 	return srv.URL, opened, closed
-}
-
-// within waits for ch, failing the test after 10 s.
-func within(t *testing.T, ch chan struct{}, what string) {
-	t.Helper()
-	select {
-	case <-ch:
-	case <-time.After(10 * time.Second):
-		t.Fatalf("%s never happened", what)
-	}
 }
 
 func TestIdleConnectionsCloseAfterIdleTimeout(t *testing.T) {
@@ -81,7 +72,7 @@ func TestIdleConnectionsCloseAfterIdleTimeout(t *testing.T) {
 	}, 20*time.Second)
 	require.NoError(t, err)
 	assert.Equal(t, 0, left, "the pool forgets what it closed")
-	within(t, opened, "the first connection")
+	testutil.Recv(t, opened, "the first connection")
 }
 
 func TestIdleTimeoutHoldsWhileTheLoopIsStopped(t *testing.T) {
@@ -92,13 +83,13 @@ func TestIdleTimeoutHoldsWhileTheLoopIsStopped(t *testing.T) {
 	c.Async().IdleTimeout = 50 * time.Millisecond
 	_, err := c.FetchURL(url)
 	require.NoError(t, err)
-	within(t, opened, "the first connection")
+	testutil.Recv(t, opened, "the first connection")
 	<-time.After(100 * time.Millisecond) // the timeout under test elapses
 
 	_, err = c.FetchURL(url)
 	require.NoError(t, err)
-	within(t, opened, "a second connection")
-	within(t, closed, "the expired connection closing")
+	testutil.Recv(t, opened, "a second connection")
+	testutil.Recv(t, closed, "the expired connection closing")
 	assert.Equal(t, 1, c.Async().IdleConnections())
 }
 
@@ -109,7 +100,7 @@ func TestIdleConnectionIsReusedWithinTheTimeout(t *testing.T) {
 		_, err := c.FetchURL(url)
 		require.NoError(t, err)
 	}
-	within(t, opened, "the connection")
+	testutil.Recv(t, opened, "the connection")
 	select {
 	case <-opened:
 		t.Fatal("a second connection was opened: the pooled one was not reused")

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/gornado/gornado/final/internal/testutil"
 	"github.com/gornado/gornado/final/ioloop"
 )
 
@@ -41,19 +42,6 @@ func (h *waitForClient) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, err := io.WriteString(w, "too late")
 	w.(http.Flusher).Flush()
 	h.ended <- [2]error{r.Context().Err(), err}
-}
-
-// within waits for ch or fails the test after 10 seconds.
-func within[T any](t *testing.T, ch <-chan T, what string) T {
-	t.Helper()
-	select {
-	case v := <-ch:
-		return v
-	case <-time.After(10 * time.Second):
-		t.Fatal(what)
-	}
-	var zero T
-	return zero
 }
 
 // As under net/http, a net/http handler's context is cancelled when its
@@ -92,7 +80,7 @@ func TestHTTPHandlerContextEndsWhenTheClientLeaves(t *testing.T) {
 			assert.Equal(t, "hello", string(body))
 		}
 		fmt.Fprint(c, "GET /wait HTTP/1.1\r\nHost: x\r\n\r\n")
-		assert.Equal(t, "/wait", within(t, h.entered, "the handler did not get the request"))
+		assert.Equal(t, "/wait", testutil.Recv(t, h.entered, "the handler did not get the request"))
 
 		// Another client is served while the handler waits.
 		get(t, addr, "/hello")
@@ -103,7 +91,7 @@ func TestHTTPHandlerContextEndsWhenTheClientLeaves(t *testing.T) {
 		default:
 		}
 		c.Close()
-		got := within(t, h.ended, "the handler's context did not end after its client left")
+		got := testutil.Recv(t, h.ended, "the handler's context did not end after its client left")
 		assert.ErrorIs(t, got[0], context.Canceled)
 		assert.Error(t, got[1], "a write after the client left")
 	}
@@ -146,8 +134,8 @@ func TestHTTPHandlerContextAfterTheResponse(t *testing.T) {
 	require.NoError(t, s.Start())
 	t.Cleanup(func() { s.Close() })
 	get(t, s.Addr("127.0.0.1"), "/")
-	ctx := within(t, ctxs, "the handler did not run")
-	within(t, ctx.Done(), "the context was not cancelled when the handler returned")
+	ctx := testutil.Recv(t, ctxs, "the handler did not run")
+	testutil.Recv(t, ctx.Done(), "the context was not cancelled when the handler returned")
 	assert.ErrorIs(t, ctx.Err(), context.Canceled)
 	a := adapter.(*netHandler)
 	a.mu.Lock()

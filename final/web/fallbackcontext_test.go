@@ -20,20 +20,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gornado/gornado/final/httpserver"
+	"github.com/gornado/gornado/final/internal/testutil"
 )
-
-// waitOrFail waits for ch, failing the test after 10 seconds.
-func waitOrFail[T any](t *testing.T, ch <-chan T, what string) T {
-	t.Helper()
-	select {
-	case v := <-ch:
-		return v
-	case <-time.After(10 * time.Second):
-		t.Fatal(what)
-	}
-	var zero T
-	return zero
-}
 
 // fetchOn sends a GET for path on c and returns the response's body.
 func fetchOn(t *testing.T, c net.Conn, br *bufio.Reader, path string) string {
@@ -108,7 +96,7 @@ func TestFallbackContextEndsWhenTheClientLeaves(t *testing.T) {
 						assert.Equal(t, "Hello, world", fetchOn(t, c, br, "/"))
 					}
 					fmt.Fprintf(c, "GET /legacy/wait HTTP/1.1\r\nHost: x\r\n\r\n")
-					waitOrFail(t, entered, "the fallback did not get the request")
+					testutil.Recv(t, entered, "the fallback did not get the request")
 
 					// Others are served while the fallback waits.
 					assert.Equal(t, "Hello, world", fetchFrom(t, addr, "/"))
@@ -120,7 +108,7 @@ func TestFallbackContextEndsWhenTheClientLeaves(t *testing.T) {
 					}
 
 					c.Close()
-					err = waitOrFail(t, ended, "the fallback's context did not end after its client left")
+					err = testutil.Recv(t, ended, "the fallback's context did not end after its client left")
 					assert.ErrorIs(t, err, context.Canceled)
 				})
 			}

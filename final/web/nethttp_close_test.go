@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gornado/gornado/final/concurrent"
+	"github.com/gornado/gornado/final/internal/testutil"
 )
 
 // stuckHandler never finishes: it waits on a Future nobody resolves, and
@@ -53,12 +54,12 @@ func TestNetHTTPAfterClose(t *testing.T) {
 		}()
 		return code
 	}
-	assert.Equal(t, 200, waitOrFail(t, get("/hi"), "GET /hi never answered"))
+	assert.Equal(t, 200, testutil.Recv(t, get("/hi"), "GET /hi never answered"))
 
 	stuck := get("/stuck")
-	waitOrFail(t, started, "the stuck handler never ran")
+	testutil.Recv(t, started, "the stuck handler never ran")
 	require.NoError(t, app.Close())
-	assert.Equal(t, 503, waitOrFail(t, stuck, "a request cut short by Close was never answered"))
-	assert.Equal(t, 503, waitOrFail(t, get("/hi"), "a request after Close was never answered"))
+	assert.Equal(t, 503, testutil.Recv(t, stuck, "a request cut short by Close was never answered"))
+	assert.Equal(t, 503, testutil.Recv(t, get("/hi"), "a request after Close was never answered"))
 	assert.NoError(t, app.Close(), "a second Close returns")
 }

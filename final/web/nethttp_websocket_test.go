@@ -130,18 +130,6 @@ func clientLoop(t *testing.T) *ioloop.IOLoop {
 	return loop
 }
 
-// recv waits for a value on ch.
-func recv[T any](t *testing.T, ch <-chan T, what string) T {
-	t.Helper()
-	select {
-	case v := <-ch:
-		return v
-	case <-time.After(wait):
-		t.Fatalf("timed out waiting for %s", what)
-		panic("unreachable")
-	}
-}
-
 func wsURL(srv *httptest.Server) string { return "ws" + strings.TrimPrefix(srv.URL, "http") }
 
 func TestNetHTTPWebSocketEcho(t *testing.T) {
@@ -204,15 +192,15 @@ func TestNetHTTPWebSocketEcho(t *testing.T) {
 	}
 	assert.Equal(t, "echo.v1", r.subprotocol, "the handler's SelectSubprotocol chose")
 	assert.False(t, r.deflate, "compression is refused by default")
-	assert.Equal(t, websocket.CloseNormalClosure, recv(t, closed, "the handler's OnClose"), "the client's close code")
-	recv(t, returned, "ServeHTTP to return")
+	assert.Equal(t, websocket.CloseNormalClosure, testutil.Recv(t, closed, "the handler's OnClose"), "the client's close code")
+	testutil.Recv(t, returned, "ServeHTTP to return")
 
 	r = exchange("/deflate", websocket.ClientOptions{Compression: &websocket.CompressionOptions{}})
 	assert.True(t, r.deflate, "permessage-deflate negotiated")
 	require.Len(t, r.got, len(sent))
 	assert.True(t, bytes.Equal(big, r.got[3].Data), "a compressed 128 KiB message")
-	assert.Equal(t, websocket.CloseNormalClosure, recv(t, closed, "the handler's OnClose"))
-	recv(t, returned, "ServeHTTP to return")
+	assert.Equal(t, websocket.CloseNormalClosure, testutil.Recv(t, closed, "the handler's OnClose"))
+	testutil.Recv(t, returned, "ServeHTTP to return")
 
 	// The server pings, the client answers, and the handler, hearing the
 	// pong, says so.
@@ -230,8 +218,8 @@ func TestNetHTTPWebSocketEcho(t *testing.T) {
 	})
 	require.NoError(t, err)
 	assert.Equal(t, "pong", told)
-	recv(t, closed, "the handler's OnClose")
-	recv(t, returned, "ServeHTTP to return")
+	testutil.Recv(t, closed, "the handler's OnClose")
+	testutil.Recv(t, returned, "ServeHTTP to return")
 
 	_, body := do(t, client(t), "GET", srv.URL+"/", "")
 	assert.Equal(t, "Hello, world", body, "the application's loop serves on")
@@ -335,7 +323,7 @@ func TestNetHTTPWebSocketPipelinedFrames(t *testing.T) {
 		_, err := c.Write(req)
 		require.NoError(t, err)
 		readSwitch(t, br, key)
-		recv(t, returned, "ServeHTTP to return")
+		testutil.Recv(t, returned, "ServeHTTP to return")
 		op, p := readFrame(t, br)
 		assert.Equal(t, websocket.OpText, op)
 		assert.Equal(t, "first", string(p))
@@ -359,7 +347,7 @@ func TestNetHTTPWebSocketPipelinedFrames(t *testing.T) {
 		n, err := br.Read(make([]byte, 1))
 		assert.Equal(t, 0, n)
 		assert.ErrorIs(t, err, io.EOF, "the server closed the connection")
-		assert.Equal(t, websocket.CloseNormalClosure, recv(t, closed, "the handler's OnClose"))
+		assert.Equal(t, websocket.CloseNormalClosure, testutil.Recv(t, closed, "the handler's OnClose"))
 	})
 
 	t.Run("while the handler waits", func(t *testing.T) {
@@ -367,7 +355,7 @@ func TestNetHTTPWebSocketPipelinedFrames(t *testing.T) {
 		req, key := handshake(host, "/slow")
 		_, err := c.Write(req)
 		require.NoError(t, err)
-		g := recv(t, gate, "the handler to start")
+		g := testutil.Recv(t, gate, "the handler to start")
 		// net/http may read this frame, or its first byte, while the
 		// handler waits (its background read); either way it is handed
 		// over.
@@ -375,11 +363,11 @@ func TestNetHTTPWebSocketPipelinedFrames(t *testing.T) {
 		require.NoError(t, err)
 		g.loop.AddCallback(func() { g.f.SetResult(struct{}{}) })
 		readSwitch(t, br, key)
-		recv(t, returned, "ServeHTTP to return")
+		testutil.Recv(t, returned, "ServeHTTP to return")
 		_, p := readFrame(t, br)
 		assert.Equal(t, "early", string(p))
 		c.Close()
-		assert.Equal(t, websocket.CloseAbnormalClosure, recv(t, closed, "the handler's OnClose"), "closed without a Close frame")
+		assert.Equal(t, websocket.CloseAbnormalClosure, testutil.Recv(t, closed, "the handler's OnClose"), "closed without a Close frame")
 	})
 }
 
@@ -429,7 +417,7 @@ func TestNetHTTPWebSocketRefused(t *testing.T) {
 				assert.Equal(t, tc.header[i+1], resp.Header.Get(tc.header[i]))
 			}
 			assert.Contains(t, string(body), tc.body)
-			recv(t, returned, "ServeHTTP to return")
+			testutil.Recv(t, returned, "ServeHTTP to return")
 			if tc.hijacked {
 				// Refused on the hijacked stream: it says so, and closes.
 				assert.True(t, resp.Close, "Connection: close")
@@ -469,7 +457,7 @@ func TestNetHTTPWebSocketServerClose(t *testing.T) {
 			return conn, nil
 		})
 		require.NoError(t, err)
-		recv(t, returned, "ServeHTTP to return")
+		testutil.Recv(t, returned, "ServeHTTP to return")
 		return conn
 	}
 	// untilClosed reads until the connection ends.
@@ -492,7 +480,7 @@ func TestNetHTTPWebSocketServerClose(t *testing.T) {
 		untilClosed(t, conn)
 		assert.Equal(t, websocket.CloseNormalClosure, conn.CloseCode())
 		assert.Equal(t, "done", conn.CloseReason())
-		assert.Equal(t, websocket.CloseNormalClosure, recv(t, closed, "the handler's OnClose"), "the client answered the Close")
+		assert.Equal(t, websocket.CloseNormalClosure, testutil.Recv(t, closed, "the handler's OnClose"), "the client answered the Close")
 	})
 
 	t.Run("Application.Close", func(t *testing.T) {
@@ -552,7 +540,7 @@ func TestNetHTTPWebSocketNotUpgradable(t *testing.T) {
 		defer app.Close()
 		w := httptest.NewRecorder()
 		app.ServeHTTP(w, upgrade(httptest.NewRequest("GET", "/probe", nil)))
-		assert.ErrorIs(t, recv(t, errs, "WebSocketUpgrade's error"), ErrNotUpgradable)
+		assert.ErrorIs(t, testutil.Recv(t, errs, "WebSocketUpgrade's error"), ErrNotUpgradable)
 		assert.Equal(t, 501, w.Code, "the handler answered")
 		assert.Equal(t, "upgradable=false", w.Body.String())
 
@@ -574,7 +562,7 @@ func TestNetHTTPWebSocketNotUpgradable(t *testing.T) {
 		body, err := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		require.NoError(t, err)
-		assert.ErrorIs(t, recv(t, errs, "WebSocketUpgrade's error"), ErrNotUpgradable)
+		assert.ErrorIs(t, testutil.Recv(t, errs, "WebSocketUpgrade's error"), ErrNotUpgradable)
 		assert.Equal(t, 501, resp.StatusCode)
 		assert.Equal(t, "upgradable=false", string(body))
 		assert.Equal(t, 2, resp.ProtoMajor)
@@ -599,7 +587,7 @@ func TestNetHTTPWebSocketNotUpgradable(t *testing.T) {
 		n, err := br.Read(make([]byte, 1))
 		assert.Equal(t, 0, n)
 		assert.ErrorIs(t, err, io.EOF, "and closed")
-		assert.ErrorIs(t, recv(t, errs, "WebSocketUpgrade's error"), ErrNotUpgradable)
+		assert.ErrorIs(t, testutil.Recv(t, errs, "WebSocketUpgrade's error"), ErrNotUpgradable)
 	})
 }
 
@@ -664,7 +652,7 @@ func TestNetHTTPWebSocketOverTLS(t *testing.T) {
 	for i := range sent {
 		assert.True(t, bytes.Equal(sent[i], got[i]), "message %d", i)
 	}
-	assert.Equal(t, websocket.CloseNormalClosure, recv(t, closed, "the server's OnClose"))
+	assert.Equal(t, websocket.CloseNormalClosure, testutil.Recv(t, closed, "the server's OnClose"))
 
 	// Application.Close ends an open relayed socket: the client reads 1001.
 	code, err := gen.Run(loop, wait, func(co *gen.Co) (int, error) {
@@ -687,5 +675,5 @@ func TestNetHTTPWebSocketOverTLS(t *testing.T) {
 	assert.Equal(t, websocket.CloseGoingAway, code)
 	// Close does not wait for the client's answer, so the server's OnClose
 	// hears no Close frame from the peer: 1006.
-	assert.Equal(t, websocket.CloseAbnormalClosure, recv(t, closed, "OnClose at Application.Close"))
+	assert.Equal(t, websocket.CloseAbnormalClosure, testutil.Recv(t, closed, "OnClose at Application.Close"))
 }

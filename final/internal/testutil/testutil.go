@@ -1,5 +1,6 @@
 // Package testutil holds helpers shared by final/'s tests: descriptor pairs,
-// and checks that a test leaves no goroutine or descriptor behind.
+// waiting on a channel with a time limit, and checks that a test leaves no
+// goroutine or descriptor behind.
 package testutil
 
 import (
@@ -76,3 +77,16 @@ func stacks(b []byte) string {
 
 // CloseFD closes a descriptor, ignoring the error (for defers).
 func CloseFD(fd int) { unix.Close(fd) }
+
+// Recv waits for a value on ch and returns it; after ten seconds it fails
+// the test, naming what never came. Call it from the test's goroutine.
+func Recv[T any](t testing.TB, ch <-chan T, what string) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(10 * time.Second):
+		t.Fatalf("timed out waiting for %s", what)
+		panic("unreachable")
+	}
+}
