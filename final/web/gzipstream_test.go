@@ -240,136 +240,129 @@ func (s *gzServer) readStream(t *testing.T, r io.Reader) {
 	}
 }
 
-func TestGzipStreamed(t *testing.T) {
+// onBothServers runs f against the gzip test server on final/httpserver
+// and under net/http.
+func onBothServers(t *testing.T, f func(t *testing.T, s *gzServer)) {
 	for _, tc := range []struct {
 		name  string
 		serve func(*testing.T) *gzServer
 	}{{"httpserver", serveGzip}, {"net/http", serveGzipNetHTTP}} {
-		t.Run(tc.name, func(t *testing.T) {
-			s := tc.serve(t)
-			live := gzipLive.Load()
-			c := client(t)
-
-			for _, q := range []string{"", "?cl=1", "?mode=finish"} {
-				resp := get(t, c, "GET", s.base+"/stream"+q, true)
-				assert.Equal(t, 200, resp.StatusCode, q)
-				assert.Equal(t, "gzip", resp.Header.Get("Content-Encoding"), q)
-				assert.Equal(t, "Accept-Encoding", resp.Header.Get("Vary"), q)
-				assert.Empty(t, resp.Header.Get("Content-Length"), "%s: a streamed response is chunked", q)
-				assert.Equal(t, int64(-1), resp.ContentLength, q)
-				zr := inTime(t, "gzip header", func() (*gzip.Reader, error) { return gzip.NewReader(resp.Body) })
-				s.readStream(t, zr)
-				want := ""
-				if q == "?mode=finish" {
-					want = "tail\n"
-				}
-				// The rest ends with the trailer, whose CRC and length the
-				// reader checks.
-				rest := inTime(t, "the end", func() ([]byte, error) { return io.ReadAll(zr) })
-				assert.Equal(t, want, string(rest), q)
-				resp.Body.Close()
-			}
-
-			// A tiny flushed response is gzipped all the same.
-			resp := get(t, c, "GET", s.base+"/tiny", true)
-			assert.Equal(t, "gzip", resp.Header.Get("Content-Encoding"))
-			zr := inTime(t, "gzip header", func() (*gzip.Reader, error) { return gzip.NewReader(resp.Body) })
-			body := inTime(t, "tiny body", func() ([]byte, error) { return io.ReadAll(zr) })
-			assert.Equal(t, "hi", string(body))
-			resp.Body.Close()
-
-			// HEAD: the head a GET would get, no body, the connection
-			// reused after it.
-			resp = get(t, c, "HEAD", s.base+"/stream", true)
-			assert.Equal(t, 200, resp.StatusCode)
-			assert.Equal(t, "gzip", resp.Header.Get("Content-Encoding"))
-			assert.Equal(t, "Accept-Encoding", resp.Header.Get("Vary"))
-			assert.Empty(t, resp.Header.Get("Content-Length"))
-			body = inTime(t, "HEAD body", func() ([]byte, error) { return io.ReadAll(resp.Body) })
-			assert.Empty(t, body)
-			resp.Body.Close()
-			_, big := do(t, c, "GET", s.base+"/big", "")
-			assert.Len(t, big, 8000, "the connection serves on after HEAD")
-
-			s.writersBack(t, live)
-		})
+		t.Run(tc.name, func(t *testing.T) { f(t, tc.serve(t)) })
 	}
+}
+
+func TestGzipStreamed(t *testing.T) {
+	onBothServers(t, func(t *testing.T, s *gzServer) {
+		live := gzipLive.Load()
+		c := client(t)
+
+		for _, q := range []string{"", "?cl=1", "?mode=finish"} {
+			resp := get(t, c, "GET", s.base+"/stream"+q, true)
+			assert.Equal(t, 200, resp.StatusCode, q)
+			assert.Equal(t, "gzip", resp.Header.Get("Content-Encoding"), q)
+			assert.Equal(t, "Accept-Encoding", resp.Header.Get("Vary"), q)
+			assert.Empty(t, resp.Header.Get("Content-Length"), "%s: a streamed response is chunked", q)
+			assert.Equal(t, int64(-1), resp.ContentLength, q)
+			zr := inTime(t, "gzip header", func() (*gzip.Reader, error) { return gzip.NewReader(resp.Body) })
+			s.readStream(t, zr)
+			want := ""
+			if q == "?mode=finish" {
+				want = "tail\n"
+			}
+			// The rest ends with the trailer, whose CRC and length the
+			// reader checks.
+			rest := inTime(t, "the end", func() ([]byte, error) { return io.ReadAll(zr) })
+			assert.Equal(t, want, string(rest), q)
+			resp.Body.Close()
+		}
+
+		// A tiny flushed response is gzipped all the same.
+		resp := get(t, c, "GET", s.base+"/tiny", true)
+		assert.Equal(t, "gzip", resp.Header.Get("Content-Encoding"))
+		zr := inTime(t, "gzip header", func() (*gzip.Reader, error) { return gzip.NewReader(resp.Body) })
+		body := inTime(t, "tiny body", func() ([]byte, error) { return io.ReadAll(zr) })
+		assert.Equal(t, "hi", string(body))
+		resp.Body.Close()
+
+		// HEAD: the head a GET would get, no body, the connection
+		// reused after it.
+		resp = get(t, c, "HEAD", s.base+"/stream", true)
+		assert.Equal(t, 200, resp.StatusCode)
+		assert.Equal(t, "gzip", resp.Header.Get("Content-Encoding"))
+		assert.Equal(t, "Accept-Encoding", resp.Header.Get("Vary"))
+		assert.Empty(t, resp.Header.Get("Content-Length"))
+		body = inTime(t, "HEAD body", func() ([]byte, error) { return io.ReadAll(resp.Body) })
+		assert.Empty(t, body)
+		resp.Body.Close()
+		_, big := do(t, c, "GET", s.base+"/big", "")
+		assert.Len(t, big, 8000, "the connection serves on after HEAD")
+
+		s.writersBack(t, live)
+	})
 }
 
 func TestGzipStreamedPlain(t *testing.T) {
-	for _, tc := range []struct {
-		name  string
-		serve func(*testing.T) *gzServer
-	}{{"httpserver", serveGzip}, {"net/http", serveGzipNetHTTP}} {
-		t.Run(tc.name, func(t *testing.T) {
-			s := tc.serve(t)
-			live := gzipLive.Load()
-			c := client(t)
-			for _, x := range []struct {
-				query string
-				gzip  bool
-				vary  string
-			}{
-				{"?ct=image/png", true, ""},    // not a compressible type
-				{"", false, "Accept-Encoding"}, // a client without gzip
-				{"?ct=application/json", false, "Accept-Encoding"},
-			} {
-				resp := get(t, c, "GET", s.base+"/stream"+x.query, x.gzip)
-				assert.Empty(t, resp.Header.Get("Content-Encoding"), x.query)
-				assert.Equal(t, x.vary, resp.Header.Get("Vary"), x.query)
-				s.readStream(t, resp.Body)
-				rest := inTime(t, "the end", func() ([]byte, error) { return io.ReadAll(resp.Body) })
-				assert.Empty(t, rest)
-				resp.Body.Close()
-			}
-			s.writersBack(t, live)
-		})
-	}
+	onBothServers(t, func(t *testing.T, s *gzServer) {
+		live := gzipLive.Load()
+		c := client(t)
+		for _, x := range []struct {
+			query string
+			gzip  bool
+			vary  string
+		}{
+			{"?ct=image/png", true, ""},    // not a compressible type
+			{"", false, "Accept-Encoding"}, // a client without gzip
+			{"?ct=application/json", false, "Accept-Encoding"},
+		} {
+			resp := get(t, c, "GET", s.base+"/stream"+x.query, x.gzip)
+			assert.Empty(t, resp.Header.Get("Content-Encoding"), x.query)
+			assert.Equal(t, x.vary, resp.Header.Get("Vary"), x.query)
+			s.readStream(t, resp.Body)
+			rest := inTime(t, "the end", func() ([]byte, error) { return io.ReadAll(resp.Body) })
+			assert.Empty(t, rest)
+			resp.Body.Close()
+		}
+		s.writersBack(t, live)
+	})
 }
 
 func TestGzipStreamedEndsEarly(t *testing.T) {
-	for _, tc := range []struct {
-		name  string
-		serve func(*testing.T) *gzServer
-	}{{"httpserver", serveGzip}, {"net/http", serveGzipNetHTTP}} {
-		t.Run(tc.name, func(t *testing.T) {
-			s := tc.serve(t)
-			live := gzipLive.Load()
+	onBothServers(t, func(t *testing.T, s *gzServer) {
+		live := gzipLive.Load()
 
-			// An error after the head: the first chunk decodes, then the
-			// connection closes without the trailer.
-			resp := get(t, client(t), "GET", s.base+"/stream?mode=fail", true)
-			assert.Equal(t, "gzip", resp.Header.Get("Content-Encoding"))
-			zr := inTime(t, "gzip header", func() (*gzip.Reader, error) { return gzip.NewReader(resp.Body) })
-			first := inTime(t, "chunk 1", func() ([]byte, error) {
-				b := make([]byte, len(streamChunks[0]))
-				_, err := io.ReadFull(zr, b)
-				return b, err
-			})
-			assert.Equal(t, streamChunks[0], string(first))
-			s.gate(t)()
-			_, err := io.ReadAll(zr)
-			assert.Error(t, err, "the stream ends without its trailer")
-			resp.Body.Close()
-			s.writersBack(t, live)
-
-			// The client goes away while the handler waits.
-			resp = get(t, client(t), "GET", s.base+"/stream", true)
-			zr = inTime(t, "gzip header", func() (*gzip.Reader, error) { return gzip.NewReader(resp.Body) })
-			first = inTime(t, "chunk 1", func() ([]byte, error) {
-				b := make([]byte, len(streamChunks[0]))
-				_, err := io.ReadFull(zr, b)
-				return b, err
-			})
-			assert.Equal(t, streamChunks[0], string(first))
-			s.gate(t) // the handler waits; the client leaves instead
-			resp.Body.Close()
-			select {
-			case <-s.gone:
-			case <-time.After(10 * time.Second):
-				t.Fatal("OnConnectionClose did not run")
-			}
-			s.writersBack(t, live)
+		// An error after the head: the first chunk decodes, then the
+		// connection closes without the trailer.
+		resp := get(t, client(t), "GET", s.base+"/stream?mode=fail", true)
+		assert.Equal(t, "gzip", resp.Header.Get("Content-Encoding"))
+		zr := inTime(t, "gzip header", func() (*gzip.Reader, error) { return gzip.NewReader(resp.Body) })
+		first := inTime(t, "chunk 1", func() ([]byte, error) {
+			b := make([]byte, len(streamChunks[0]))
+			_, err := io.ReadFull(zr, b)
+			return b, err
 		})
-	}
+		assert.Equal(t, streamChunks[0], string(first))
+		s.gate(t)()
+		_, err := io.ReadAll(zr)
+		assert.Error(t, err, "the stream ends without its trailer")
+		resp.Body.Close()
+		s.writersBack(t, live)
+
+		// The client goes away while the handler waits.
+		resp = get(t, client(t), "GET", s.base+"/stream", true)
+		zr = inTime(t, "gzip header", func() (*gzip.Reader, error) { return gzip.NewReader(resp.Body) })
+		first = inTime(t, "chunk 1", func() ([]byte, error) {
+			b := make([]byte, len(streamChunks[0]))
+			_, err := io.ReadFull(zr, b)
+			return b, err
+		})
+		assert.Equal(t, streamChunks[0], string(first))
+		s.gate(t) // the handler waits; the client leaves instead
+		resp.Body.Close()
+		select {
+		case <-s.gone:
+		case <-time.After(10 * time.Second):
+			t.Fatal("OnConnectionClose did not run")
+		}
+		s.writersBack(t, live)
+	})
 }
