@@ -115,40 +115,40 @@ func buffersOf(loop *ioloop.IOLoop) *loopBuffers {
 	return b
 }
 
-// schedule defers work of s to the next callback batch. A stream is
-// listed when its first piece of work is deferred; it may be listed twice
-// if work done early (a READ event flushes its own stream) cleared its set
-// in between, which costs a skipped entry.
+// schedule defers work of s to the next callback batch, listing s unless
+// it is listed already.
 func (lb *loopBuffers) schedule(s *Stream, what deferred) {
-	if s.deferred&what != 0 {
+	listed := s.deferred&deferListed != 0
+	s.deferred |= what | deferListed
+	if listed {
 		return
 	}
-	if s.deferred == 0 {
-		if len(lb.later) == 0 {
-			lb.loop.AddCallback(lb.runLaterFn)
-		}
-		lb.later = append(lb.later, s)
+	if len(lb.later) == 0 {
+		lb.loop.AddCallback(lb.runLaterFn)
 	}
-	s.deferred |= what
+	lb.later = append(lb.later, s)
 }
 
 // runLater does the deferred work of every stream listed: a resumed read
-// pass first, then the flush that sends what it wrote too. Work deferred
-// while it runs (a flush's Future callback writing again, a resumed pass
-// stopping at its budget again) goes in the next batch, after the loop
-// has run its timers and the other descriptors.
+// pass first, then the flush that sends what it wrote too. Each stream's
+// set is taken and emptied before its work runs, so that work deferred
+// meanwhile (a flush's Future callback writing again, a resumed pass
+// stopping at its budget again) lists the stream in the next batch, after
+// the loop has run its timers and the other descriptors. (A stream that
+// stayed listed while its work was done could find work deferred by its
+// own flush, do it in this batch, and so on: one pipelining peer once
+// took a whole iteration that way.)
 func (lb *loopBuffers) runLater() {
 	list := lb.later
 	lb.later, lb.spare = lb.spare[:0], nil
 	for i, s := range list {
 		list[i] = nil
-		if s.deferred&deferRead != 0 {
-			s.deferred &^= deferRead
-			s.resumeRead()
+		what := s.deferred
+		s.deferred = 0
+		if what&deferRead != 0 {
+			s.resumeRead() // flushes what its receivers wrote
 		}
-		if s.deferred&deferFlush != 0 {
-			// Not flushed since it was listed (a READ event, or the
-			// resumed pass, flushes its own stream).
+		if what&deferFlush != 0 {
 			s.flush()
 		}
 	}

@@ -67,6 +67,10 @@ const (
 	// that the poller would not report (already buffered, or decrypted
 	// inside the TLS transport).
 	deferRead
+	// deferListed: the stream is on the loop's list, once. Work done
+	// early (a READ event flushes its own stream) leaves it listed with
+	// nothing to do, rather than listed twice.
+	deferListed
 )
 
 // The budget of one read pass. A pass that reads while the descriptor has
@@ -1084,7 +1088,7 @@ func (s *Stream) handleEvents(fd int, ev ioloop.Events) {
 			// this loop reads the other ready descriptors, instead of
 			// waiting for all of them (Tornado's write, too, writes at
 			// once). The stream stays on the loop's list of deferred
-			// work, which skips it now that no flush is deferred.
+			// work, which finds nothing left to do for it.
 			s.flush()
 		}
 	}
