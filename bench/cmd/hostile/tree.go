@@ -54,14 +54,19 @@ func newTree(dir, bin string) (*tree, error) {
 	return &tree{dir: abs, bin: bin, built: map[string]buildResult{}}, nil
 }
 
-// revision describes the checkout: the commit and whether final/ has
-// changes not committed, which the figures then include.
+// revision describes the checkout: its commit, the commit that last
+// changed final/, and whether final/ has changes not committed, which the
+// figures then include.
 func (t *tree) revision() string {
 	out, err := exec.Command("git", "-C", t.dir, "log", "-1", "--format=%h %s").Output()
 	if err != nil {
 		return "(not a git checkout)"
 	}
-	rev := strings.TrimSpace(string(out))
+	rev := "HEAD " + strings.TrimSpace(string(out))
+	// The figures depend on final/ alone: say which commit last changed it.
+	if f, err := exec.Command("git", "-C", t.dir, "log", "-1", "--format=%h", "--", "final").Output(); err == nil {
+		rev += "; final/ as of " + strings.TrimSpace(string(f))
+	}
 	st, err := exec.Command("git", "-C", t.dir, "status", "--porcelain", "--", "final").Output()
 	if err == nil && len(strings.TrimSpace(string(st))) > 0 {
 		rev += " + uncommitted changes in final/"
