@@ -15,27 +15,72 @@ import (
 // ParseVmRSS reads the VmRSS line of a /proc/PID/status file and returns it
 // in bytes. The kernel prints it in kibibytes: "VmRSS:	   12345 kB".
 func ParseVmRSS(status io.Reader) (int64, error) {
+	m, err := ParseStatus(status, "VmRSS")
+	if err != nil {
+		return 0, err
+	}
+	return m["VmRSS"], nil
+}
+
+// ParseStatus reads the named lines of a /proc/PID/status file, each a size
+// in kibibytes ("VmHWM:	   13000 kB", proc(5)), and returns them in bytes,
+// keyed by name. Every name must be present: kernel threads and zombies have
+// none of the Vm lines, and a missing one is an error rather than a zero that
+// would read as "no memory".
+func ParseStatus(status io.Reader, names ...string) (map[string]int64, error) {
+	want := make(map[string]bool, len(names))
+	for _, n := range names {
+		want[n] = true
+	}
+	out := make(map[string]int64, len(names))
 	sc := bufio.NewScanner(status)
 	for sc.Scan() {
-		rest, ok := strings.CutPrefix(sc.Text(), "VmRSS:")
-		if !ok {
+		name, rest, ok := strings.Cut(sc.Text(), ":")
+		if !ok || !want[name] {
 			continue
 		}
 		f := strings.Fields(rest)
 		if len(f) != 2 || f[1] != "kB" {
-			return 0, fmt.Errorf("procmem: malformed VmRSS line %q", sc.Text())
+			return nil, fmt.Errorf("procmem: malformed %s line %q", name, sc.Text())
 		}
 		kb, err := strconv.ParseInt(f[0], 10, 64)
 		if err != nil {
-			return 0, fmt.Errorf("procmem: VmRSS: %w", err)
+			return nil, fmt.Errorf("procmem: %s: %w", name, err)
 		}
-		return kb * 1024, nil
+		out[name] = kb * 1024
 	}
 	if err := sc.Err(); err != nil {
-		return 0, err
+		return nil, err
 	}
-	// Kernel threads and zombies have no VmRSS line.
-	return 0, fmt.Errorf("procmem: no VmRSS line")
+	for _, n := range names {
+		if _, ok := out[n]; !ok {
+			return nil, fmt.Errorf("procmem: no %s line", n)
+		}
+	}
+	return out, nil
+}
+
+// Mem is a process's resident memory now and at its peak.
+type Mem struct {
+	// RSS is VmRSS, the resident set now, in bytes.
+	RSS int64
+	// HWM is VmHWM, the largest RSS since the process started (its
+	// high-water mark), in bytes: a peak that sampling RSS could miss.
+	HWM int64
+}
+
+// ReadMem reads the memory of process pid from /proc/PID/status.
+func ReadMem(pid int) (Mem, error) {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return Mem{}, err
+	}
+	defer f.Close()
+	m, err := ParseStatus(f, "VmRSS", "VmHWM")
+	if err != nil {
+		return Mem{}, err
+	}
+	return Mem{RSS: m["VmRSS"], HWM: m["VmHWM"]}, nil
 }
 
 // RSS returns the resident memory of process pid, in bytes.

@@ -37,6 +37,28 @@ func TestParseVmRSSMissingOrMalformed(t *testing.T) {
 	assert.Error(t, err)
 }
 
+func TestParseStatus(t *testing.T) {
+	m, err := ParseStatus(strings.NewReader(status), "VmHWM", "VmRSS")
+	require.NoError(t, err)
+	assert.Equal(t, map[string]int64{"VmHWM": 13000 * 1024, "VmRSS": 12345 * 1024}, m)
+	// A name that is a prefix of another (VmRSS of RssAnon) is not
+	// confused with it; a missing one is an error, not a zero.
+	_, err = ParseStatus(strings.NewReader(status), "VmSwap")
+	assert.ErrorContains(t, err, "no VmSwap")
+	_, err = ParseStatus(strings.NewReader("VmHWM:\t1 MB\n"), "VmHWM")
+	assert.ErrorContains(t, err, "malformed VmHWM")
+}
+
+func TestReadMemOfSelf(t *testing.T) {
+	if _, err := os.Stat("/proc/self/status"); err != nil {
+		t.Skip("no /proc on this system")
+	}
+	m, err := ReadMem(os.Getpid())
+	require.NoError(t, err)
+	assert.Greater(t, m.RSS, int64(1<<20))
+	assert.GreaterOrEqual(t, m.HWM, m.RSS, "the high-water mark is never below RSS")
+}
+
 // The test process itself has a VmRSS: a check on the real file format.
 func TestRSSOfSelf(t *testing.T) {
 	if _, err := os.Stat("/proc/self/status"); err != nil {
