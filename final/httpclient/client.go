@@ -174,9 +174,12 @@ func (c *AsyncHTTPClient) getIdle(key string) *iostream.IOStream {
 		s := ic.s
 		s.SetCloseCallback(nil)
 		// A loop that stopped between fetches (the blocking HTTPClient's)
-		// has not run its sweep: the age is checked here too.
+		// has not run its sweep: the age is checked here too. Bytes the
+		// server sent since the last response, in the stream's buffer or
+		// still in the kernel, are nobody's answer, and end of file means
+		// the server closed: either way the connection is done.
 		fresh := timeout < 0 || now.Sub(ic.since) < timeout
-		if fresh && !s.Closed() && s.BufferedLen() == 0 {
+		if fresh && !s.Closed() && s.BufferedLen() == 0 && socketQuiet(s.Fileno()) {
 			return s
 		}
 		s.Close() // expired, closed, or the server sent bytes nobody asked for
@@ -722,10 +725,13 @@ func (f *fetch) callHeaderCallback() {
 }
 
 // consumeBody takes body bytes; it reports whether the fetch finished.
+// Bytes after the end of the response are none of this request's: the
+// connection is then closed, not pooled, since its next answer would start
+// with them (a HEAD answered with a body, bytes beyond Content-Length).
 func (f *fetch) consumeBody(p []byte) bool {
 	switch f.head.Framing {
 	case httputil.FramingNone:
-		f.complete(true)
+		f.complete(len(p) == 0)
 		return true
 	case httputil.FramingLength:
 		k := min(int64(len(p)), f.left)
@@ -734,7 +740,7 @@ func (f *fetch) consumeBody(p []byte) bool {
 		}
 		f.left -= k
 		if f.left == 0 {
-			f.complete(true)
+			f.complete(k == int64(len(p)))
 			return true
 		}
 	case httputil.FramingUntilClose:
@@ -747,7 +753,7 @@ func (f *fetch) consumeBody(p []byte) bool {
 				return true
 			}
 			if err == io.EOF {
-				f.complete(true)
+				f.complete(len(p) == 0)
 				return true
 			}
 			if err != nil {
@@ -800,7 +806,9 @@ func (f *fetch) failBody(err error) {
 func (f *fetch) complete(reusable bool) {
 	s := f.stream
 	f.stream = nil
-	if reusable && f.head.KeepAlive && !f.noReuse && s != nil && !s.Closed() && f.bodySent {
+	// Unread bytes in the stream's buffer are, like bytes after the
+	// response in the last read, none of the next request's answer.
+	if reusable && f.head.KeepAlive && !f.noReuse && s != nil && !s.Closed() && f.bodySent && s.BufferedLen() == 0 {
 		f.client.putIdle(f.key, s)
 	} else if s != nil {
 		s.Close()
