@@ -45,3 +45,20 @@ func TestBodyOverTheLimitCostsAboutTheLimit(t *testing.T) {
 		})
 	}
 }
+
+// A StreamingCallback gets only pieces with bytes in them, also when a
+// head arrives without any of its body.
+func TestStreamingCallbackGetsNoEmptyPiece(t *testing.T) {
+	fetch := syncFetcher(t)
+	srv := newScriptServer(t, script{run: func(c *scriptConn) {
+		if !c.head() || !c.write("HTTP/1.0 200 OK\r\n\r\n") {
+			return
+		}
+		waitDelivered(c.Conn)
+		c.write("body")
+	}})
+	var pieces []string
+	_, err := fetch(t, &httpclient.HTTPRequest{URL: srv.url, StreamingCallback: func(b []byte) { pieces = append(pieces, string(b)) }})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"body"}, pieces)
+}

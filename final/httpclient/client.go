@@ -770,6 +770,9 @@ func (f *fetch) consumeBody(p []byte) bool {
 
 // addBody keeps, inflates or streams body bytes; false when f failed.
 func (f *fetch) addBody(d []byte) bool {
+	if len(d) == 0 {
+		return true // nothing for the StreamingCallback either
+	}
 	f.size += len(d)
 	if f.size > f.maxBodySize() {
 		f.fail("response body too large", ErrBodyTooLarge)
