@@ -5,8 +5,6 @@
 package httpclient
 
 import (
-	"bytes"
-	"compress/gzip"
 	"crypto/tls"
 	"encoding/base64"
 	"errors"
@@ -176,9 +174,12 @@ func (c *AsyncHTTPClient) getIdle(key string) *iostream.IOStream {
 		s := ic.s
 		s.SetCloseCallback(nil)
 		// A loop that stopped between fetches (the blocking HTTPClient's)
-		// has not run its sweep: the age is checked here too.
+		// has not run its sweep: the age is checked here too. Bytes the
+		// server sent since the last response, in the stream's buffer or
+		// still in the kernel, are nobody's answer, and end of file means
+		// the server closed: either way the connection is done.
 		fresh := timeout < 0 || now.Sub(ic.since) < timeout
-		if fresh && !s.Closed() && s.BufferedLen() == 0 {
+		if fresh && !s.Closed() && s.BufferedLen() == 0 && socketQuiet(s.Fileno()) {
 			return s
 		}
 		s.Close() // expired, closed, or the server sent bytes nobody asked for
@@ -298,17 +299,27 @@ type fetch struct {
 	chunkedBody bool
 	// noReuse: the connection cannot carry another request.
 	noReuse bool
-	// headLen is the response head's length in buf.
-	headLen int
 
-	buf      []byte
-	parser   httputil.ResponseParser
-	head     httputil.ResponseHead
+	// headBuf holds a response head that arrived in pieces, from its
+	// first byte; the parser bounds it (httputil.DefaultMaxHeaderBytes).
+	// A head that arrives whole is parsed where it was read, uncopied.
+	headBuf []byte
+	parser  httputil.ResponseParser
+	head    httputil.ResponseHead
+	// headDone says the final (non-1xx) head has been read.
 	headDone bool
-	chunked  httputil.ChunkedDecoder
-	left     int64
-	body     []byte
-	size     int
+	// interim and interimBytes count the interim (1xx) responses skipped
+	// before the final one, and their bytes.
+	interim, interimBytes int
+	chunked               httputil.ChunkedDecoder
+	// left is what remains of a Content-Length body.
+	left int64
+	// body holds the response body unless it is streamed.
+	body bodyBuffer
+	// gz inflates a gzip body into body as it arrives; nil otherwise.
+	gz *inflater
+	// size counts the body bytes received, before decompression.
+	size int
 }
 
 func (f *fetch) connectTimeout() time.Duration {
@@ -391,10 +402,28 @@ func (f *fetch) run() {
 }
 
 func (f *fetch) resetResponse() {
-	f.buf, f.body, f.size, f.left = nil, nil, 0, 0
+	f.dropBody()
+	f.headBuf, f.size, f.left, f.interim, f.interimBytes = nil, 0, 0, 0, 0
 	f.headDone, f.gotData, f.waiting100, f.bodySent, f.noReuse = false, false, false, false, false
 	f.parser.Reset()
 	f.chunked.Reset()
+}
+
+// dropBody lets go of the body read so far and stops its decompression.
+func (f *fetch) dropBody() {
+	if f.gz != nil {
+		f.gz.abort()
+		f.gz = nil
+	}
+	f.body = bodyBuffer{}
+}
+
+// maxBodySize is MaxBodySize with its default.
+func (f *fetch) maxBodySize() int {
+	if f.req.MaxBodySize > 0 {
+		return f.req.MaxBodySize
+	}
+	return DefaultMaxBodySize
 }
 
 func (f *fetch) connect() {
@@ -555,58 +584,131 @@ func (f *fetch) onData(p []byte, err error) {
 	}
 	f.gotData = true
 	if !f.headDone {
-		f.buf = append(f.buf, p...)
-		if !f.parseHead() {
+		rest, ok := f.readHeads(p)
+		if !ok {
 			return
 		}
-		rest := f.buf[f.headLen:]
-		f.buf = nil
-		if f.consumeBody(rest) {
-			return
-		}
-	} else if f.consumeBody(p) {
+		p = rest
+	}
+	if f.consumeBody(p) {
 		return
 	}
 	f.read()
 }
 
-// parseHead parses the response head from f.buf; it reports whether the
-// head is complete (and f is not done).
-func (f *fetch) parseHead() bool {
+// readHeads parses response heads from p, after the part of a head kept
+// from earlier reads: interim (1xx) heads are counted and skipped, and the
+// final head ends the phase. It returns the bytes after the final head and
+// true, or false when f failed or waits for more bytes (a read is then
+// pending).
+func (f *fetch) readHeads(p []byte) ([]byte, bool) {
+	buf := p
+	if len(f.headBuf) > 0 {
+		f.headBuf = append(f.headBuf, p...)
+		buf = f.headBuf
+	}
 	for {
-		n, err := f.parser.Parse(f.buf, f.method(), &f.head)
+		n, err := f.parser.Parse(buf, f.method(), &f.head)
 		if err == httputil.ErrNeedMore {
+			// Keep the unfinished head, moved to the start of headBuf:
+			// the parser fails a head beyond its limit, so this stays
+			// within it plus one read, however many heads came before.
+			f.headBuf = append(f.headBuf[:0], buf...)
 			f.read()
-			return false
+			return nil, false
 		}
 		if err != nil {
 			f.fail("malformed response", err)
-			return false
+			return nil, false
 		}
+		buf = buf[n:]
 		if f.head.StatusCode >= 100 && f.head.StatusCode < 200 && f.head.StatusCode != 101 {
-			f.buf = f.buf[n:]
-			if f.head.StatusCode == 100 && f.waiting100 {
-				f.waiting100 = false
-				f.sendBody()
+			if !f.interimResponse(n) {
+				return nil, false
 			}
 			continue
 		}
-		f.headLen = n
-		f.headDone = true
-		if f.waiting100 {
-			// A final answer instead of 100 Continue: the body was never
-			// sent, so the connection cannot be reused.
-			f.waiting100 = false
-			f.noReuse = true
+		f.headBuf = nil
+		if !f.finalHead() {
+			return nil, false
 		}
-		f.callHeaderCallback()
-		if f.head.Framing == httputil.FramingTunnel {
-			f.fail("protocol switch not supported", nil)
-			return false
-		}
-		f.left = f.head.ContentLength
+		return buf, true
+	}
+}
+
+// interimResponse counts an interim (1xx) head of n bytes against
+// MaxInterimResponses and MaxInterimBytes, and sends the body a 100
+// Continue was awaited for; it reports whether f goes on. RFC 9110,
+// section 15.2: a client must be able to parse one or more 1xx responses
+// before the final one, and may ignore them; it need not accept a stream
+// of them that never ends.
+func (f *fetch) interimResponse(n int) bool {
+	f.interim++
+	f.interimBytes += n
+	maxN, maxBytes := f.req.MaxInterimResponses, f.req.MaxInterimBytes
+	if maxN <= 0 {
+		maxN = DefaultMaxInterimResponses
+	}
+	if maxBytes <= 0 {
+		maxBytes = DefaultMaxInterimBytes
+	}
+	if f.interim > maxN {
+		f.fail(fmt.Sprintf("more than %d interim responses", maxN), ErrTooManyInterimResponses)
+		return false
+	}
+	if f.interimBytes > maxBytes {
+		f.fail(fmt.Sprintf("interim responses over %d bytes", maxBytes), ErrTooManyInterimResponses)
+		return false
+	}
+	if f.head.StatusCode == 100 && f.waiting100 {
+		f.waiting100 = false
+		f.sendBody()
+	}
+	return !f.done
+}
+
+// finalHead acts on the final head: the header callback, and the body's
+// limit and storage. It reports whether f goes on to read the body.
+func (f *fetch) finalHead() bool {
+	f.headDone = true
+	if f.waiting100 {
+		// A final answer instead of 100 Continue: the body was never
+		// sent, so the connection cannot be reused.
+		f.waiting100 = false
+		f.noReuse = true
+	}
+	f.callHeaderCallback()
+	if f.done {
+		return false
+	}
+	switch f.head.Framing {
+	case httputil.FramingTunnel:
+		f.fail("protocol switch not supported", nil)
+		return false
+	case httputil.FramingNone:
 		return true
 	}
+	max := f.maxBodySize()
+	f.left = f.head.ContentLength
+	if f.head.Framing == httputil.FramingLength && f.left > int64(max) {
+		// Known too large before a body byte is read, as the server's
+		// MaxBodySize (and Tornado's client) refuse it.
+		f.fail("response body too large", ErrBodyTooLarge)
+		return false
+	}
+	if f.req.StreamingCallback != nil {
+		return true
+	}
+	f.body.limit = max
+	switch {
+	case !f.req.NoDecompress && strings.EqualFold(f.head.Headers.Get("Content-Encoding"), "gzip"):
+		f.gz = newInflater(&f.body)
+	case f.head.Framing == httputil.FramingLength:
+		// The length is known and within the limit: one chunk of
+		// exactly that size, which becomes the response's Body as is.
+		f.body.presize(int(f.left))
+	}
+	return true
 }
 
 func (f *fetch) callHeaderCallback() {
@@ -623,10 +725,13 @@ func (f *fetch) callHeaderCallback() {
 }
 
 // consumeBody takes body bytes; it reports whether the fetch finished.
+// Bytes after the end of the response are none of this request's: the
+// connection is then closed, not pooled, since its next answer would start
+// with them (a HEAD answered with a body, bytes beyond Content-Length).
 func (f *fetch) consumeBody(p []byte) bool {
 	switch f.head.Framing {
 	case httputil.FramingNone:
-		f.complete(true)
+		f.complete(len(p) == 0)
 		return true
 	case httputil.FramingLength:
 		k := min(int64(len(p)), f.left)
@@ -635,7 +740,7 @@ func (f *fetch) consumeBody(p []byte) bool {
 		}
 		f.left -= k
 		if f.left == 0 {
-			f.complete(true)
+			f.complete(k == int64(len(p)))
 			return true
 		}
 	case httputil.FramingUntilClose:
@@ -648,7 +753,7 @@ func (f *fetch) consumeBody(p []byte) bool {
 				return true
 			}
 			if err == io.EOF {
-				f.complete(true)
+				f.complete(len(p) == 0)
 				return true
 			}
 			if err != nil {
@@ -663,23 +768,40 @@ func (f *fetch) consumeBody(p []byte) bool {
 	return false
 }
 
-// addBody keeps or streams body bytes; false when f failed.
+// addBody keeps, inflates or streams body bytes; false when f failed.
 func (f *fetch) addBody(d []byte) bool {
-	f.size += len(d)
-	max := f.req.MaxBodySize
-	if max <= 0 {
-		max = DefaultMaxBodySize
+	if len(d) == 0 {
+		return true // nothing for the StreamingCallback either
 	}
-	if f.size > max {
+	f.size += len(d)
+	if f.size > f.maxBodySize() {
 		f.fail("response body too large", ErrBodyTooLarge)
 		return false
 	}
-	if f.req.StreamingCallback != nil {
+	var err error
+	switch {
+	case f.req.StreamingCallback != nil:
 		f.req.StreamingCallback(d)
 		return !f.done
+	case f.gz != nil:
+		err = f.gz.write(d)
+	default:
+		err = f.body.write(d)
 	}
-	f.body = append(f.body, d...)
+	if err != nil {
+		f.failBody(err)
+		return false
+	}
 	return true
+}
+
+// failBody fails f with a body's error: over the limit, or bad gzip.
+func (f *fetch) failBody(err error) {
+	if errors.Is(err, ErrBodyTooLarge) {
+		f.fail("response body too large", ErrBodyTooLarge)
+		return
+	}
+	f.fail("malformed gzip body", err)
 }
 
 // complete finishes a response that has been read; reusable says the
@@ -687,23 +809,28 @@ func (f *fetch) addBody(d []byte) bool {
 func (f *fetch) complete(reusable bool) {
 	s := f.stream
 	f.stream = nil
-	if reusable && f.head.KeepAlive && !f.noReuse && s != nil && !s.Closed() && f.bodySent {
+	// Unread bytes in the stream's buffer are, like bytes after the
+	// response in the last read, none of the next request's answer.
+	if reusable && f.head.KeepAlive && !f.noReuse && s != nil && !s.Closed() && f.bodySent && s.BufferedLen() == 0 {
 		f.client.putIdle(f.key, s)
 	} else if s != nil {
 		s.Close()
 	}
 	headers := f.head.Headers.Copy()
-	body := f.body
-	if !f.req.NoDecompress && f.req.StreamingCallback == nil && strings.EqualFold(headers.Get("Content-Encoding"), "gzip") && len(body) > 0 {
-		d, err := gunzip(body, f.req.MaxBodySize)
-		if err != nil {
-			f.fail("malformed gzip body", err)
+	if gz := f.gz; gz != nil {
+		f.gz = nil
+		if f.size == 0 {
+			gz.abort() // an empty body is left as it is
+		} else if err := gz.finish(); err != nil {
+			f.failBody(err)
 			return
+		} else {
+			headers.Del("Content-Encoding")
+			headers.Set("Content-Length", strconv.Itoa(f.body.size))
 		}
-		body = d
-		headers.Del("Content-Encoding")
-		headers.Set("Content-Length", strconv.Itoa(len(body)))
 	}
+	body := f.body.bytes()
+	f.body = bodyBuffer{}
 	code := f.head.StatusCode
 	if loc := headers.Get("Location"); loc != "" && isRedirect(code) && !f.req.NoFollowRedirects && f.redirect < f.maxRedirects() {
 		if f.followRedirect(code, loc) {
@@ -802,6 +929,7 @@ func (f *fetch) fail(msg string, err error) {
 	// Done first: closing the stream fails its pending read at once,
 	// and that callback must see a finished fetch.
 	f.done = true
+	f.dropBody()
 	if f.stream != nil {
 		s := f.stream
 		f.stream = nil
@@ -818,23 +946,4 @@ func (f *fetch) fail(msg string, err error) {
 	}
 	f.finish()
 	f.fut.SetException(&HTTPClientError{Code: 599, Message: msg, Err: err})
-}
-
-// gunzip decompresses a gzip body within max bytes.
-func gunzip(b []byte, max int) ([]byte, error) {
-	if max <= 0 {
-		max = DefaultMaxBodySize
-	}
-	zr, err := gzip.NewReader(bytes.NewReader(b))
-	if err != nil {
-		return nil, err
-	}
-	out, err := io.ReadAll(io.LimitReader(zr, int64(max)+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(out) > max {
-		return nil, ErrBodyTooLarge
-	}
-	return out, nil
 }

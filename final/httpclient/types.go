@@ -27,6 +27,20 @@ const (
 	DefaultIdleTimeout = 90 * time.Second
 	// DefaultMaxBodySize bounds a response body (Tornado's 100 MiB).
 	DefaultMaxBodySize = 100 << 20
+	// DefaultMaxInterimResponses bounds the interim (1xx) responses
+	// before the final one (HTTPRequest.MaxInterimResponses). Tornado has
+	// no bound; net/http had 5 until Go 1.23 (max1xxResponses, "arbitrary
+	// bound"). Ten leaves room for a 100 Continue and several 103 Early
+	// Hints or 102 Processing while an endless stream of them is refused
+	// after its tenth.
+	DefaultMaxInterimResponses = 10
+	// DefaultMaxInterimBytes bounds the interim heads of a response
+	// together (HTTPRequest.MaxInterimBytes): one ordinary head's limit,
+	// httputil.DefaultMaxHeaderBytes, for all of them, the final head
+	// having its own. curl counts every head of a response, interim ones
+	// included, against 300 KiB (CVE-2023-38039); net/http since Go 1.24
+	// against MaxResponseHeaderBytes, 10 MiB.
+	DefaultMaxInterimBytes = 64 << 10
 )
 
 // HTTPRequest is one request to fetch (Tornado's HTTPRequest). Only URL is
@@ -76,8 +90,20 @@ type HTTPRequest struct {
 	// AllowNonOK returns non-2xx responses without an error (Tornado's
 	// raise_error=False); by default they fail with *HTTPClientError.
 	AllowNonOK bool
-	// MaxBodySize bounds the response body.
+	// MaxBodySize bounds the response body (DefaultMaxBodySize if 0): a
+	// Content-Length over it fails before any body byte is read, and a
+	// body without one, or a decompressed body, fails once it passes it.
+	// The body is held in chunks, so it costs about its size, not the
+	// three or four times an append-grown buffer does.
 	MaxBodySize int
+	// MaxInterimResponses bounds the interim (1xx) responses accepted
+	// before the final one (DefaultMaxInterimResponses if 0); one more
+	// fails with ErrTooManyInterimResponses.
+	MaxInterimResponses int
+	// MaxInterimBytes bounds the bytes of those interim heads together
+	// (DefaultMaxInterimBytes if 0); going over fails with
+	// ErrTooManyInterimResponses.
+	MaxInterimBytes int
 }
 
 // HTTPResponse is a fetched response (Tornado's HTTPResponse).
@@ -141,6 +167,11 @@ var (
 	ErrClientClosed = errors.New("httpclient: client closed")
 	// ErrBodyTooLarge is a response body over MaxBodySize.
 	ErrBodyTooLarge = errors.New("httpclient: response body too large")
+	// ErrTooManyInterimResponses is a server sending more interim (1xx)
+	// responses, or more bytes of them, than MaxInterimResponses and
+	// MaxInterimBytes allow: without a bound, an endless stream of
+	// "HTTP/1.1 100 Continue" keeps the client reading forever.
+	ErrTooManyInterimResponses = errors.New("httpclient: too many interim (1xx) responses")
 	// ErrUnsafeRequest is a method that is not a token, or a header or
 	// User-Agent with CR, LF or another control byte: sent, it would end
 	// the request line or a field early and let the rest pass as fields or
