@@ -231,6 +231,13 @@ func New(stream *iostream.IOStream, addr net.Addr, protocol string, params *Para
 	if params == nil {
 		params = &Params{}
 	}
+	// A response leaves in several writes (head, body, chunk framing, the
+	// last chunk): the stream's write limit refusing one of them would cut
+	// the response in the middle, so the connection turns it off, as
+	// Tornado has none. HTTP's flow control is Tornado's: Flush's Future
+	// for a streamed body, and the next request waits while more than
+	// drainAbove bytes of answers are unsent.
+	stream.MaxWriteBufferSize = 0
 	c := &Conn{
 		stream:   stream,
 		params:   params,
@@ -799,12 +806,17 @@ func (c *Conn) Close() { c.close() }
 // Like Tornado's detach, the ServerDelegate's OnClose runs now: for the
 // server, this connection is over. rest holds the bytes the client sent
 // after the request that the connection had already received (a WebSocket
-// frame right behind the handshake); the rest are still in the stream.
+// frame right behind the handshake); the rest are still in the stream. The
+// stream's MaxWriteBufferSize, off while it carried HTTP, is back to
+// iostream.DefaultMaxWriteBufferSize.
 func (c *Conn) Detach() (stream *iostream.IOStream, rest []byte) {
 	if c.detached {
 		return c.stream, nil
 	}
 	c.detached = true
+	// The new protocol gets the stream's default write limit back (New
+	// turned it off); one that frames its output may turn it off again.
+	c.stream.MaxWriteBufferSize = iostream.DefaultMaxWriteBufferSize
 	c.setDeadline(0)
 	if c.timerOn {
 		c.Loop().RemoveTimeout(c.timer)

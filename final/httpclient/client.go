@@ -454,6 +454,11 @@ func (f *fetch) connect() {
 			f.fail("connection failed", err)
 			return
 		}
+		// The request leaves in several writes (head, body or chunks,
+		// the last chunk): the stream's write limit refusing one of them
+		// would corrupt it, and a BodyProducer's chunks are bytes the
+		// caller hands over anyway. As in Tornado, there is no limit.
+		s.MaxWriteBufferSize = 0
 		f.stream = s
 		f.send()
 	})

@@ -38,8 +38,9 @@
 // while a read is pending (or, when idle, one chunk to notice a close), so
 // a busy handler pauses its peer.
 // MaxBufferSize (100 MiB) bounds unread bytes and closes the stream with a
-// StreamBufferFullError; MaxWriteBufferSize (unlimited unless set) refuses
-// writes beyond it.
+// StreamBufferFullError; MaxWriteBufferSize (100 MiB; Tornado's is
+// unlimited) refuses writes with one, leaving the stream open, once that
+// many bytes wait unsent, while a write made below it is accepted whole.
 //
 // # Errors
 //

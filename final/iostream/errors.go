@@ -46,7 +46,8 @@ func (e *StreamClosedError) Is(target error) bool { return target == ErrStreamCl
 
 // StreamBufferFullError reports that a buffer reached its limit: the read
 // buffer (MaxBufferSize; the stream is closed) or the write buffer
-// (MaxWriteBufferSize; the write is refused and the stream stays open).
+// (MaxWriteBufferSize: a write made while that many bytes wait unsent is
+// refused, and the stream stays open, as in Tornado).
 type StreamBufferFullError struct {
 	// Which is "read" or "write".
 	Which string

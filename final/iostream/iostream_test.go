@@ -510,16 +510,24 @@ func TestMaxBufferSize(t *testing.T) {
 }
 
 func TestMaxWriteBufferSize(t *testing.T) {
+	// The limit is a high-water mark: writes are accepted while fewer
+	// than MaxWriteBufferSize bytes wait (the second one takes the queue
+	// past it), then refused whole; Write(nil) never is.
 	l := quietLoop(t)
 	a, _ := pair(t, l)
 	a.MaxWriteBufferSize = 100
 	run(t, l, func(c *gen.Co) error {
-		a.Write(make([]byte, 60))
-		_, err := gen.Await(c, a.Write(make([]byte, 60)))
+		require.NoError(t, a.WriteBuffered(make([]byte, 60)))
+		require.NoError(t, a.WriteBuffered(make([]byte, 60)))
+		_, err := gen.Await(c, a.Write(make([]byte, 1)))
 		var full *StreamBufferFullError
 		require.ErrorAs(t, err, &full)
 		assert.Equal(t, "write", full.Which)
+		assert.Equal(t, 100, full.Limit)
+		assert.Equal(t, 120, a.Queued(), "the refused write queued nothing")
 		assert.False(t, a.Closed(), "a refused write leaves the stream open")
+		_, err = gen.Await(c, a.Write(nil))
+		assert.NoError(t, err, "Write(nil) waits for the queue and is never refused")
 		return nil
 	})
 }

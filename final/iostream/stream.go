@@ -24,6 +24,16 @@ const (
 	// DefaultReadChunkSize is the most read per system call (Tornado's
 	// read_chunk_size, 64 KiB).
 	DefaultReadChunkSize = 64 * 1024
+	// DefaultMaxWriteBufferSize is the default MaxWriteBufferSize,
+	// 100 MiB. Tornado leaves max_write_buffer_size unlimited, which is
+	// not safe: a peer that sends and never reads makes a server that
+	// answers each message hold every answer, until memory runs out
+	// (1.5 GiB in two seconds for one WebSocket echo client). 100 MiB is
+	// the read side's limit, so a stream buffers at most that much each
+	// way; and since the limit refuses writes only once that much is
+	// already queued, one write of any size still goes through: a
+	// 200 MiB response written in one call costs what it costs today.
+	DefaultMaxWriteBufferSize = 100 * 1024 * 1024
 	// inlineWriteMin is the size from which a write goes to the
 	// descriptor at once, without copying, when nothing is queued;
 	// smaller writes are gathered and flushed at the end of the read event
@@ -117,9 +127,17 @@ type Stream struct {
 	MaxBufferSize int
 	// ReadChunkSize is the most read per system call.
 	ReadChunkSize int
-	// MaxWriteBufferSize, if positive, bounds the unsent bytes; a write
-	// that would exceed it fails with a StreamBufferFullError (Tornado's
-	// max_write_buffer_size; unlimited by default).
+	// MaxWriteBufferSize, if positive, bounds the unsent bytes as a
+	// high-water mark: once that many are queued, a write fails with a
+	// StreamBufferFullError and queues nothing, and the stream stays
+	// open (Tornado's max_write_buffer_size). A write made below the
+	// mark is accepted whole, however large, so the bytes held are at
+	// most the mark plus the last write. 0 means unlimited (Tornado's
+	// default); New and its siblings set DefaultMaxWriteBufferSize.
+	// Protocols that frame their output in several writes (HTTP/1,
+	// WebSocket) set it to 0 when they take the stream and bound their
+	// output per frame, since a refusal between two writes of one frame
+	// would corrupt it.
 	MaxWriteBufferSize int
 
 	// bufs are the loop's shared buffers and free lists; bufs.loop runs
@@ -244,6 +262,7 @@ func (s *Stream) connecting() bool { return s.connectFut != nil }
 func (s *Stream) init(loop *ioloop.IOLoop, fd int, t transport) {
 	s.MaxBufferSize = DefaultMaxBufferSize
 	s.ReadChunkSize = DefaultReadChunkSize
+	s.MaxWriteBufferSize = DefaultMaxWriteBufferSize
 	s.bufs = buffersOf(loop)
 	s.t = t
 	s.fd = fd
@@ -755,7 +774,11 @@ func (s *Stream) releaseIfEmpty() {
 // write). data is not retained: small writes are copied and gathered until
 // the end of the read event being handled, or else of the loop iteration,
 // so that many small writes (pipelined responses) leave in one system call;
-// a large write with nothing queued goes out at once without a copy.
+// a large write with nothing queued goes out at once without a copy. Once
+// MaxWriteBufferSize bytes wait unsent, a write fails with a
+// *StreamBufferFullError and queues nothing; the stream stays open, and
+// Write(nil), which resolves once everything queued is sent, tells when to
+// write again.
 func (s *Stream) Write(data []byte) *concurrent.Future[struct{}] {
 	if err := s.queue(data, false); err != nil {
 		return concurrent.Failed[struct{}](err)
@@ -810,6 +833,16 @@ func (s *Stream) queued() int {
 	return s.w.size
 }
 
+// writeFull reports whether the unsent bytes have reached
+// MaxWriteBufferSize, so that a write must be refused. The mark is compared
+// with what is queued before the write, not after it (Tornado compares
+// after): a caller already holds the bytes of the write it makes, so
+// refusing one large write saves nothing, while refusing every write once
+// the mark is reached is what stops a writer whose peer does not read.
+func (s *Stream) writeFull() bool {
+	return s.MaxWriteBufferSize > 0 && s.queued() >= s.MaxWriteBufferSize
+}
+
 // queue adds data to the write buffer and makes sure it will be flushed;
 // with keep, data itself is queued rather than a copy.
 func (s *Stream) queue(data []byte, keep bool) error {
@@ -819,7 +852,10 @@ func (s *Stream) queue(data []byte, keep bool) error {
 	if s.writeShut {
 		return ErrWriteClosed
 	}
-	if s.MaxWriteBufferSize > 0 && s.queued()+len(data) > s.MaxWriteBufferSize {
+	if s.writeFull() && len(data) > 0 {
+		// Refused whole, so that what is queued stays a sequence of
+		// whole writes. An empty write (Write(nil): "tell me when all is
+		// sent") adds nothing and is never refused.
 		return &StreamBufferFullError{Which: "write", Limit: s.MaxWriteBufferSize}
 	}
 	if len(data) >= inlineWriteMin && !s.blocked && !s.notReady() {

@@ -24,6 +24,29 @@ const (
 	minPingTimeout = 30 * time.Second
 	// readChunk is the most a read asks of the stream at once.
 	readChunk = 64 << 10
+	// DefaultWriteHighWater is the default Options.WriteHighWater, 1 MiB:
+	// sixteen reads' worth of answers. What a read event's handlers write
+	// is sent at the end of that event, so a peer that reads its answers
+	// never lets this much wait; a peer that does not read costs the
+	// server this much plus one read's answers, and then its own TCP
+	// window fills, as with gorilla/websocket, whose writes block.
+	DefaultWriteHighWater = 1 << 20
+	// DefaultMaxWriteBufferSize is the default Options.MaxWriteBufferSize,
+	// 4 MiB: as much again as Linux lets a socket's send buffer grow to
+	// (tcp_wmem), between engine.io's 1 MiB and Bun's 16 MiB limits for
+	// the same purpose. A client that falls that far behind (four
+	// thousand 1 KiB chat messages, on top of what the kernels hold) is
+	// not reading, and a thousand of them cost 4 GiB rather than all the
+	// memory there is. It is above the high-water mark by more than what
+	// one pass writes, so an echo (answers to the peer's own messages) is
+	// paused by the mark and never reaches it.
+	DefaultMaxWriteBufferSize = 4 << 20
+	// maxMessagesPerPass bounds the messages one pass over received bytes
+	// dispatches before the rest waits for a loop callback, so that a
+	// read of 64 KiB of tiny frames (ten thousand of them) does not keep
+	// the loop from its timers and other connections. 64 is more than a
+	// 64 KiB read holds of 1 KiB messages, so those never wait.
+	maxMessagesPerPass = 64
 )
 
 // Options are a connection's settings, Tornado's websocket_* application
@@ -40,6 +63,43 @@ type Options struct {
 	MaxMessageSize int
 	// CloseTimeout bounds the closing handshake; 0 means 5 s.
 	CloseTimeout time.Duration
+	// WriteHighWater is the back-pressure mark: while more than this
+	// many bytes of output wait unsent, the connection stops reading the
+	// peer, and reads again once they are sent. A peer that sends without
+	// reading the answers is thus held by its own TCP window instead of
+	// filling the server's memory. 0 means DefaultWriteHighWater (1 MiB);
+	// negative, never pause (Tornado, which has no such mark).
+	WriteHighWater int
+	// MaxWriteBufferSize bounds output the application sends on its own
+	// (a broadcast) to a peer that does not read: a WriteMessage, Send or
+	// Ping made while this many bytes wait unsent fails with
+	// ErrWriteBufferFull, and the connection is failed with close code
+	// 1008 and a log line. A message made below it is accepted whole,
+	// however large. 0 means DefaultMaxWriteBufferSize (4 MiB); negative,
+	// no limit (Tornado).
+	MaxWriteBufferSize int
+}
+
+// writeHighWater returns the effective back-pressure mark, 0 for none.
+func (o *Options) writeHighWater() int {
+	switch {
+	case o.WriteHighWater > 0:
+		return o.WriteHighWater
+	case o.WriteHighWater < 0:
+		return 0
+	}
+	return DefaultWriteHighWater
+}
+
+// maxWriteBuffer returns the effective output limit, 0 for none.
+func (o *Options) maxWriteBuffer() int {
+	switch {
+	case o.MaxWriteBufferSize > 0:
+		return o.MaxWriteBufferSize
+	case o.MaxWriteBufferSize < 0:
+		return 0
+	}
+	return DefaultMaxWriteBufferSize
 }
 
 // pingTimeout returns the effective ping timeout.
@@ -57,6 +117,25 @@ func (o *Options) closeTimeout() time.Duration {
 	}
 	return DefaultCloseTimeout
 }
+
+// readState is what a connection's reading waits for: one thing at a time.
+type readState uint8
+
+const (
+	// readIdle: nothing; the next pass starts a read on the stream.
+	readIdle readState = iota
+	// readPending: a read is pending on the stream; onData goes on.
+	readPending
+	// readAwaiting: a handler's Awaitable (Open's or OnMessage's) is
+	// pending; held keeps the bytes after its message.
+	readAwaiting
+	// readYielded: the pass has dispatched maxMessagesPerPass messages;
+	// a loop callback goes on with held.
+	readYielded
+	// readDraining: more than the high-water mark of output waits
+	// unsent; reading goes on once it is sent.
+	readDraining
+)
 
 // Conn is an open WebSocket connection, server or client side. Its methods
 // must be called on its loop's goroutine, as every callback runs there.
@@ -81,19 +160,26 @@ type Conn struct {
 	// deflate holds the permessage-deflate parameters, nil without it.
 	deflate *DeflateParams
 
-	// onDataFn, resumeFn, onClosedFn, abortFn and pingFn are method
-	// values made once, so that reads and timers allocate nothing.
+	// onDataFn, resumeFn, scheduleFn, onClosedFn, abortFn and pingFn are
+	// method values made once, so that reads and timers allocate nothing.
 	onDataFn   func([]byte, error)
 	resumeFn   func()
+	scheduleFn func()
 	onClosedFn func()
 	abortFn    func()
 	pingFn     func()
-	// reading is set while a read is pending on the stream.
-	reading bool
-	// paused is set while a handler's Awaitable is pending; held keeps
-	// the bytes that arrived after its message.
-	paused bool
-	held   []byte
+	// rs is what reading waits for.
+	rs readState
+	// held is the received bytes not yet processed while reading waits
+	// (readAwaiting, readYielded, readDraining); heldBuf is storage of
+	// the connection's own that held may point into, kept for reuse up
+	// to bufKeep.
+	held    []byte
+	heldBuf []byte
+	// writeErr, once set, is the answer to every write: ErrWriteBufferFull
+	// after a write found MaxWriteBufferSize reached and failed the
+	// connection.
+	writeErr error
 
 	// sentClose is set once we sent a Close frame (Tornado's
 	// server_terminated); gotClose once we received one
@@ -124,9 +210,15 @@ func newConn(stream *iostream.IOStream, h Handler, server bool, opts Options, de
 	c.writer = NewWriter(WriterOptions{Client: !server, Deflate: deflate, Compression: co})
 	c.onDataFn = c.onData
 	c.resumeFn = c.resume
+	c.scheduleFn = c.scheduleResume
 	c.onClosedFn = c.onStreamClosed
 	c.abortFn = c.abort
 	c.pingFn = c.periodicPing
+	// Frames leave in two writes (header, payload): a refusal of the
+	// second by the stream's own limit would corrupt the connection, so
+	// the connection bounds its output per message instead (see
+	// checkWrite).
+	stream.MaxWriteBufferSize = 0
 	return c
 }
 
@@ -144,8 +236,8 @@ func (c *Conn) start() {
 	}
 	if aw != nil && !aw.Done() {
 		// Like Tornado, no message is delivered before Open finishes.
-		c.paused = true
-		aw.OnDone(c.resumeFn)
+		c.rs = readAwaiting
+		aw.OnDone(c.scheduleFn)
 		return
 	}
 	c.resume() // frames received with the handshake, then the stream
@@ -178,39 +270,66 @@ func (c *Conn) SetNodelay(on bool) error { return c.stream.SetNodelay(on) }
 // IsClosing reports whether the connection is closed or closing.
 func (c *Conn) IsClosing() bool { return c.stream.Closed() || c.sentClose || c.gotClose }
 
-// readMore starts the next read unless one is pending.
+// The reading cycle. A pass feeds received bytes to the Reader and
+// dispatches the messages, then reads more, unless it must wait for one of
+// three things, each a readState: a handler's pending Awaitable (as in
+// Tornado, the next message waits for it), the loop (the pass dispatched
+// maxMessagesPerPass messages), or the peer (more than the high-water mark
+// of output waits unsent). Each wait ends in resume, run from a loop
+// callback, never inside whatever resolved the Awaitable or sent the
+// output: a pass always starts from the loop, so it cannot nest in another
+// connection's or run ahead of the loop's timers.
+
+// readMore starts the next read, or waits for the output to drain first.
 func (c *Conn) readMore() {
-	if c.reading || c.paused || c.stream.Closed() {
+	if c.rs != readIdle || c.stream.Closed() {
 		return
 	}
-	c.reading = true
+	if hw := c.opts.writeHighWater(); hw > 0 && c.stream.Queued() > hw {
+		// The peer is not reading what we send: stop reading it, so that
+		// its TCP window fills instead of our memory. Write(nil) resolves
+		// once the stream's queue is empty; the kernel's send buffer still
+		// holds data then, so a peer that reads is not starved meanwhile.
+		c.rs = readDraining
+		c.stream.Write(nil).OnDone(c.scheduleFn)
+		return
+	}
+	c.rs = readPending
 	c.stream.ReadBytesFunc(readChunk, true, c.onDataFn)
 }
 
 // onData receives bytes from the stream, valid only during the call.
 func (c *Conn) onData(data []byte, err error) {
-	c.reading = false
+	c.rs = readIdle
 	if err != nil {
 		return // the close callback reports it
 	}
-	c.process(data)
+	c.process(data, false)
 }
 
-// resume continues after a handler's Awaitable is done.
+// scheduleResume runs resume from a loop callback: it is what an Awaitable
+// or the drained output calls when done.
+func (c *Conn) scheduleResume() { c.loop.AddCallback(c.resumeFn) }
+
+// resume goes on after a wait: with the held bytes, then the stream.
 func (c *Conn) resume() {
-	c.paused = false
+	c.rs = readIdle
 	data := c.held
 	c.held = nil
-	c.process(data)
-	if c.held == nil && cap(data) <= bufKeep {
-		c.held = data[:0]
-	}
+	c.process(data, true)
 }
 
-// process feeds data to the Reader and dispatches each message; it stops
-// at a message whose handler returns a pending Awaitable, keeping the rest.
-func (c *Conn) process(data []byte) {
-	for len(data) > 0 && !c.stream.Closed() {
+// process feeds data to the Reader and dispatches each message, at most
+// maxMessagesPerPass of them; it stops at a message whose handler returns
+// a pending Awaitable. Bytes it stops before are held: data itself when it
+// is held already (inHeld), else a copy, as data is the stream's buffer.
+func (c *Conn) process(data []byte, inHeld bool) {
+	for dispatched := 0; len(data) > 0 && !c.stream.Closed(); {
+		if dispatched == maxMessagesPerPass {
+			c.hold(data, inHeld, readYielded)
+			c.loop.AddCallback(c.resumeFn)
+			return
+		}
 		n, m, ok, err := c.reader.Next(data)
 		data = data[n:]
 		if err != nil {
@@ -220,15 +339,30 @@ func (c *Conn) process(data []byte) {
 		if !ok {
 			continue
 		}
+		dispatched++
 		aw := c.dispatch(m)
 		if aw != nil && !aw.Done() && !c.stream.Closed() {
-			c.held = append(c.held[:0], data...)
-			c.paused = true
-			aw.OnDone(c.resumeFn)
+			c.hold(data, inHeld, readAwaiting)
+			aw.OnDone(c.scheduleFn)
 			return
 		}
 	}
+	if inHeld && cap(c.heldBuf) > bufKeep {
+		c.heldBuf = nil // a big message's storage is not kept
+	}
 	c.readMore()
+}
+
+// hold keeps rest, the bytes a pass stops before, while reading waits for
+// rs.
+func (c *Conn) hold(rest []byte, inHeld bool, rs readState) {
+	c.rs = rs
+	if inHeld {
+		c.held = rest // in heldBuf (or Request.Rest) already
+		return
+	}
+	c.heldBuf = append(c.heldBuf[:0], rest...)
+	c.held = c.heldBuf
 }
 
 // dispatch hands one message or control frame to the handler.
@@ -311,6 +445,39 @@ func (c *Conn) failReason(code int, reason string) {
 // abort closes the stream without waiting for anything more.
 func (c *Conn) abort() { c.stream.Close() }
 
+// checkWrite is the output limit for a message the application writes:
+// while MaxWriteBufferSize bytes or more wait unsent, the peer is not
+// reading, and the connection is failed (section 7.1.7) rather than let
+// grow. The code is 1008, Policy Violation: section 7.4.1 makes it the
+// generic code "when there is no other more suitable status code", and
+// none fits better: 1009 is for a message received too big, 1011 for an
+// unexpected condition on the server, and 1001 for a server going away.
+// The Close frame is queued behind the output the peer has not read, so
+// it rarely arrives; the log line and ErrWriteBufferFull are what tell.
+func (c *Conn) checkWrite() error {
+	limit := c.opts.maxWriteBuffer()
+	queued := c.stream.Queued()
+	if limit <= 0 || queued < limit {
+		return nil
+	}
+	c.writeErr = ErrWriteBufferFull
+	c.loop.Logger().Warn("websocket: peer is not reading, closing the connection",
+		"code", ClosePolicyViolation, "unsent", queued, "limit", limit, "remote", c.remoteAddr())
+	c.failReason(ClosePolicyViolation, "write buffer full")
+	return ErrWriteBufferFull
+}
+
+// remoteAddr returns the peer's address for log lines.
+func (c *Conn) remoteAddr() string {
+	if c.request != nil && c.request.RemoteIP != "" {
+		return c.request.RemoteIP
+	}
+	if a := c.stream.RemoteAddr(); a != nil {
+		return a.String()
+	}
+	return ""
+}
+
 // writeFrame queues one frame, dropping it if the stream is closed.
 func (c *Conn) writeFrame(op Opcode, payload []byte) error {
 	h, b := c.writer.Prepare(op, payload)
@@ -323,10 +490,12 @@ func (c *Conn) writeFrame(op Opcode, payload []byte) error {
 // WriteMessage sends a message, binary or text, and returns a Future
 // resolved once it is written to the socket (Tornado's write_message).
 // After Close, or once the peer has closed, it fails with ErrClosed
-// (Tornado's WebSocketClosedError). data is not retained.
+// (Tornado's WebSocketClosedError). Made while Options.MaxWriteBufferSize
+// bytes wait unsent, it fails with ErrWriteBufferFull and the connection is
+// failed (close code 1008). data is not retained.
 func (c *Conn) WriteMessage(data []byte, binary bool) *concurrent.Future[struct{}] {
-	if c.IsClosing() {
-		return concurrent.Failed[struct{}](ErrClosed)
+	if err := c.writable(); err != nil {
+		return concurrent.Failed[struct{}](err)
 	}
 	op := OpText
 	if binary {
@@ -340,10 +509,11 @@ func (c *Conn) WriteMessage(data []byte, binary bool) *concurrent.Future[struct{
 }
 
 // Send is WriteMessage without a Future, the form that allocates nothing;
+// it fails as WriteMessage does (ErrClosed, ErrWriteBufferFull), and
 // errors after queueing close the connection.
 func (c *Conn) Send(data []byte, binary bool) error {
-	if c.IsClosing() {
-		return ErrClosed
+	if err := c.writable(); err != nil {
+		return err
 	}
 	op := OpText
 	if binary {
@@ -352,16 +522,31 @@ func (c *Conn) Send(data []byte, binary bool) error {
 	return c.writeFrame(op, data)
 }
 
-// Ping sends a ping with data, at most 125 bytes (Tornado's ping).
+// Ping sends a ping with data, at most 125 bytes (Tornado's ping); it
+// fails as WriteMessage does.
 func (c *Conn) Ping(data []byte) error {
-	if c.IsClosing() {
-		return ErrClosed
-	}
 	if len(data) > MaxControlPayload {
 		return ErrControlTooLong
 	}
+	if err := c.writable(); err != nil {
+		return err
+	}
 	c.lastPing = c.loop.Time()
 	return c.writeFrame(OpPing, data)
+}
+
+// writable returns why the application may not write a message now, or
+// nil: the connection is closing (ErrClosed), or its output is over the
+// limit (ErrWriteBufferFull, which fails the connection the first time and
+// keeps being the answer after, so that every writer learns why).
+func (c *Conn) writable() error {
+	if c.writeErr != nil {
+		return c.writeErr
+	}
+	if c.IsClosing() {
+		return ErrClosed
+	}
+	return c.checkWrite()
 }
 
 // Close starts the closing handshake with code and reason (code 0: a Close

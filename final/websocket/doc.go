@@ -33,6 +33,18 @@
 // websocket_max_message_size. Frames are read from the stream in place and
 // written gathered; an echo costs no allocation per message.
 //
+// # Slow peers
+//
+// Tornado lets a connection's output grow without bound; here it has two
+// marks. While more than Options.WriteHighWater (1 MiB) waits unsent, the
+// connection stops reading its peer, so a peer that sends without reading
+// the answers is held by its own TCP window. A WriteMessage, Send or Ping
+// made while Options.MaxWriteBufferSize (4 MiB) waits fails with
+// ErrWriteBufferFull, and the connection is failed with close code 1008: a
+// broadcast goes on to the other peers. A pass over received bytes
+// dispatches at most 64 messages before the loop runs its timers and other
+// connections.
+//
 // # Clients
 //
 // WebSocketConnect opens a ws:// or wss:// connection (Tornado's

@@ -81,6 +81,11 @@ var (
 	// ErrClosed: the connection is closed (or closing), so a message
 	// cannot be written.
 	ErrClosed = errors.New("websocket: connection is closed")
+	// ErrWriteBufferFull: a message was written while
+	// Options.MaxWriteBufferSize bytes waited unsent, so the peer is not
+	// reading; the connection has been failed with close code 1008
+	// (Policy Violation), and later writes fail with it too.
+	ErrWriteBufferFull = errors.New("websocket: peer is not reading: write buffer full")
 )
 
 // protocolError returns err wrapped with its close code.

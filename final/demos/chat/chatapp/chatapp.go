@@ -71,7 +71,12 @@ func (b *MessageBuffer) Since(cursor string) []Message {
 	return b.cache
 }
 
-// Add stores m, wakes every poller and sends it to every socket.
+// Add stores m, wakes every poller and sends it to every socket. A socket
+// whose client does not read is cut off by its connection once 4 MiB wait
+// for it (Send fails with websocket.ErrWriteBufferFull, the connection
+// closes with 1008, and OnClose takes it out of the room), so one idle
+// client cannot make the room hold every message for it; the others keep
+// getting every message.
 func (b *MessageBuffer) Add(m Message) {
 	b.cache = append(b.cache, m)
 	if len(b.cache) > b.Size {
