@@ -52,7 +52,10 @@ type StreamingHandler interface {
 	DataReceived(chunk []byte) error
 }
 
-// HeadersReceived routes the request and prepares its handler.
+// HeadersReceived routes the request and prepares its handler: a handler
+// that streams starts now (Prepare); the body of one that does not is
+// collected by the connection (CollectBody), within the server's body
+// budget, and the handler runs once it is complete.
 func (d *dispatch) HeadersReceived(req *http1connection.Request) error {
 	d.raw = req
 	d.out = d.conn
@@ -76,11 +79,14 @@ func (d *dispatch) HeadersReceived(req *http1connection.Request) error {
 	if d.streaming {
 		rh.step = stepPrepare
 		rh.runUntil(stepMethod)
+	} else {
+		req.CollectBody()
 	}
 	return nil
 }
 
-// DataReceived collects the body, or hands it to a streaming handler.
+// DataReceived hands a piece of the body to a streaming handler; the
+// connection collects the body of the others (CollectBody).
 func (d *dispatch) DataReceived(chunk []byte) error {
 	if d.streaming {
 		rh := d.h.base()
@@ -95,9 +101,7 @@ func (d *dispatch) DataReceived(chunk []byte) error {
 		if err != nil {
 			rh.handleError(err)
 		}
-		return nil
 	}
-	d.raw.AppendBody(chunk)
 	return nil
 }
 
