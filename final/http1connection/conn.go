@@ -73,10 +73,10 @@ type reqState struct {
 	chunked httputil.ChunkedDecoder
 	req     Request
 	resp    httputil.HTTPHeaders
-	// body keeps Request.Body's storage between requests.
-	body []byte
-	// gz holds a compressed body until it is complete (Decompress).
-	gz []byte
+	// body gathers the body for a delegate that asked for it whole
+	// (Request.CollectBody); gz holds a compressed body until it is
+	// complete (Decompress). Both are charged to Params.BodyBudget.
+	body, gz bodyBuf
 	// bodyLeft is what remains of a Content-Length body; bodyRead counts
 	// decoded body bytes against MaxBodySize.
 	bodyLeft, bodyRead int64
@@ -127,13 +127,8 @@ func (s *loopShared) put(st *reqState) {
 	st.parser.Reset()
 	st.chunked.Reset()
 	st.resp.Reset()
-	if cap(st.req.Body) <= maxKeptBuffer {
-		st.body = st.req.Body[:0]
-	} else {
-		st.body = nil
-	}
+	st.releaseBodies()
 	st.req = Request{}
-	st.gz = nil
 	st.md, st.cur, st.curOff = nil, nil, 0
 	st.reason = ""
 	if len(s.free) < 1024 {
@@ -426,7 +421,7 @@ func (c *Conn) startRequest() {
 	c.st.bodyLeft, c.st.bodyRead = 0, 0
 	now := c.Loop().Now()
 	req := &st.req
-	*req = Request{Head: h, Body: st.body[:0], RemoteIP: c.remoteIP, Protocol: c.protocol, StartTime: now, Conn: c}
+	*req = Request{Head: h, RemoteIP: c.remoteIP, Protocol: c.protocol, StartTime: now, Conn: c}
 	if c.params.XHeaders {
 		c.applyXHeaders(req)
 	}
@@ -436,7 +431,7 @@ func (c *Conn) startRequest() {
 			return
 		}
 	}
-	hasBody := h.Framing == httputil.FramingChunked || (h.Framing == httputil.FramingLength && h.ContentLength > 0)
+	hasBody := req.HasBody()
 	if hasBody && c.params.Decompress && asciiEqualFold(h.Headers.Peek("Content-Encoding"), "gzip") {
 		// Like Tornado's _GzipMessageDelegate: the application sees the
 		// decoded body and the coding under another name.
@@ -456,10 +451,15 @@ func (c *Conn) startRequest() {
 		c.finishRead()
 		return
 	}
+	if err := c.startBodies(); err != nil {
+		c.fail(err)
+		return
+	}
 	if h.Expect100 && !c.respStarted {
 		// RFC 9110, section 10.1.1: the client waits for this before
-		// sending the body. The size check above came first, so a body
-		// that is too large is refused without it.
+		// sending the body. The size and budget checks above came first,
+		// so a body that is too large, or that the server has no room
+		// for, is refused without it.
 		_ = c.stream.WriteBuffered(continue100)
 	}
 	c.phase = phaseBody
@@ -521,8 +521,8 @@ func (c *Conn) readBody(data []byte) int {
 // deliver hands body bytes to the delegate in pieces of at most ChunkSize,
 // or keeps them for decompression.
 func (c *Conn) deliver(b []byte) {
-	if c.decompress {
-		c.st.gz = append(c.st.gz, b...)
+	if c.decompress || c.st.req.collect {
+		c.gather(b)
 		return
 	}
 	cs := c.params.chunkSize()
@@ -547,6 +547,9 @@ func (c *Conn) finishRead() {
 			return
 		}
 	}
+	if c.st.req.collect {
+		c.st.req.Body = c.st.body.bytes()
+	}
 	c.readDone = true
 	c.phase = phaseWait
 	c.setDeadline(0)
@@ -563,7 +566,7 @@ func (c *Conn) finishRead() {
 // inflate decompresses the collected gzip body into the delegate, counting
 // decompressed bytes against MaxBodySize. It reports whether to go on.
 func (c *Conn) inflate() bool {
-	zr, err := gzip.NewReader(bytes.NewReader(c.st.gz))
+	zr, err := gzip.NewReader(c.st.gz.reader())
 	if err != nil {
 		c.fail(errBadGzip)
 		return false
@@ -579,7 +582,12 @@ func (c *Conn) inflate() bool {
 				c.fail(httputil.ErrBodyTooLarge)
 				return false
 			}
-			if md := c.st.md; md != nil {
+			if c.st.req.collect {
+				if err := c.st.body.add(buf[:n]); err != nil {
+					c.fail(err)
+					return false
+				}
+			} else if md := c.st.md; md != nil {
 				if derr := md.DataReceived(buf[:n]); derr != nil {
 					c.fail(derr)
 					return false
@@ -597,7 +605,7 @@ func (c *Conn) inflate() bool {
 			return false
 		}
 	}
-	c.st.gz = nil
+	c.st.gz.release()
 	return true
 }
 
@@ -685,6 +693,7 @@ func (c *Conn) releaseState() {
 func (c *Conn) closeAfterWrite() {
 	c.phase = phaseClosing
 	c.setDeadline(0)
+	c.releaseBodies()
 	if c.pend != nil {
 		c.shared.putPend(c.pend)
 		c.pend = nil
@@ -726,6 +735,7 @@ func (c *Conn) close() {
 		return
 	}
 	c.closed = true
+	c.releaseBodies()
 	c.stream.Close()
 	c.closeDelegate()
 }
@@ -837,6 +847,7 @@ func (c *Conn) Detach() (stream *iostream.IOStream, rest []byte) {
 	}
 	if c.st != nil {
 		c.st.md = nil
+		c.st.releaseBodies()
 		c.st = nil // the handler may still hold the Request
 	}
 	c.delegate.OnClose(c)
@@ -862,6 +873,7 @@ func (c *Conn) onStreamClosed() {
 	if c.respFinished || !c.respStarted && c.phase == phaseHead {
 		c.releaseState()
 	} else {
+		c.releaseBodies()
 		c.st = nil
 	}
 	c.delegate.OnClose(c)

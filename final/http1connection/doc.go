@@ -37,4 +37,14 @@
 // is decoded. HeaderTimeout bounds the wait for a complete head (idle time
 // included, as Tornado's header_timeout), and BodyTimeout the reading of a
 // body: a slow client is disconnected. See docs/http-server.md.
+//
+// # Bodies held whole
+//
+// A delegate that wants the body whole calls Request.CollectBody in
+// HeadersReceived, and the connection gathers it into Request.Body before
+// Finish, in about its length of memory (bodyBuf says how). Every body so
+// held, and the gzip bytes kept for Decompress, is charged to the
+// Params.BodyBudget the server's connections share: a body that does not
+// fit gets 503 and the connection closes, a Content-Length body before any
+// of it is read.
 package http1connection

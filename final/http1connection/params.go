@@ -63,6 +63,11 @@ type Params struct {
 	// MaxBodySize bounds a request body, decompressed size included (413
 	// beyond).
 	MaxBodySize int64
+	// BodyBudget bounds what the bodies gathered in memory (CollectBody,
+	// Decompress) of every connection sharing it hold at once (503
+	// beyond); nil means no bound but MaxBodySize per body. HTTPServer
+	// always sets one.
+	BodyBudget *BodyBudget
 	// Decompress undoes Content-Encoding: gzip on request bodies
 	// (Tornado's decompress_request).
 	Decompress bool
@@ -137,8 +142,8 @@ type MessageDelegate interface {
 type Request struct {
 	// Head is the parsed request line and header fields.
 	Head *httputil.RequestHead
-	// Body is the request body for delegates that collect it (see
-	// AppendBody); the connection itself does not fill it.
+	// Body is the request body, filled before Finish for a delegate that
+	// asked for it with CollectBody; nil otherwise.
 	Body []byte
 	// RemoteIP is the peer's address, or the proxy's word for it with
 	// XHeaders.
@@ -149,6 +154,9 @@ type Request struct {
 	StartTime time.Time
 	// Conn answers the request.
 	Conn *Conn
+
+	// collect is set by CollectBody.
+	collect bool
 }
 
 // Method returns the request method.
@@ -183,8 +191,32 @@ func (r *Request) Path() []byte {
 	return t
 }
 
-// AppendBody appends chunk to Body in storage the connection reuses, so
-// that collecting small bodies allocates nothing in the steady state.
-func (r *Request) AppendBody(chunk []byte) { r.Body = append(r.Body, chunk...) }
+// HasBody reports whether the request has a body to read: it is chunked,
+// or its Content-Length is above zero (RFC 9112, section 6.3).
+func (r *Request) HasBody() bool {
+	h := r.Head
+	return h.Framing == httputil.FramingChunked || h.Framing == httputil.FramingLength && h.ContentLength > 0
+}
+
+// CollectBody makes the connection gather the request's body into Body,
+// which the delegate finds filled when Finish is called, instead of
+// handing it to DataReceived: for a delegate that wants the body whole,
+// like httpserver's Handlers and web's handlers that do not stream
+// (Tornado's _HandlerDelegate, which joins the chunks). Call it from
+// HeadersReceived; later it changes nothing.
+//
+// The connection keeps the body within MaxBodySize and the server's
+// BodyBudget: a Content-Length body is charged its length as soon as
+// HeadersReceived returns, before any of it is read (and before 100
+// Continue), a chunked one as it grows; one that does not fit gets 503
+// and the connection closes. It allocates a Content-Length body once, at
+// its length, and a chunked one without the garbage of a doubling array
+// (see bodyBuf), so that a body costs about its length; small bodies
+// reuse the connection's storage and allocate nothing.
+func (r *Request) CollectBody() {
+	if r.Conn != nil && r.Conn.phase == phaseHead {
+		r.collect = true
+	}
+}
 
 var slash = []byte("/")

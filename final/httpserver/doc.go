@@ -38,7 +38,9 @@
 // The fields of HTTPServer are Tornado's options (no_keep_alive, xheaders,
 // ssl_options as TLSConfig, decompress_request, chunk_size,
 // max_header_size, idle_connection_timeout, body_timeout, max_body_size,
-// max_buffer_size, trusted_downstream) with Tornado's defaults. Stop stops
+// max_buffer_size, trusted_downstream) with Tornado's defaults, and
+// MaxBodyMemory, which bounds what all the bodies held whole take at once
+// (Tornado has no such bound). Stop stops
 // accepting; Shutdown also lets requests in progress finish and closes
 // idle connections; Close cuts everything. docs/http-server.md has the
 // limits table and what a hostile client gets.

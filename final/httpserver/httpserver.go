@@ -8,6 +8,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"strconv"
 	"sync"
@@ -85,6 +86,15 @@ type HTTPServer struct {
 	BodyTimeout time.Duration
 	// MaxBodySize bounds a request body (100 MiB; 413 beyond).
 	MaxBodySize int64
+	// MaxBodyMemory bounds the memory that the request bodies the server
+	// holds whole (for Handlers, web handlers that do not stream, gzip
+	// bodies being decompressed) take at once, over all its loops: a
+	// request whose body does not fit in what is left gets 503 and a
+	// close, a Content-Length body before any of it is read. The default
+	// is twice MaxBodySize (200 MiB): one body of the largest size and as
+	// much again for the others. Tornado has no such bound, and a few
+	// concurrent uploads of MaxBodySize each take gigabytes.
+	MaxBodyMemory int64
 	// MaxBufferSize bounds each stream's read buffer (100 MiB).
 	MaxBufferSize int
 	// Backlog is the listen backlog (netutil's default if zero).
@@ -144,12 +154,38 @@ func (s *HTTPServer) prepare() {
 		HeaderTimeout:     s.IdleConnectionTimeout,
 		BodyTimeout:       s.BodyTimeout,
 		MaxBodySize:       s.MaxBodySize,
+		BodyBudget:        http1connection.NewBodyBudget(s.maxBodyMemory()),
 		Decompress:        s.DecompressRequest,
 		XHeaders:          s.XHeaders,
 		TrustedDownstream: s.TrustedDownstream,
 	}
 	s.tcp.TLSConfig = s.TLSConfig
 	s.tcp.MaxBufferSize = s.MaxBufferSize
+}
+
+// maxBodyMemory is MaxBodyMemory, or its default.
+func (s *HTTPServer) maxBodyMemory() int64 {
+	if s.MaxBodyMemory > 0 {
+		return s.MaxBodyMemory
+	}
+	max := s.MaxBodySize
+	if max <= 0 {
+		max = http1connection.DefaultMaxBodySize
+	}
+	if max > math.MaxInt64/2 {
+		return math.MaxInt64
+	}
+	return 2 * max
+}
+
+// BodyMemory returns how many bytes the request bodies the server holds
+// whole take now, charged against MaxBodyMemory: for monitoring, and for
+// tests that check it goes back to zero.
+func (s *HTTPServer) BodyMemory() int64 {
+	if b := s.params.BodyBudget; b != nil {
+		return b.InUse()
+	}
+	return 0
 }
 
 // Bind binds port on address ("" for all interfaces; port 0 picks one, see
@@ -339,13 +375,13 @@ func (a *collector) OnClose(c *http1connection.Conn) { a.server.connClosed(c) }
 
 func (a *collector) HeadersReceived(req *Request) error {
 	a.req, a.handled = req, false
+	req.CollectBody()
 	return nil
 }
 
-func (a *collector) DataReceived(chunk []byte) error {
-	a.req.AppendBody(chunk)
-	return nil
-}
+// DataReceived is never called: the connection collects the body
+// (CollectBody), within the server's BodyBudget.
+func (a *collector) DataReceived([]byte) error { return nil }
 
 func (a *collector) Finish() {
 	req := a.req

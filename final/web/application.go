@@ -362,6 +362,15 @@ func splitHost(h string) (string, int) {
 	return h, -1
 }
 
+// handlerFor returns the prototype handler of spec, or of the 404 route
+// when spec is nil (no route matched).
+func (a *Application) handlerFor(spec *URLSpec) Handler {
+	if spec == nil {
+		return a.notFound.Handler
+	}
+	return spec.Handler
+}
+
 // Listen serves the application on addr ("host:port"; port 0 picks one)
 // with an HTTPServer on a loop per core, Tornado's Application.listen. The
 // server is returned so that the caller can find its port (Addr) and
@@ -441,15 +450,18 @@ func (a *Application) OnClose(*http1connection.Conn) {}
 // that goes away is not reported.
 func (a *Application) HandleRequest(req *httpserver.Request) {
 	d := a.StartRequest(req.Conn).(*dispatch)
-	body := req.Body
-	if err := d.HeadersReceived(req); err != nil {
-		req.Conn.Close()
-		return
-	}
-	if d.streaming && len(body) > 0 {
-		if err := d.DataReceived(body); err != nil {
-			req.Conn.Close()
-			return
+	// The body is read already: no refusal from the head is worth
+	// making here (prepareStep still refuses, after it).
+	d.route(req)
+	if d.streaming {
+		rh := d.h.base()
+		rh.step = stepPrepare
+		rh.runUntil(stepMethod)
+		if len(req.Body) > 0 {
+			if err := d.DataReceived(req.Body); err != nil {
+				req.Conn.Close()
+				return
+			}
 		}
 	}
 	d.Finish()

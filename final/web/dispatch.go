@@ -52,8 +52,36 @@ type StreamingHandler interface {
 	DataReceived(chunk []byte) error
 }
 
-// HeadersReceived routes the request and prepares its handler.
+// HeadersReceived routes the request and prepares its handler. A handler
+// that streams starts now (Prepare). One that does not runs once its body
+// is complete, which the connection collects (CollectBody), within the
+// server's body budget; unless the request is refused from its head alone
+// (refusal): a 404, or a 405 for a method the handler does not have, is
+// answered now, and its body is never read, nor buffered. The connection
+// closes after such an answer, as after any answer given before the body
+// is read (lingering, so that the client reads the answer rather than a
+// reset).
 func (d *dispatch) HeadersReceived(req *http1connection.Request) error {
+	d.route(req)
+	rh := d.h.base()
+	switch {
+	case d.streaming:
+		rh.step = stepPrepare
+		rh.runUntil(stepMethod)
+	case req.HasBody() && refusal(d.h, req.Method()) != 0:
+		// prepareStep answers the refusal; nothing more will be read,
+		// and release makes the connection forget the dispatcher.
+		rh.step = stepPrepare
+		rh.bodyDone = true
+		rh.run()
+	default:
+		req.CollectBody()
+	}
+	return nil
+}
+
+// route finds the request's handler and initialises it from the head.
+func (d *dispatch) route(req *http1connection.Request) {
 	d.raw = req
 	d.out = d.conn
 	head := req.Head
@@ -73,31 +101,26 @@ func (d *dispatch) HeadersReceived(req *http1connection.Request) error {
 	r.target, r.host, r.absolute = head.Target, head.Host, head.AbsoluteForm
 	rh.PathArgs = append(rh.PathArgs[:0], args...)
 	_, d.streaming = h.(StreamingHandler)
-	if d.streaming {
-		rh.step = stepPrepare
-		rh.runUntil(stepMethod)
-	}
-	return nil
 }
 
-// DataReceived collects the body, or hands it to a streaming handler.
+// DataReceived hands a piece of the body to a streaming handler; the
+// connection collects the body of the others (CollectBody).
 func (d *dispatch) DataReceived(chunk []byte) error {
-	if d.streaming {
-		rh := d.h.base()
-		if rh.finished {
-			return nil
-		}
-		var err error
-		func() {
-			defer rh.recoverPanic(&err)
-			err = d.h.(StreamingHandler).DataReceived(chunk)
-		}()
-		if err != nil {
-			rh.handleError(err)
-		}
+	if !d.streaming {
 		return nil
 	}
-	d.raw.AppendBody(chunk)
+	rh := d.h.base()
+	if rh.finished {
+		return nil
+	}
+	var err error
+	func() {
+		defer rh.recoverPanic(&err)
+		err = d.h.(StreamingHandler).DataReceived(chunk)
+	}()
+	if err != nil {
+		rh.handleError(err)
+	}
 	return nil
 }
 
@@ -115,15 +138,20 @@ func (d *dispatch) Finish() {
 // OnConnectionClose tells the handler its client has gone, unless its
 // response is finished: Tornado's finish clears the connection's close
 // callback, so a handler hears nothing of a close that comes after it (the
-// one SendError makes when an error follows the head, say).
+// one SendError makes when an error follows the head, say). Nor does a
+// handler that does not stream and has not run, its body still being
+// collected (a client that left half-way, a body refused for the budget):
+// Tornado's _HandlerDelegate then only drops the chunks.
 func (d *dispatch) OnConnectionClose() {
 	rh := d.h.base()
 	rh.clientGone = true
 	if rh.finished {
 		return
 	}
-	if oc, ok := d.h.(interface{ OnConnectionClose() }); ok {
-		oc.OnConnectionClose()
+	if d.streaming || rh.bodyDone {
+		if oc, ok := d.h.(interface{ OnConnectionClose() }); ok {
+			oc.OnConnectionClose()
+		}
 	}
 	// While a step runs (a write inside the method found the connection
 	// closed), the step itself goes on to finish and release.
@@ -260,15 +288,15 @@ func (rh *RequestHandler) resume() {
 	rh.run()
 }
 
-// prepareStep checks XSRF and runs Prepare.
+// prepareStep answers a refusal, checks XSRF and runs Prepare.
 func (rh *RequestHandler) prepareStep() (err error) {
 	defer rh.recoverPanic(&err)
 	m := rh.req.Method
-	switch m {
-	case "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS":
-	default:
-		rh.allow = allowedMethods(rh.self)
-		return &HTTPError{Code: 405}
+	if code := refusal(rh.self, m); code != 0 {
+		if code == 405 {
+			rh.allow = allowedMethods(rh.self)
+		}
+		return &HTTPError{Code: code}
 	}
 	if rh.app.Settings.XSRFCookies && m != "GET" && m != "HEAD" && m != "OPTIONS" {
 		if err := rh.CheckXSRFCookie(); err != nil {
@@ -279,6 +307,64 @@ func (rh *RequestHandler) prepareStep() (err error) {
 		return p.Prepare()
 	}
 	return nil
+}
+
+// refusal returns the status that answers a request for method to h from
+// its head alone, before any body is read, or 0 when h is to see the
+// request: 405 for a method outside Tornado's SUPPORTED_METHODS (checked
+// first, as Tornado's _execute does), an ErrorHandler's status (the 404 of
+// a path no route matches), and 405 for a method h does not have, unless
+// h has a Prepare. A Prepare may answer anything itself, from the body
+// too (FallbackHandler hands the request, body included, to net/http), so
+// such a handler sees every request, after its body, as in Tornado; one
+// that wants to refuse before the body is read streams
+// (StreamingHandler), and its Prepare runs on the head.
+//
+// Tornado checks the XSRF token (check_xsrf_cookie) before Prepare, and
+// so before it finds the method missing: to a request without a valid
+// token it answers 403 where this answers 404 or 405 (without a body too,
+// so that the answer does not depend on whether one came). The request is
+// refused either way, and the token may be in the body, which a refusal
+// does not read.
+func refusal(h Handler, method string) int {
+	switch method {
+	case "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS":
+	default:
+		return 405
+	}
+	if e, ok := h.(*ErrorHandler); ok {
+		return e.StatusCode
+	}
+	if _, ok := h.(preparer); ok {
+		return 0
+	}
+	if !hasMethod(h, method) {
+		return 405
+	}
+	return 0
+}
+
+// hasMethod reports whether h has the method for a request of method, one
+// of Tornado's SUPPORTED_METHODS.
+func hasMethod(h Handler, method string) bool {
+	var ok bool
+	switch method {
+	case "GET":
+		_, ok = h.(getter)
+	case "HEAD":
+		_, ok = h.(header)
+	case "POST":
+		_, ok = h.(poster)
+	case "PUT":
+		_, ok = h.(putter)
+	case "DELETE":
+		_, ok = h.(deleter)
+	case "PATCH":
+		_, ok = h.(patcher)
+	case "OPTIONS":
+		_, ok = h.(optser)
+	}
+	return ok
 }
 
 // methodStep calls the handler's method for the request method.

@@ -132,18 +132,24 @@ func (a *Application) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "500: Internal Server Error", 500)
 		return
 	}
-	limit := a.Settings.MaxBodySize
-	if limit <= 0 {
-		limit = httputil.DefaultMaxBodySize
-	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
-	if err != nil {
-		http.Error(w, "400: Bad Request", 400)
-		return
-	}
-	if int64(len(body)) > limit {
-		http.Error(w, "413: Content Too Large", 413)
-		return
+	// A request refused from its head alone (a 404, a 405) is answered
+	// without its body, as on final's server (dispatch.HeadersReceived);
+	// net/http discards what is left of it, or closes the connection.
+	var body []byte
+	if r.ContentLength == 0 || refusal(a.handlerFor(spec), r.Method) == 0 {
+		limit := a.Settings.MaxBodySize
+		if limit <= 0 {
+			limit = httputil.DefaultMaxBodySize
+		}
+		body, err = io.ReadAll(io.LimitReader(r.Body, limit+1))
+		if err != nil {
+			http.Error(w, "400: Bad Request", 400)
+			return
+		}
+		if int64(len(body)) > limit {
+			http.Error(w, "413: Content Too Large", 413)
+			return
+		}
 	}
 	headers := &httputil.HTTPHeaders{}
 	for k, vs := range r.Header {
