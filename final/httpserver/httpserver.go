@@ -121,6 +121,17 @@ type HTTPServer struct {
 	// Loops is how many loops Start creates when given none (0: one per
 	// GOMAXPROCS).
 	Loops int
+	// ReusePort gives each loop a listening socket of its own with
+	// SO_REUSEPORT, and the kernel spreads the connections between them by
+	// a hash of their addresses. It also lets any other process of the
+	// same user that sets SO_REUSEPORT listen on the port and silently take
+	// a share of its connections (wanted for several processes, or to start
+	// a new one before the old one stops), so it is off by default: the
+	// loops then share one listening socket and deal its connections in
+	// turn, and binding a port that another process listens on fails with
+	// "address already in use", as with Tornado (reuse_port=False), nginx
+	// (without reuseport) and net/http.
+	ReusePort bool
 
 	// handler or delegate receives the requests (one of them is set).
 	handler  Handler
@@ -207,9 +218,11 @@ func (s *HTTPServer) prepare() {
 }
 
 // Bind binds port on address ("" for all interfaces; port 0 picks one, see
-// Ports) with SO_REUSEPORT, so that each loop Start runs gets a socket.
+// Ports). The port must be free, unless ReusePort is set and every socket
+// on it set SO_REUSEPORT too: otherwise the error wraps syscall.EADDRINUSE
+// ("address already in use").
 func (s *HTTPServer) Bind(port int, address string) error {
-	return s.tcp.Bind(port, address, netutil.BindOptions{ReusePort: true, Backlog: s.Backlog})
+	return s.tcp.Bind(port, address, netutil.BindOptions{ReusePort: s.ReusePort, Backlog: s.Backlog})
 }
 
 // Start serves the bound sockets on loops; with none, it starts Loops loops
