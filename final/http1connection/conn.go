@@ -793,14 +793,16 @@ func (c *Conn) Idle() bool {
 // every response from now on says Connection: close, so the client sends
 // no more requests; a request that is in progress, or that the client has
 // already sent (bytes in the stream's buffer or still in the kernel), is
-// served; and once there is nothing left to serve, the connection closes
-// between requests, lingering (see linger) so that the kernel sends the
-// client no reset. A client whose next request crosses the close on the
-// wire reads end of file before any byte of an answer: the race that RFC
-// 9112, section 9.3.1, leaves to clients to retry.
+// served; and once there is nothing left to serve, and the client has had
+// stopGrace since its last answer (or since Start) to send one more
+// request, the connection closes between requests, lingering (see linger)
+// so that the kernel sends the client no reset. A client whose next
+// request still crosses the close on the wire reads end of file before any
+// byte of an answer: the race that RFC 9112, section 9.3.1, leaves to
+// clients to retry.
 //
-// Before Start it only marks the connection: Start serves what the client
-// has sent by then, and closes if it has sent nothing.
+// Before Start it only marks the connection, for a server that accepts it
+// as it stops: Start then serves it as above.
 func (c *Conn) CloseWhenIdle() {
 	if c.closed || c.detached || c.life != lifeServing {
 		return

@@ -92,7 +92,7 @@ func TestShutdownFinishesRequestsInProgress(t *testing.T) {
 
 	done := make(chan error, 1)
 	go func() { done <- s.Shutdown(context.Background()) }()
-	idle.expectClosed() // idle connections close at once
+	idle.expectClosed() // idle connections close, after a second's grace
 	idle.c.Close()      // as clients do on end of file, ending the linger
 	select {
 	case err := <-done:
