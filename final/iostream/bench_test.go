@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"testing"
 
@@ -145,3 +146,87 @@ func BenchmarkCryptoTLSEcho(b *testing.B) {
 }
 
 var _ net.Conn = (*tlsAdapter)(nil)
+
+// BenchmarkReadPassBudget is what the read pass's budget (readPassBytes)
+// costs one busy stream: a peer goroutine sends as fast as it can over TCP
+// and the loop reads, in 64 KiB partial reads ("chunks") or in 4 MiB
+// messages that take many reads each ("messages"), with budgets from one
+// read of the loop's buffer to sixteen. A smaller budget means more loop
+// iterations per byte, and a shorter wait for every other connection on
+// the loop.
+func BenchmarkReadPassBudget(b *testing.B) {
+	defer func(old int) { readPassBytes = old }(readPassBytes)
+	// The last budget is none at all: the read pass as it was, going on
+	// while the socket had bytes.
+	for _, budget := range []int{64 << 10, 256 << 10, 1 << 20, math.MaxInt} {
+		for _, shape := range []struct {
+			name string
+			size int
+			// partial reads take what is there, up to size.
+			partial bool
+		}{{"chunks", 64 << 10, true}, {"messages", 4 << 20, false}} {
+			name := fmt.Sprintf("%s/budget=%dKiB", shape.name, budget>>10)
+			if budget == math.MaxInt {
+				name = shape.name + "/budget=none"
+			}
+			b.Run(name, func(b *testing.B) {
+				readPassBytes = budget
+				l, err := ioloop.New()
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer l.Close(false)
+				ln, err := net.Listen("tcp", "127.0.0.1:0")
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer ln.Close()
+				peer, err := net.Dial("tcp", ln.Addr().String())
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer peer.Close()
+				sc, err := ln.Accept()
+				if err != nil {
+					b.Fatal(err)
+				}
+				s, err := FromConn(l, sc.(*net.TCPConn))
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer s.Close()
+				total := int64(b.N) * int64(shape.size)
+				go func() {
+					block := make([]byte, 256<<10)
+					for left := total; left > 0; {
+						n, err := peer.Write(block[:min(int64(len(block)), left)])
+						if err != nil {
+							return
+						}
+						left -= int64(n)
+					}
+				}()
+				var got int64
+				var onData func([]byte, error)
+				onData = func(p []byte, err error) {
+					if err != nil {
+						b.Error(err)
+						l.Stop()
+						return
+					}
+					if got += int64(len(p)); got >= total {
+						l.Stop()
+						return
+					}
+					s.ReadBytesFunc(shape.size, shape.partial, onData)
+				}
+				l.AddCallback(func() { s.ReadBytesFunc(shape.size, shape.partial, onData) })
+				b.SetBytes(int64(shape.size))
+				b.ResetTimer()
+				if err := l.Start(); err != nil {
+					b.Fatal(err)
+				}
+			})
+		}
+	}
+}

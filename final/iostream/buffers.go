@@ -19,14 +19,15 @@ const maxFreeChunks = 256
 type loopBuffers struct {
 	// loop is the loop.
 	loop *ioloop.IOLoop
-	// flushing are the streams whose gathered writes go out in the next
-	// callback batch; one loop callback flushes them all, so a busy
-	// iteration costs one AddCallback however many streams wrote.
-	flushing []*Stream
-	// spare is the other flush list, swapped with flushing by flushAll.
+	// later are the streams with deferred work (gathered writes to send,
+	// a read pass to resume) for the next callback batch; one loop
+	// callback serves them all, so a busy iteration costs one AddCallback
+	// however many streams wrote.
+	later []*Stream
+	// spare is the other list, swapped with later by runLater.
 	spare []*Stream
-	// flushAllFn is the flushAll method value, made once per loop.
-	flushAllFn func()
+	// runLaterFn is the runLater method value, made once per loop.
+	runLaterFn func()
 	// read is the loop's read buffer (ioloop.ReadBuffer).
 	read []byte
 	// lent is true while a stream holds bytes in read that it has not
@@ -109,29 +110,45 @@ func buffersOf(loop *ioloop.IOLoop) *loopBuffers {
 		return b
 	}
 	b := &loopBuffers{loop: loop, read: loop.ReadBuffer()}
-	b.flushAllFn = b.flushAll
+	b.runLaterFn = b.runLater
 	loop.SetValue(loopBuffersKey{}, b)
 	return b
 }
 
-// scheduleFlush adds s to the streams flushed at the end of the iteration.
-func (lb *loopBuffers) scheduleFlush(s *Stream) {
-	if len(lb.flushing) == 0 {
-		lb.loop.AddCallback(lb.flushAllFn)
+// schedule defers work of s to the next callback batch. A stream is
+// listed when its first piece of work is deferred; it may be listed twice
+// if work done early (a READ event flushes its own stream) cleared its set
+// in between, which costs a skipped entry.
+func (lb *loopBuffers) schedule(s *Stream, what deferred) {
+	if s.deferred&what != 0 {
+		return
 	}
-	lb.flushing = append(lb.flushing, s)
+	if s.deferred == 0 {
+		if len(lb.later) == 0 {
+			lb.loop.AddCallback(lb.runLaterFn)
+		}
+		lb.later = append(lb.later, s)
+	}
+	s.deferred |= what
 }
 
-// flushAll flushes every stream scheduled; streams scheduled while it runs
-// (a flush's Future callback writing again) go in the next batch.
-func (lb *loopBuffers) flushAll() {
-	list := lb.flushing
-	lb.flushing, lb.spare = lb.spare[:0], nil
+// runLater does the deferred work of every stream listed: a resumed read
+// pass first, then the flush that sends what it wrote too. Work deferred
+// while it runs (a flush's Future callback writing again, a resumed pass
+// stopping at its budget again) goes in the next batch, after the loop
+// has run its timers and the other descriptors.
+func (lb *loopBuffers) runLater() {
+	list := lb.later
+	lb.later, lb.spare = lb.spare[:0], nil
 	for i, s := range list {
 		list[i] = nil
-		if s.flushScheduled {
-			// Not flushed since it was listed (a read event's end
-			// flushes its own stream, which stays listed).
+		if s.deferred&deferRead != 0 {
+			s.deferred &^= deferRead
+			s.resumeRead()
+		}
+		if s.deferred&deferFlush != 0 {
+			// Not flushed since it was listed (a READ event, or the
+			// resumed pass, flushes its own stream).
 			s.flush()
 		}
 	}

@@ -557,7 +557,10 @@ func TestWriteWhileConnecting(t *testing.T) {
 		}
 		defer c.Close()
 		buf := make([]byte, 5)
-		_, err = io.ReadFull(c, buf)
+		if _, err := io.ReadFull(c, buf); err != nil {
+			got <- err.Error()
+			return
+		}
 		c.Write([]byte("pong\n"))
 		got <- string(buf)
 	}()

@@ -42,6 +42,54 @@ const (
 	readUntilClose
 )
 
+// readPass says whether a read pass runs, and what started it.
+type readPass uint8
+
+const (
+	// passNone: no pass runs.
+	passNone readPass = iota
+	// passInline: a read call (tryRead) or a resumed pass runs it; the
+	// descriptor is read only if the last read did not drain it.
+	passInline
+	// passEvent: the loop reported the descriptor readable, so it is
+	// worth reading whatever the last read found.
+	passEvent
+)
+
+// deferred is a set of work a stream leaves for the loop's next callback
+// batch, where loopBuffers.runLater does it.
+type deferred uint8
+
+const (
+	// deferFlush: gathered writes wait to be sent.
+	deferFlush deferred = 1 << iota
+	// deferRead: a read pass stopped at its budget with bytes it can use
+	// that the poller would not report (already buffered, or decrypted
+	// inside the TLS transport).
+	deferRead
+)
+
+// The budget of one read pass. A pass that reads while the descriptor has
+// bytes, and completes reads while the buffer satisfies them, never ends
+// while the peer sends faster than the reader consumes: one flooding
+// connection would hold the loop, its timers and every other connection
+// on it. So a pass stops after readPassBytes from the descriptor, or
+// readPassCompletions completed reads, and the loop comes back to the
+// stream after its other work: through level-triggered readiness when the
+// kernel still has bytes, through deferRead when only the stream knows it
+// can go on. Tornado gets the same fairness from resolving each read's
+// Future in a loop callback; Go's netpoller from preempting goroutines.
+//
+// 64 KiB is one read into the loop's buffer. BenchmarkReadPassBudget
+// moves bytes through one stream with budgets from 64 KiB to 1 MiB: the
+// larger ones save a loop iteration per 64 KiB and gain nothing
+// measurable, while every other connection on the loop waits up to one
+// pass per busy peer (docs/http-server.md, "Fair loops").
+var (
+	readPassBytes       = 64 << 10
+	readPassCompletions = 64
+)
+
 // writeWait is a Write's Future with the stream position at which it is
 // done.
 type writeWait struct {
@@ -115,9 +163,13 @@ type Stream struct {
 	partial bool
 	// borrowed is true while rbuf is the loop's read buffer.
 	borrowed bool
-	// inRead is true while readLoop runs; reads started from its
-	// callbacks are picked up by it rather than run inline.
-	inRead bool
+	// pass says whether a read pass (readLoop) runs, and why; reads
+	// started from its callbacks are picked up by it rather than run
+	// inline.
+	pass readPass
+	// deferred is the work left for the loop's next callback batch (see
+	// loopBuffers.later): gathered writes to flush, a read pass to resume.
+	deferred deferred
 	// drained is set when the last read from the descriptor returned less
 	// than asked (or nothing): the kernel has no more for now, so a new
 	// read waits for READ readiness instead of a system call that would
@@ -125,10 +177,6 @@ type Stream struct {
 	// descriptors use it: TLS may hold decrypted bytes the poller cannot
 	// see.
 	drained bool
-	// inEvent is true while a READ event runs readLoop.
-	inEvent bool
-	// flushScheduled is true while a flush callback is pending.
-	flushScheduled bool
 	// blocked is true while the descriptor refused writes and the stream
 	// waits for WRITE readiness.
 	blocked bool
@@ -508,32 +556,34 @@ func (s *Stream) clearRead() {
 // the descriptor at once (Tornado's _try_inline_read), else it waits for
 // READ readiness.
 func (s *Stream) tryRead() {
-	if s.inRead {
+	if s.pass != passNone {
 		return // readLoop, which called back into us, takes it from here
 	}
-	s.readLoop()
+	s.readLoop(passInline)
 }
 
-// readLoop satisfies pending reads from the buffer and the descriptor until
-// one must wait, then sets the loop interest. With no read pending, it reads
-// one chunk (to notice a close), as Tornado's _read_to_buffer_loop does.
-func (s *Stream) readLoop() {
-	s.inRead = true
-	if s.tls != nil || s.inEvent {
+// readLoop is one read pass: it satisfies pending reads from the buffer
+// and the descriptor until one must wait or the pass's budget is spent,
+// then sets the loop interest. With no read pending, it reads one chunk
+// (to notice a close), as Tornado's _read_to_buffer_loop does.
+func (s *Stream) readLoop(pass readPass) {
+	s.pass = pass
+	if s.tls != nil || pass == passEvent {
 		// Readiness was just reported (or the transport may hide bytes
 		// from the poller): the socket is worth reading.
 		s.drained = false
 	}
 	defer func() {
-		s.inRead = false
+		s.pass = passNone
 		// On a panic in a read's receiver, the loop's read buffer must
 		// still be given back.
 		s.unborrow()
 	}()
-	// Reading with no read pending happens only when the loop reports the
-	// descriptor readable (one chunk, to notice a close); once a read
-	// completes, nothing more is read until the next one starts.
-	idleReads := 0
+	// read counts the bytes this pass took from the descriptor, done the
+	// reads it completed. Once a read completes, nothing more is read
+	// until the next one starts; with no read pending, a pass reads once
+	// only if nothing else happened in it.
+	read, done := 0, 0
 	for {
 		if s.kind != readNone {
 			pos, err := s.findReadPos()
@@ -544,8 +594,12 @@ func (s *Stream) readLoop() {
 				break
 			}
 			if pos >= 0 {
+				if done == readPassCompletions {
+					s.bufs.schedule(s, deferRead)
+					break
+				}
 				s.finishRead(pos)
-				idleReads++
+				done++
 				continue
 			}
 		}
@@ -553,7 +607,16 @@ func (s *Stream) readLoop() {
 			s.failRead(&StreamClosedError{RealError: s.err})
 			break
 		}
-		if s.notReady() || s.drained || (s.kind == readNone && (idleReads > 0 || s.BufferedLen() > 0)) {
+		if s.notReady() || s.drained || (s.kind == readNone && (read+done > 0 || s.BufferedLen() > 0)) {
+			break
+		}
+		if read >= readPassBytes {
+			// The last read filled its buffer, so the kernel likely has
+			// more, and level-triggered readiness brings the loop back
+			// for it. TLS may hold decrypted bytes the poller cannot see.
+			if s.tls != nil {
+				s.bufs.schedule(s, deferRead)
+			}
 			break
 		}
 		n, err := s.fill()
@@ -568,19 +631,29 @@ func (s *Stream) readLoop() {
 			s.close(nil) // end of file
 			continue
 		}
+		read += n
 		if s.BufferedLen() > s.MaxBufferSize {
 			err := &StreamBufferFullError{Which: "read", Limit: s.MaxBufferSize}
 			s.bufs.loop.Logger().Error("iostream: reached maximum read buffer size", "limit", s.MaxBufferSize)
 			s.close(err)
 			continue
 		}
-		if s.kind == readNone {
-			idleReads++
-		}
 	}
 	s.unborrow()
 	s.releaseIfEmpty()
 	s.updateState()
+}
+
+// resumeRead runs the read pass an earlier one deferred (deferRead), then
+// sends what its receivers wrote, as a READ event does.
+func (s *Stream) resumeRead() {
+	if s.closed || s.pass != passNone {
+		return
+	}
+	s.readLoop(passInline)
+	if s.deferred&deferFlush != 0 && !s.closed {
+		s.flush()
+	}
 }
 
 // fill reads once from the descriptor into the read buffer: the loop's
@@ -772,9 +845,8 @@ func (s *Stream) queue(data []byte, keep bool) error {
 	}
 	if s.blocked || s.notReady() {
 		s.updateState()
-	} else if !s.flushScheduled {
-		s.flushScheduled = true
-		s.bufs.scheduleFlush(s)
+	} else {
+		s.bufs.schedule(s, deferFlush)
 	}
 	return nil
 }
@@ -848,7 +920,7 @@ func (s *Stream) appendKept(data []byte) {
 
 // flush is the end-of-iteration write of the gathered bytes.
 func (s *Stream) flush() {
-	s.flushScheduled = false
+	s.deferred &^= deferFlush
 	if s.closed || s.blocked || s.notReady() {
 		return
 	}
@@ -1005,14 +1077,14 @@ func (s *Stream) handleEvents(fd int, ev ioloop.Events) {
 	}
 	if ev&ioloop.READ != 0 {
 		s.readOnEvent()
-		if s.flushScheduled && !s.closed {
+		if s.deferred&deferFlush != 0 && !s.closed {
 			// What the reads' receivers wrote (a response, or sixteen
 			// pipelined ones) goes out now in one system call rather than
 			// at the end of the iteration: the peer works on it while
 			// this loop reads the other ready descriptors, instead of
 			// waiting for all of them (Tornado's write, too, writes at
-			// once). The stream stays on the loop's flush list, which
-			// skips it now that it is no longer scheduled.
+			// once). The stream stays on the loop's list of deferred
+			// work, which skips it now that no flush is deferred.
 			s.flush()
 		}
 	}
@@ -1039,12 +1111,8 @@ type streamEvents Stream
 // HandleEvents runs the stream's handleEvents.
 func (e *streamEvents) HandleEvents(fd int, ev ioloop.Events) { (*Stream)(e).handleEvents(fd, ev) }
 
-// readOnEvent runs readLoop for a READ event.
-func (s *Stream) readOnEvent() {
-	s.inEvent = true
-	defer func() { s.inEvent = false }()
-	s.readLoop()
-}
+// readOnEvent runs a read pass for a READ event.
+func (s *Stream) readOnEvent() { s.readLoop(passEvent) }
 
 // updateState registers the interest the stream needs now: READ while a
 // read waits for data or while it is idle (to notice the peer closing, as
@@ -1196,7 +1264,7 @@ func (s *Stream) flushBeforeClose() {
 // signalClosed fails what is pending and schedules the close callback.
 func (s *Stream) signalClosed() {
 	cerr := &StreamClosedError{RealError: s.err}
-	if !s.inRead {
+	if s.pass == passNone {
 		s.failRead(cerr) // inside readLoop, it fails the read itself
 	}
 	if w := s.w; w != nil {
