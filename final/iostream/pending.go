@@ -6,9 +6,10 @@ package iostream
 import "golang.org/x/sys/unix"
 
 // InputPending reports whether the peer has sent bytes that no read has
-// taken yet: in the stream's buffer, in the TLS layer's ciphertext, or
-// still in the kernel's receive queue, which it looks at with MSG_PEEK
-// without consuming anything. End of file is not input.
+// taken yet: in the stream's buffer, in the TLS layer (ciphertext, or
+// plaintext a read pass left for its resume), or still in the kernel's
+// receive queue, which it looks at with MSG_PEEK without consuming
+// anything. End of file is not input.
 //
 // A server about to close a connection it believes idle asks first: a
 // request may have arrived that the loop has not read yet, and closing a
@@ -20,7 +21,9 @@ func (s *Stream) InputPending() bool {
 	if s.closed {
 		return false
 	}
-	if s.BufferedLen() > 0 {
+	if s.BufferedLen() > 0 || s.deferred&deferRead != 0 {
+		// Buffered, or a read pass stopped at its budget with bytes
+		// that only the stream knows of (decrypted inside TLS).
 		return true
 	}
 	if s.tls != nil && s.tls.t != nil && s.tls.t.a.inLen() > 0 {
