@@ -23,7 +23,8 @@ import (
 type phase uint8
 
 const (
-	// phaseHead: reading a request head (or idle before one).
+	// phaseHead: reading a request head, or waiting for the first one
+	// (HeaderTimeout runs).
 	phaseHead phase = iota
 	// phaseBody: reading a request body.
 	phaseBody
@@ -38,6 +39,28 @@ const (
 	// phaseYield: one pass over received bytes started passRequests
 	// requests; the rest wait in pend for a loop callback (resume).
 	phaseYield
+	// phaseIdle: between two requests of a keep-alive connection, no byte
+	// of the next one received (IdleTimeout runs; its first byte moves the
+	// connection to phaseHead and HeaderTimeout).
+	phaseIdle
+)
+
+// life is how far a connection has gone towards closing, apart from the
+// request in progress (phase). It only moves forward.
+type life uint8
+
+const (
+	// lifeServing: requests are served and the connection kept alive
+	// between them as they ask.
+	lifeServing life = iota
+	// lifeStopping: the server is stopping (CloseWhenIdle). Every
+	// response says Connection: close; a request the client already sent
+	// is served; with nothing left to serve the connection closes.
+	lifeStopping
+	// lifeLingering: the last response is written and the sending side
+	// shut down; what the client still sends is read and dropped until it
+	// closes too or lingerTimeout passes (linger).
+	lifeLingering
 )
 
 // passRequests bounds the requests one pass over received bytes starts.
@@ -177,6 +200,10 @@ type Conn struct {
 	// clock; one timer, re-armed lazily, enforces the deadline.
 	deadline, timerAt int64
 	timer             ioloop.Timeout
+	// idleSince is when the connection last became idle (Start, or the
+	// end of a response), on the same clock: a stopping connection waits
+	// out the rest of stopGrace from it for a last request.
+	idleSince int64
 
 	onDataFn  func([]byte, error)
 	onTimerFn func()
@@ -198,10 +225,8 @@ type Conn struct {
 	respFinished bool
 	respChunked  bool
 	respNoBody   bool
-	// lingering is set while a closing connection drains its input.
-	lingering bool
-	// drain closes the connection after the current request (Shutdown).
-	drain     bool
+	// life is how far the connection has gone towards closing.
+	life      life
 	reading   bool
 	inProcess bool
 	closed    bool
@@ -246,9 +271,11 @@ func New(stream *iostream.IOStream, addr net.Addr, protocol string, params *Para
 	return c
 }
 
-// Start starts reading requests.
+// Start starts reading requests. The first head must be complete within
+// HeaderTimeout of it.
 func (c *Conn) Start() {
 	c.stream.SetCloseCallback(c.onStreamClosed)
+	c.idleSince = c.now()
 	c.setDeadline(c.params.headerTimeout())
 	c.read()
 }
@@ -283,9 +310,14 @@ func (c *Conn) Closed() bool { return c.closed }
 
 // ---- reading ------------------------------------------------------------
 
-// read asks the stream for whatever arrives next.
+// read asks the stream for whatever arrives next. A stopping connection
+// with nothing to serve closes instead: this is where every path that
+// leaves a connection idle passes (see closeIfIdle).
 func (c *Conn) read() {
 	if c.reading || c.closed || c.detached {
+		return
+	}
+	if c.life == lifeStopping && c.closeIfIdle() {
 		return
 	}
 	c.reading = true
@@ -300,7 +332,7 @@ func (c *Conn) onData(p []byte, err error) {
 	}
 	if c.phase == phaseClosing {
 		// Nothing after a closing response is served: drop it.
-		if c.lingering {
+		if c.life == lifeLingering {
 			c.read()
 		}
 		return
@@ -335,7 +367,7 @@ func (c *Conn) consume(data []byte, owned bool) {
 		c.pend = append(c.shared.getPend(), rest...)
 	}
 	switch c.phase {
-	case phaseHead, phaseBody:
+	case phaseHead, phaseBody, phaseIdle:
 		if c.pend == nil && c.phase == phaseHead {
 			c.releaseState() // no head in progress
 		}
@@ -370,6 +402,16 @@ func (c *Conn) process(data []byte) int {
 	}()
 	for !c.closed && !c.detached {
 		switch c.phase {
+		case phaseIdle:
+			if off == len(data) {
+				return off
+			}
+			// The first byte of the next request: the idle wait is over
+			// and the head has HeaderTimeout to arrive, as nginx's
+			// client_header_timeout, instead of the idle timeout that
+			// would let a head trickle in for an hour.
+			c.phase = phaseHead
+			c.setDeadline(c.params.headerTimeout())
 		case phaseHead:
 			if off == len(data) {
 				return off
@@ -642,18 +684,23 @@ func (c *Conn) endRequest() {
 	if c.st != nil {
 		c.st.md = nil
 	}
-	if !c.keepAlive || c.closeAfter || c.drain {
+	if !c.keepAlive || c.closeAfter {
 		c.closeAfterWrite()
 		return
 	}
+	// A response that went out without Connection: close (it started
+	// before the server began stopping) leaves the client free to send
+	// another request: a stopping connection serves what has come and
+	// closes when idle, in read.
 	c.releaseState()
-	c.setDeadline(c.params.headerTimeout())
+	c.idleSince = c.now()
+	c.setDeadline(c.params.idleTimeout())
 	if c.stream.Queued() > drainAbove {
 		c.phase = phaseDrain
 		c.stream.Write(nil).OnDone(c.drained)
 		return
 	}
-	c.phase = phaseHead
+	c.phase = phaseIdle
 	if !c.inProcess {
 		// The answer came later than the request: carry on with the
 		// bytes that waited, then read.
@@ -671,8 +718,8 @@ func (c *Conn) drained() {
 	if c.closed || c.detached || c.phase != phaseDrain {
 		return
 	}
-	c.phase = phaseHead
-	c.setDeadline(c.params.headerTimeout())
+	c.phase = phaseIdle
+	c.idleSince = c.now()
 	if c.pend != nil {
 		c.consume(c.pend, true)
 	} else {
@@ -723,15 +770,16 @@ func (c *Conn) linger() {
 		c.close()
 		return
 	}
-	c.lingering = true
+	c.life = lifeLingering
 	c.setDeadline(lingerTimeout)
 	c.read()
 }
 
 // close closes the connection now, and tells the delegate of an
-// unfinished response at once (see Close).
+// unfinished response at once (see Close). A detached connection's stream
+// is no longer its own to close.
 func (c *Conn) close() {
-	if c.closed {
+	if c.closed || c.detached {
 		return
 	}
 	c.closed = true
@@ -791,15 +839,75 @@ func (c *Conn) HandOver(md, to MessageDelegate) {
 
 // Idle reports whether the connection is between requests with no byte of
 // the next one received.
-func (c *Conn) Idle() bool { return c.phase == phaseHead && c.st == nil && c.pend == nil }
+func (c *Conn) Idle() bool {
+	return (c.phase == phaseIdle || c.phase == phaseHead && c.st == nil) && c.pend == nil
+}
 
-// CloseWhenIdle closes the connection now if it is idle, or else after the
-// current response, which says Connection: close (graceful shutdown).
+// CloseWhenIdle stops the connection gracefully, for a server's Shutdown:
+// every response from now on says Connection: close, so the client sends
+// no more requests; a request that is in progress, or that the client has
+// already sent (bytes in the stream's buffer or still in the kernel), is
+// served; and once there is nothing left to serve, and the client has had
+// stopGrace since its last answer (or since Start) to send one more
+// request, the connection closes between requests, lingering (see linger)
+// so that the kernel sends the client no reset. A client whose next
+// request still crosses the close on the wire reads end of file before any
+// byte of an answer: the race that RFC 9112, section 9.3.1, leaves to
+// clients to retry.
+//
+// Before Start it only marks the connection, for a server that accepts it
+// as it stops: Start then serves it as above.
 func (c *Conn) CloseWhenIdle() {
-	c.drain = true
-	if c.Idle() && !c.closed {
-		c.close()
+	if c.closed || c.detached || c.life != lifeServing {
+		return
 	}
+	c.life = lifeStopping
+	if c.reading {
+		// Started and waiting for bytes; read, which every path to an idle
+		// connection runs, is not going to run again by itself.
+		c.closeIfIdle()
+	}
+}
+
+// stopGrace is how long a stopping connection that has just become idle
+// waits for one more request before it closes. A client sending requests
+// back to back has its next one on the way, or about to be: answered
+// (with Connection: close), it learns that the server is stopping; closed,
+// it would meet the close on the wire and read end of file, a race it must
+// retry (RFC 9112, section 9.3.1). A second covers a client's turnaround
+// over the internet (a round trip and a little work) and bounds what it
+// adds to a Shutdown; a connection idle for longer closes at once.
+const stopGrace = time.Second
+
+// closeIfIdle closes a stopping connection that has nothing to serve and
+// reports whether it did. Bytes received and not yet served (pipelined
+// requests, a head begun) are served first; a connection idle for less
+// than stopGrace gets the rest of it (the timer comes back here, through
+// onTimer).
+func (c *Conn) closeIfIdle() bool {
+	if !c.Idle() {
+		return false
+	}
+	now := c.now()
+	if wait := c.idleSince + int64(stopGrace) - now; wait > 0 {
+		if c.deadline == 0 || now+wait < c.deadline {
+			c.setDeadline(time.Duration(wait))
+		}
+		return false
+	}
+	return c.closeIdle()
+}
+
+// closeIdle closes an idle connection between requests and reports whether
+// it did: not if a request has arrived that the loop has not read yet
+// (still in the kernel or the stream's buffer), which is then served.
+// The close writes what is queued, then lingers.
+func (c *Conn) closeIdle() bool {
+	if c.stream.InputPending() {
+		return false
+	}
+	c.closeAfterWrite()
+	return true
 }
 
 // Close closes the connection; the delegate's OnConnectionClose runs
@@ -920,8 +1028,18 @@ func (c *Conn) onTimer() {
 		c.arm(now)
 		return
 	}
-	// Tornado closes without an answer on header and body timeouts.
 	c.Loop().Logger().Debug("http1connection: timeout, closing", "remote", c.remoteIP, "phase", int(c.phase))
+	if c.Idle() {
+		// The idle timeout, the head timeout of a connection that sent
+		// nothing, or the end of a stopping connection's stopGrace: no
+		// request is in progress, so the connection closes as between
+		// requests, lingering, unless one has just arrived.
+		if !c.closeIdle() {
+			c.setDeadline(c.params.headerTimeout())
+		}
+		return
+	}
+	// Tornado closes without an answer on header and body timeouts.
 	c.close()
 }
 
@@ -974,7 +1092,9 @@ func (c *Conn) WriteHeaders(code int, headers *httputil.HTTPHeaders, chunk []byt
 	if !chunked && !noBody && expect < 0 {
 		c.closeAfter = true // HTTP/1.0 body runs until close
 	}
-	if c.drain {
+	if c.life != lifeServing {
+		// Stopping: the client must not send another request here (RFC
+		// 9112, section 9.6), or it would meet the close.
 		c.closeAfter = true
 	}
 	if !c.readDone {

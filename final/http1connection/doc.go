@@ -34,9 +34,11 @@
 // 501, 505) with Connection: close, and the connection closes once it is sent.
 // A declared body larger than MaxBodySize gets 413 before any of it is read
 // (and without 100 Continue); a chunked or decompressed body is counted as it
-// is decoded. HeaderTimeout bounds the wait for a complete head (idle time
-// included, as Tornado's header_timeout), and BodyTimeout the reading of a
-// body: a slow client is disconnected. See docs/http-server.md.
+// is decoded. IdleTimeout bounds the wait between keep-alive requests
+// (Tornado's idle_connection_timeout), HeaderTimeout the arrival of a head
+// once it has begun, or from the accept for the first one (nginx's
+// client_header_timeout), and BodyTimeout the reading of a body: a slow
+// client is disconnected. See docs/http-server.md.
 //
 // # Bodies held whole
 //
@@ -47,4 +49,14 @@
 // Params.BodyBudget the server's connections share: a body that does not
 // fit gets 503 and the connection closes, a Content-Length body before any
 // of it is read.
+//
+// # Stopping
+//
+// CloseWhenIdle is graceful shutdown: every response from then on says
+// Connection: close, a request the client already sent (in the buffer or
+// still in the kernel) is served, and a connection with nothing left to
+// serve is closed between requests. Every close after a response lingers:
+// the sending side is shut down first and the input read and dropped until
+// the client closes, so that the kernel sends no reset. See
+// docs/http-server.md.
 package http1connection

@@ -51,6 +51,7 @@ func FuzzRequestThroughConnection(f *testing.F) {
 	s := httpserver.New(httpserver.HandlerFunc(testHandler))
 	s.DecompressRequest = true
 	s.IdleConnectionTimeout = 2 * time.Second
+	s.HeaderTimeout = 2 * time.Second
 	require.NoError(f, s.Bind(0, "127.0.0.1"))
 	require.NoError(f, s.Start(g.Loops()...))
 	f.Cleanup(func() {

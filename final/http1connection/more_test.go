@@ -92,7 +92,8 @@ func TestShutdownFinishesRequestsInProgress(t *testing.T) {
 
 	done := make(chan error, 1)
 	go func() { done <- s.Shutdown(context.Background()) }()
-	idle.expectClosed() // idle connections close at once
+	idle.expectClosed() // idle connections close, after a second's grace
+	idle.c.Close()      // as clients do on end of file, ending the linger
 	select {
 	case err := <-done:
 		t.Fatalf("Shutdown returned before the request finished: %v", err)
@@ -102,6 +103,8 @@ func TestShutdownFinishesRequestsInProgress(t *testing.T) {
 	resp, body := busy.response("GET")
 	assert.Equal(t, "done", body)
 	assert.True(t, resp.Close, "a response during shutdown closes its connection")
+	busy.expectClosed()
+	busy.c.Close()
 	require.NoError(t, <-done)
 	_, err = net.Dial("tcp", addr)
 	assert.Error(t, err, "no longer accepting")

@@ -19,9 +19,16 @@ const (
 	DefaultChunkSize = 64 * 1024
 	// DefaultMaxBodySize is Tornado's max_body_size, 100 MiB.
 	DefaultMaxBodySize = httputil.DefaultMaxBodySize
-	// DefaultHeaderTimeout is Tornado's idle_connection_timeout, one hour,
-	// which HTTPServer uses as the header timeout.
-	DefaultHeaderTimeout = time.Hour
+	// DefaultIdleTimeout is how long a keep-alive connection may wait
+	// between requests: Tornado's idle_connection_timeout, one hour.
+	DefaultIdleTimeout = time.Hour
+	// DefaultHeaderTimeout is how long a request head may take to arrive,
+	// from the connection's accept or from the first byte of a later
+	// request's head: nginx's client_header_timeout, 60 seconds. Tornado
+	// has no such bound of its own (its header timeout is the idle one, an
+	// hour), which lets a client that trickles a head in hold a connection
+	// for an hour; a real client sends a head in well under a second.
+	DefaultHeaderTimeout = 60 * time.Second
 )
 
 // Sentinel errors of package http1connection.
@@ -54,8 +61,15 @@ type Params struct {
 	MaxRequestLine int
 	// MaxHeaders bounds the number of header lines (431 beyond).
 	MaxHeaders int
-	// HeaderTimeout bounds the wait for a complete head, idle time between
-	// keep-alive requests included; negative means none.
+	// IdleTimeout bounds the wait between requests on a keep-alive
+	// connection: from the end of a response to the first byte of the
+	// next request (DefaultIdleTimeout if zero; negative means none).
+	IdleTimeout time.Duration
+	// HeaderTimeout bounds the arrival of a request head: from the start
+	// of the connection for its first request, from the first byte of the
+	// head for the later ones (DefaultHeaderTimeout if zero; negative
+	// means none). The connection is closed without an answer, as nginx
+	// and Tornado do on their header timeouts.
 	HeaderTimeout time.Duration
 	// BodyTimeout bounds the reading of one request body; zero or negative
 	// means none (Tornado's default).
@@ -94,13 +108,23 @@ func (p *Params) maxBodySize() int64 {
 }
 
 func (p *Params) headerTimeout() time.Duration {
+	return orDefault(p.HeaderTimeout, DefaultHeaderTimeout)
+}
+
+func (p *Params) idleTimeout() time.Duration {
+	return orDefault(p.IdleTimeout, DefaultIdleTimeout)
+}
+
+// orDefault reads a timeout option: zero means def, negative means none
+// (0 for setDeadline).
+func orDefault(d, def time.Duration) time.Duration {
 	switch {
-	case p.HeaderTimeout < 0:
+	case d < 0:
 		return 0
-	case p.HeaderTimeout == 0:
-		return DefaultHeaderTimeout
+	case d == 0:
+		return def
 	}
-	return p.HeaderTimeout
+	return d
 }
 
 // ServerDelegate receives the requests of connections (Tornado's

@@ -28,10 +28,13 @@
 // # Loops
 //
 // Start with no loops starts Loops loops of the server's own (one per core
-// by default), each with its own SO_REUSEPORT socket; Close stops them. Start
-// with loops serves on loops the caller runs; with one loop, Tornado's
-// single-threaded semantics hold exactly. A handler runs on the loop of its
-// connection; state it shares with other loops is its own to guard.
+// by default); Close stops them. Start with loops serves on loops the
+// caller runs; with one loop, Tornado's single-threaded semantics hold
+// exactly. The loops share one listening socket and deal its connections
+// in turn, and a port another process listens on is refused; ReusePort
+// gives each loop an SO_REUSEPORT socket instead, which other processes
+// can join. A handler runs on the loop of its connection; state it shares
+// with other loops is its own to guard.
 //
 // # Options and stopping
 //
@@ -40,8 +43,12 @@
 // max_header_size, idle_connection_timeout, body_timeout, max_body_size,
 // max_buffer_size, trusted_downstream) with Tornado's defaults, and
 // MaxBodyMemory, which bounds what all the bodies held whole take at once
-// (Tornado has no such bound). Stop stops
-// accepting; Shutdown also lets requests in progress finish and closes
-// idle connections; Close cuts everything. docs/http-server.md has the
-// limits table and what a hostile client gets.
+// (Tornado has no such bound), and HeaderTimeout (nginx's
+// client_header_timeout, 60 s). Stop stops accepting; Shutdown stops
+// without resetting a client: it serves what has arrived with
+// Connection: close, closes idle connections between requests with a
+// lingering close, and ends upgraded connections through an UpgradeCloser
+// (web.Application's WebSockets get 1001); Close cuts everything.
+// docs/http-server.md has the limits table, the stop and what a hostile
+// client gets.
 package httpserver

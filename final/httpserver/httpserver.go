@@ -12,6 +12,7 @@ import (
 	"net"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gornado/gornado/final/http1connection"
@@ -43,6 +44,27 @@ type Handler interface {
 type CloseHandler interface {
 	Handler
 	OnConnectionClose(req *Request)
+}
+
+// UpgradeCloser is a Handler or ServerDelegate that takes connections over
+// from the server (http1connection.Conn.Detach, after a WebSocket
+// handshake), as web.Application does. The server forgets a connection
+// once it is detached, so without this Shutdown would neither end such
+// connections nor wait for them, and Close would leave them open (net/http
+// leaves its hijacked connections to Server.RegisterOnShutdown, a call the
+// user must remember). Shutdown and Close call it on each loop the server
+// serves on; an application served by several servers on the same loops
+// sees every call.
+type UpgradeCloser interface {
+	// ShutdownUpgraded runs on loop, for Shutdown: it starts closing the
+	// connections taken over on loop gracefully (a WebSocket gets a Close
+	// frame with 1001, going away: RFC 6455, section 7.4.1) and calls
+	// done, on loop, once none is left (at once if there is none).
+	ShutdownUpgraded(loop *ioloop.IOLoop, done func())
+	// CloseUpgraded runs on loop, for Close: it closes the connections
+	// taken over on loop now (a WebSocket still gets its 1001 frame, if
+	// the socket takes it).
+	CloseUpgraded(loop *ioloop.IOLoop)
 }
 
 // HandlerFunc adapts a function to Handler.
@@ -78,10 +100,17 @@ type HTTPServer struct {
 	ChunkSize int
 	// MaxHeaderSize bounds a request head (64 KiB; 431 beyond).
 	MaxHeaderSize int
-	// IdleConnectionTimeout closes a connection that has not sent a
-	// complete head for that long (1 hour, Tornado's default; negative:
+	// IdleConnectionTimeout closes a keep-alive connection that has waited
+	// that long between two requests, from the end of a response to the
+	// first byte of the next request (1 hour, Tornado's default; negative:
 	// never).
 	IdleConnectionTimeout time.Duration
+	// HeaderTimeout closes a connection whose request head has not arrived
+	// in time: from the accept for the first request, from the first byte
+	// of its head for the next ones (60 s, nginx's client_header_timeout;
+	// negative: never). Tornado counts the head's time in its idle timeout,
+	// so a head trickling in byte by byte holds a connection for an hour.
+	HeaderTimeout time.Duration
 	// BodyTimeout bounds reading one body (none by default).
 	BodyTimeout time.Duration
 	// MaxBodySize bounds a request body (100 MiB; 413 beyond).
@@ -102,19 +131,54 @@ type HTTPServer struct {
 	// Loops is how many loops Start creates when given none (0: one per
 	// GOMAXPROCS).
 	Loops int
+	// ReusePort gives each loop a listening socket of its own with
+	// SO_REUSEPORT, and the kernel spreads the connections between them by
+	// a hash of their addresses. It also lets any other process of the
+	// same user that sets SO_REUSEPORT listen on the port and silently take
+	// a share of its connections (wanted for several processes, or to start
+	// a new one before the old one stops), so it is off by default: the
+	// loops then share one listening socket and deal its connections in
+	// turn, and binding a port that another process listens on fails with
+	// "address already in use", as with Tornado (reuse_port=False), nginx
+	// (without reuseport) and net/http.
+	ReusePort bool
 
+	// handler or delegate receives the requests (one of them is set).
 	handler  Handler
 	delegate http1connection.ServerDelegate
-	params   http1connection.Params
-	tcp      *tcpserver.TCPServer
+	// params are the connections' parameters, set once by Start.
+	params http1connection.Params
+	// tcp accepts the connections.
+	tcp *tcpserver.TCPServer
 
-	mu       sync.Mutex
-	conns    map[*http1connection.Conn]struct{}
-	group    *ioloop.Group
-	started  bool
-	shutting bool
-	empty    chan struct{}
+	// mu guards the fields below: Start, Shutdown and Close may come from
+	// any goroutine, the connections' closes from every loop.
+	mu sync.Mutex
+	// conns are the open connections, tracked for Shutdown and Close.
+	conns map[*http1connection.Conn]struct{}
+	// group holds the loops Start made, which Close stops; loops are the
+	// loops the server serves on, its own or given.
+	group *ioloop.Group
+	loops []*ioloop.IOLoop
+	// state is where the server is in its life.
+	state runState
+	// empty is closed once conns is empty after Shutdown began.
+	empty chan struct{}
 }
+
+// runState is where a server is in its life; it only moves forward.
+type runState uint8
+
+const (
+	// stateNew: made, not started; the options may still change.
+	stateNew runState = iota
+	// stateStarted: Start has run; the parameters are fixed.
+	stateStarted
+	// stateStopped: Shutdown or Close has begun. Connections accepted
+	// from now on are stopping from the start (CloseWhenIdle), and Start
+	// fails with ErrServerClosed.
+	stateStopped
+)
 
 // New returns a server calling h with each complete request. If h is a
 // ServerDelegate too, as a web.Application is, the server hands it the
@@ -151,7 +215,8 @@ func (s *HTTPServer) prepare() {
 		NoKeepAlive:       s.NoKeepAlive,
 		ChunkSize:         s.ChunkSize,
 		MaxHeaderSize:     s.MaxHeaderSize,
-		HeaderTimeout:     s.IdleConnectionTimeout,
+		IdleTimeout:       s.IdleConnectionTimeout,
+		HeaderTimeout:     s.HeaderTimeout,
 		BodyTimeout:       s.BodyTimeout,
 		MaxBodySize:       s.MaxBodySize,
 		BodyBudget:        http1connection.NewBodyBudget(s.maxBodyMemory()),
@@ -189,21 +254,23 @@ func (s *HTTPServer) BodyMemory() int64 {
 }
 
 // Bind binds port on address ("" for all interfaces; port 0 picks one, see
-// Ports) with SO_REUSEPORT, so that each loop Start runs gets a socket.
+// Ports). The port must be free, unless ReusePort is set and every socket
+// on it set SO_REUSEPORT too: otherwise the error wraps syscall.EADDRINUSE
+// ("address already in use").
 func (s *HTTPServer) Bind(port int, address string) error {
-	return s.tcp.Bind(port, address, netutil.BindOptions{ReusePort: true, Backlog: s.Backlog})
+	return s.tcp.Bind(port, address, netutil.BindOptions{ReusePort: s.ReusePort, Backlog: s.Backlog})
 }
 
 // Start serves the bound sockets on loops; with none, it starts Loops loops
 // of its own (one per core by default), which Close stops.
 func (s *HTTPServer) Start(loops ...*ioloop.IOLoop) error {
 	s.mu.Lock()
-	if s.shutting {
+	if s.state == stateStopped {
 		s.mu.Unlock()
 		return ErrServerClosed
 	}
-	first := !s.started
-	s.started = true
+	first := s.state == stateNew
+	s.state = stateStarted
 	s.mu.Unlock()
 	if first {
 		// Connections on running loops read the parameters: set them
@@ -220,6 +287,9 @@ func (s *HTTPServer) Start(loops ...*ioloop.IOLoop) error {
 		s.mu.Unlock()
 		loops = g.Loops()
 	}
+	s.mu.Lock()
+	s.loops = append(s.loops, loops...)
+	s.mu.Unlock()
 	return s.tcp.Start(loops...)
 }
 
@@ -252,32 +322,53 @@ func (s *HTTPServer) Addr(host string) string {
 // on.
 func (s *HTTPServer) Stop() { s.tcp.Stop() }
 
-// Close stops accepting, closes every connection, and stops the loops the
-// server started. Requests in progress are cut off: see Shutdown.
+// Close stops accepting, closes every connection (upgraded ones too, see
+// UpgradeCloser), and stops the loops the server started. Requests in
+// progress are cut off: see Shutdown.
 func (s *HTTPServer) Close() error {
 	s.mu.Lock()
-	s.shutting = true
+	s.state = stateStopped
 	g := s.group
 	s.group = nil
 	conns := s.snapshotLocked()
+	loops := s.loops
 	s.mu.Unlock()
 	s.tcp.Stop()
 	for _, c := range conns {
 		c.Loop().AddCallback(c.Close)
 	}
-	if g != nil {
-		return g.Stop()
+	if u := s.upgradeCloser(); u != nil {
+		for _, l := range loops {
+			l.AddCallback(func() { u.CloseUpgraded(l) })
+		}
 	}
-	return nil
+	if g == nil {
+		return nil
+	}
+	// A loop told to stop may return before it runs the callbacks queued
+	// meanwhile; these must run first, or the connections are cut by the
+	// group closing their descriptors, without the WebSockets' 1001.
+	var ran sync.WaitGroup
+	for _, l := range g.Loops() {
+		ran.Add(1)
+		l.AddCallback(ran.Done)
+	}
+	ran.Wait()
+	return g.Stop()
 }
 
-// Shutdown stops accepting, closes idle connections, lets requests in
-// progress finish (their responses say Connection: close) and returns when
-// every connection has closed, or when ctx ends; then it closes what is
-// left (Close) and returns ctx's error.
+// Shutdown stops the server gracefully and returns once every connection
+// has closed, or when ctx ends; then it closes what is left (Close) and
+// returns ctx's error. It stops accepting; every response from then on
+// says Connection: close; requests in progress, and those the clients have
+// already sent, are served; idle keep-alive connections are closed between
+// requests; upgraded connections are asked to close (a WebSocket gets
+// 1001, going away: see UpgradeCloser). Every close lingers (the sending
+// side is shut down first and the input drained, for up to 2 seconds) so
+// that no client gets a reset. Call it from outside the server's loops.
 func (s *HTTPServer) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
-	s.shutting = true
+	s.state = stateStopped
 	if s.empty == nil {
 		s.empty = make(chan struct{})
 		if len(s.conns) == 0 {
@@ -286,18 +377,61 @@ func (s *HTTPServer) Shutdown(ctx context.Context) error {
 	}
 	empty := s.empty
 	conns := s.snapshotLocked()
+	loops := s.loops
 	s.mu.Unlock()
 	s.tcp.Stop()
+	// Connections accepted after the snapshot saw stateStopped in
+	// handleStream and are stopping already.
 	for _, c := range conns {
 		c.Loop().AddCallback(c.CloseWhenIdle)
 	}
-	select {
-	case <-empty:
-		return s.Close()
-	case <-ctx.Done():
-		_ = s.Close()
-		return ctx.Err()
+	upgraded := s.shutdownUpgraded(loops)
+	for _, done := range []<-chan struct{}{empty, upgraded} {
+		select {
+		case <-done:
+		case <-ctx.Done():
+			_ = s.Close()
+			return ctx.Err()
+		}
 	}
+	return s.Close()
+}
+
+// upgradeCloser returns the handler or delegate as an UpgradeCloser, or
+// nil.
+func (s *HTTPServer) upgradeCloser() UpgradeCloser {
+	if u, ok := s.delegate.(UpgradeCloser); ok {
+		return u
+	}
+	if u, ok := s.handler.(UpgradeCloser); ok {
+		return u
+	}
+	return nil
+}
+
+// shutdownUpgraded asks the UpgradeCloser, on each of loops, to close its
+// connections gracefully, and returns a channel closed once all have.
+func (s *HTTPServer) shutdownUpgraded(loops []*ioloop.IOLoop) <-chan struct{} {
+	all := make(chan struct{})
+	u := s.upgradeCloser()
+	if u == nil || len(loops) == 0 {
+		close(all)
+		return all
+	}
+	var left atomic.Int32
+	left.Store(int32(len(loops)))
+	for _, l := range loops {
+		var once sync.Once
+		loopDone := func() {
+			once.Do(func() {
+				if left.Add(-1) == 0 {
+					close(all)
+				}
+			})
+		}
+		l.AddCallback(func() { u.ShutdownUpgraded(l, loopDone) })
+	}
+	return all
 }
 
 func (s *HTTPServer) snapshotLocked() []*http1connection.Conn {
@@ -334,12 +468,15 @@ func (s *HTTPServer) handleStream(stream *iostream.IOStream, addr net.Addr) {
 	c := http1connection.New(stream, addr, protocol, &s.params, d)
 	s.mu.Lock()
 	s.conns[c] = struct{}{}
-	drain := s.shutting
+	stopping := s.state == stateStopped
 	s.mu.Unlock()
-	c.Start()
-	if drain {
+	if stopping {
+		// Accepted as the server stops: what the client sent by now is
+		// served with Connection: close, and the connection is closed
+		// if it sent nothing. Marked before Start, which may serve it.
 		c.CloseWhenIdle()
 	}
+	c.Start()
 }
 
 // connClosed forgets a closed connection.

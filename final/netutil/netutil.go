@@ -50,7 +50,11 @@ type BindOptions struct {
 	Backlog int
 	// ReusePort sets SO_REUSEPORT, so that several sockets (one per loop,
 	// or per process) can listen on one port and the kernel spreads
-	// connections between them.
+	// connections between them. Off, as in Tornado's bind_sockets
+	// (reuse_port=False): a port that another socket listens on is then
+	// refused with EADDRINUSE. On Linux a socket may join a port only if
+	// every socket on it set SO_REUSEPORT (and belongs to the same user),
+	// so a socket bound without it also keeps the others out.
 	ReusePort bool
 }
 

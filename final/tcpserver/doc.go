@@ -13,9 +13,13 @@
 //
 // Tornado forks processes to use all cores (bind, then start(0)). A Go
 // program runs a loop per core in one process instead: Bind, then Start with
-// the loops of an ioloop.Group. With BindOptions.ReusePort each loop gets its
-// own socket and the kernel spreads connections; otherwise the loops share
-// the sockets. Each connection stays on the loop that accepted it.
+// the loops of an ioloop.Group. By default the loops share the listening
+// sockets, and whichever loop accepts a connection deals it to the loops in
+// turn, so each serves an equal share; no other process can listen on the
+// port meanwhile. With BindOptions.ReusePort each loop gets a socket of its
+// own (SO_REUSEPORT) and the kernel spreads the connections; other
+// processes that set SO_REUSEPORT can then share the port too. Each
+// connection stays on the loop it was given.
 //
 // # TLS, limits, stopping
 //

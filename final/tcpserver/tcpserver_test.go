@@ -103,9 +103,17 @@ func TestStartOnManyLoops(t *testing.T) {
 			for l, n := range loops {
 				assert.Contains(t, g.Loops(), l)
 				total += n
+				if !reuse {
+					// A shared socket's connections are dealt in turn,
+					// whichever loop accepted them.
+					assert.Equal(t, 10, n, "connections per loop")
+				}
 			}
 			mu.Unlock()
 			assert.Equal(t, 30, total)
+			if !reuse {
+				assert.Len(t, loops, 3, "every loop served")
+			}
 		})
 	}
 }

@@ -406,6 +406,8 @@ type loopState struct {
 	pools [][]Handler
 	// argsBuf receives a route's groups.
 	argsBuf []string
+	// sockets are the WebSockets open on the loop (websocket.go).
+	sockets socketSet
 }
 
 // stateKey keys an application's loopState in ioloop.Value.

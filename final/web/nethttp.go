@@ -22,11 +22,9 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/gornado/gornado/final/concurrent"
 	"github.com/gornado/gornado/final/httputil"
 	"github.com/gornado/gornado/final/ioloop"
 	"github.com/gornado/gornado/final/iostream"
-	"github.com/gornado/gornado/final/websocket"
 )
 
 // netState is what serving under net/http needs: the loop ServeHTTP runs
@@ -43,9 +41,6 @@ type netState struct {
 	ended chan struct{}
 	// closed is set by Close: no loop starts after it.
 	closed bool
-	// sockets are the open WebSockets ServeHTTP upgraded, for Close.
-	// Loop goroutine only.
-	sockets map[*websocket.Conn]struct{}
 }
 
 // errAppClosed is why ServeHTTP answers 503 after Application.Close.
@@ -95,7 +90,7 @@ func (a *Application) Close() error {
 		return nil
 	}
 	l.AddCallback(func() {
-		a.closeNetSockets()
+		a.CloseUpgraded(l)
 		// The streams' close callbacks (OnClose) were queued by the
 		// closes above, so they run before this one.
 		l.AddCallback(l.Stop)
@@ -441,41 +436,4 @@ func refuseHijacked(conn net.Conn, err error) {
 	io.WriteString(conn, "HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\nContent-Length: "+
 		strconv.Itoa(len(body))+"\r\n\r\n"+body)
 	conn.Close()
-}
-
-// closeNetSockets sends each open WebSocket a Close frame (1001, going
-// away: RFC 6455, section 7.4.1, "a server going down") and closes its
-// stream, which sends what the socket takes and queues its OnClose. It
-// runs on the loop.
-func (a *Application) closeNetSockets() {
-	for c := range a.net.sockets {
-		c.Close(websocket.CloseGoingAway, "")
-		c.Stream().Close()
-	}
-}
-
-// trackedSocket is the handler of a WebSocket upgraded under net/http: it
-// keeps its connection in live from Open to OnClose, and otherwise is the
-// application's handler.
-type trackedSocket struct {
-	websocket.Handler
-	// live is the application's set (netState.sockets).
-	live map[*websocket.Conn]struct{}
-	// relay is the TLS connection relayTLS copies to, or nil.
-	relay net.Conn
-}
-
-// Open records the connection, then runs the handler's Open.
-func (t *trackedSocket) Open(c *websocket.Conn) concurrent.Awaitable {
-	t.live[c] = struct{}{}
-	return t.Handler.Open(c)
-}
-
-// OnClose forgets the connection, then runs the handler's OnClose.
-func (t *trackedSocket) OnClose(c *websocket.Conn, code int, reason string) {
-	delete(t.live, c)
-	if t.relay != nil {
-		t.relay.SetWriteDeadline(time.Now().Add(relayGrace))
-	}
-	t.Handler.OnClose(c, code, reason)
 }

@@ -95,7 +95,10 @@ func Start(addr string, loops int) (*Server, error) {
 		return nil, err
 	}
 	s := tcpserver.New(Handle)
-	if err := s.Bind(port, host, netutil.BindOptions{ReusePort: true, Backlog: 1024}); err != nil {
+	// Without ReusePort the loops share one socket (and deal its
+	// connections), and a second echo server on the port is refused
+	// instead of taking a share of the connections.
+	if err := s.Bind(port, host, netutil.BindOptions{Backlog: 1024}); err != nil {
 		g.Stop()
 		return nil, err
 	}
