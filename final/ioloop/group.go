@@ -72,16 +72,27 @@ func (g *Group) Next() *IOLoop {
 	return g.loops[int(g.next.Add(1)-1)%len(g.loops)]
 }
 
-// Stop stops every loop, waits for them to return, and closes them with
-// every descriptor still registered (Close(true)): a Group owns what runs on
-// it, so stopping it ends its connections and listeners. It returns the
-// loops' errors, if any.
+// Stop stops every loop, waits for them to return, runs the callbacks they
+// still had pending, and closes them with every descriptor still
+// registered (Close(true)): a Group owns what runs on it, so stopping it
+// ends its connections and listeners. It returns the loops' errors, if
+// any.
+//
+// The pending callbacks run because work handed from one loop to another
+// travels as a callback: a connection one loop accepted for another (see
+// tcpserver) would otherwise be lost, its descriptor open for the life of
+// the process, whenever the other loop stopped before its next iteration.
+// Run after the loops have stopped, they register what they take, and so
+// it is closed with the rest.
 func (g *Group) Stop() error {
 	g.stopOnce.Do(func() {
 		for _, l := range g.loops {
 			l.Stop()
 		}
 		g.wg.Wait()
+		for _, l := range g.loops {
+			l.runLeftovers()
+		}
 		// A listening socket may be registered on every loop: close each
 		// descriptor once, after no loop watches it, so that a second
 		// close cannot hit a descriptor number reused meanwhile.

@@ -417,6 +417,22 @@ func (l *IOLoop) runCallbacks() {
 	}
 }
 
+// runLeftovers runs, on a loop that has stopped, the callbacks still
+// pending, and those they add, for a few rounds: what Group.Stop does
+// before closing its loops. A callback that keeps adding itself is
+// abandoned after the last round.
+func (l *IOLoop) runLeftovers() {
+	for range 8 {
+		l.mu.Lock()
+		n := len(l.pending)
+		l.mu.Unlock()
+		if n == 0 {
+			return
+		}
+		l.runCallbacks()
+	}
+}
+
 // safeCall runs fn, logging a panic with its stack; the loop carries on,
 // as Tornado logs "Exception in callback" and keeps running.
 func (l *IOLoop) safeCall(fn func()) {

@@ -510,3 +510,28 @@ func TestValuesByKey(t *testing.T) {
 	assert.Nil(t, l.Value(keyB{}))
 	assert.Nil(t, l.Value("keyA"), "a key of another type is another key")
 }
+
+// Group.Stop runs what its loops still had pending before closing them, so
+// that work one loop handed another (a connection a shared listener
+// accepted for it) is not lost when the other stopped first.
+func TestGroupStopRunsPendingCallbacks(t *testing.T) {
+	g, err := StartGroup(1)
+	require.NoError(t, err)
+	l := g.Loops()[0]
+	ran := make(chan struct{})
+	stopped := make(chan struct{})
+	l.AddCallback(func() {
+		// Added while the loop stops: it would run only on its next
+		// iteration, which never comes.
+		l.AddCallback(func() { close(ran) })
+		l.Stop()
+		close(stopped)
+	})
+	<-stopped
+	require.NoError(t, g.Stop())
+	select {
+	case <-ran:
+	default:
+		t.Fatal("the callback pending when the loop stopped never ran")
+	}
+}

@@ -183,7 +183,6 @@ func TestManyBufferedReadsYield(t *testing.T) {
 	}
 }
 
-
 // A stream is on the loop's list of deferred work once, however often its
 // work is deferred and done early. Before, a READ event that flushed its
 // own stream left a stale entry on the list, and a write made from that

@@ -84,12 +84,25 @@ type listener struct {
 	loop *ioloop.IOLoop
 	// fd is the listening socket.
 	fd int
-	// remove stops accepting (set on the loop once registered).
+	// state says whether the loop accepts on fd yet, or has stopped.
+	state listenerState
+	// remove stops accepting (set on the loop once installed).
 	remove func()
-	// shared are the loops that share fd, and deal its connections, or
-	// nil when fd is this loop's alone.
-	shared []*ioloop.IOLoop
 }
+
+// listenerState is where a listener is between Start and Stop.
+type listenerState uint8
+
+const (
+	// listenerPending: registered; the loop has not yet run the callback
+	// that installs its accept handler.
+	listenerPending listenerState = iota
+	// listenerAccepting: the accept handler is installed on the loop.
+	listenerAccepting
+	// listenerStopped: Stop came first, so the handler was never
+	// installed; the loop has no part in the socket any more.
+	listenerStopped
+)
 
 // New returns a server handing connections to handle.
 func New(handle StreamHandler) *TCPServer { return &TCPServer{HandleStream: handle} }
@@ -189,12 +202,15 @@ func (s *TCPServer) Start(loops ...*ioloop.IOLoop) error {
 // the loop's goroutine. Called with s.mu held.
 func (s *TCPServer) register(loop *ioloop.IOLoop, fd int, shared []*ioloop.IOLoop) {
 	idx := len(s.listeners)
-	s.listeners = append(s.listeners, listener{loop: loop, fd: fd, shared: shared})
+	s.listeners = append(s.listeners, listener{loop: loop, fd: fd})
 	loop.AddCallback(func() {
+		// Under the lock from the check to the install, so that Stop
+		// sees the listener either pending (and closes its socket
+		// itself) or accepting (and has the loop remove it), never in
+		// between.
 		s.mu.Lock()
-		stopped := s.stopped
-		s.mu.Unlock()
-		if stopped {
+		defer s.mu.Unlock()
+		if s.listeners[idx].state != listenerPending {
 			return
 		}
 		remove, err := netutil.AddAcceptHandler(loop, fd, func(nfd int, addr net.Addr) {
@@ -208,9 +224,8 @@ func (s *TCPServer) register(loop *ioloop.IOLoop, fd int, shared []*ioloop.IOLoo
 			loop.Logger().Error("tcpserver: cannot accept", "fd", fd, "err", err)
 			return
 		}
-		s.mu.Lock()
+		s.listeners[idx].state = listenerAccepting
 		s.listeners[idx].remove = remove
-		s.mu.Unlock()
 	})
 }
 
@@ -245,8 +260,9 @@ func (s *TCPServer) Ports() []int {
 // pool, a load balancer reconnecting) would otherwise stay on one loop for
 // as long as they are kept alive (64 connections opened at once went 58
 // to 6 on two loops). Dealing costs a cross-loop callback for the
-// connections that move; a connection dealt to a loop that is closed
-// before it runs the callback is lost with the loop.
+// connections that move. A loop that stops before it runs that callback
+// leaves it pending: ioloop.Group.Stop runs it before closing the loops,
+// so that the connection is closed with the rest rather than lost.
 func (s *TCPServer) deal(loop *ioloop.IOLoop, shared []*ioloop.IOLoop, fd int, addr net.Addr) {
 	to := shared[int(s.turn.Add(1)-1)%len(shared)]
 	if to == loop {
@@ -290,8 +306,8 @@ func (s *TCPServer) handleConnection(loop *ioloop.IOLoop, fd int, addr net.Addr)
 
 // Stop stops accepting and closes the listening sockets (Tornado's stop).
 // Connections already accepted are not touched: they finish on their own.
-// Safe from any goroutine; the sockets close on their loops' next
-// iteration.
+// Safe from any goroutine; a socket a loop accepts on closes on that loop's
+// next iteration, one no loop has begun accepting on closes now.
 func (s *TCPServer) Stop() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -306,29 +322,37 @@ func (s *TCPServer) Stop() {
 	}
 	s.pending = nil
 	// A socket shared by several loops may close only once every loop
-	// has stopped watching it: the last loop to let go closes it.
+	// has stopped watching it: the last to let go closes it. A loop that
+	// never installed its handler lets go now: its install callback,
+	// and a removal posted to it, might never run if the loop stops
+	// first, and the socket would stay open for the life of the process.
 	byFD := map[int][]int{}
 	for i, l := range s.listeners {
 		byFD[l.fd] = append(byFD[l.fd], i)
 	}
 	for fd, idxs := range byFD {
-		remaining := int32(len(idxs))
-		var mu sync.Mutex
+		var remaining atomic.Int32
+		remaining.Store(int32(len(idxs)))
+		letGo := func() {
+			if remaining.Add(-1) == 0 {
+				unix.Close(fd)
+			}
+		}
 		for _, idx := range idxs {
-			s.listeners[idx].loop.AddCallback(func() {
+			l := &s.listeners[idx]
+			if l.state == listenerPending {
+				l.state = listenerStopped
+				letGo()
+				continue
+			}
+			l.loop.AddCallback(func() {
 				s.mu.Lock()
 				remove := s.listeners[idx].remove
 				s.mu.Unlock()
 				if remove != nil {
 					remove()
 				}
-				mu.Lock()
-				remaining--
-				last := remaining == 0
-				mu.Unlock()
-				if last {
-					unix.Close(fd)
-				}
+				letGo()
 			})
 		}
 	}

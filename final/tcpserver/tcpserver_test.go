@@ -228,3 +228,31 @@ func TestStopFromAHandlerOnTheLoop(t *testing.T) {
 	_, err := net.Dial("tcp", addr)
 	assert.Error(t, err)
 }
+
+// A server stopped before its loops ran the callbacks that install its
+// accept handlers closes the sockets itself: the loops may never run those
+// callbacks, nor the ones Stop posts, if they stop first. Before, such a
+// socket stayed open (and listening) for the life of the process; the
+// tcpecho demo's test, which stops its server right after its last client,
+// found one every few dozen runs.
+func TestStopBeforeTheLoopsRanClosesTheSockets(t *testing.T) {
+	for _, reuse := range []bool{false, true} {
+		t.Run(fmt.Sprintf("reuseport=%v", reuse), func(t *testing.T) {
+			testutil.CheckLeaks(t)
+			var loops []*ioloop.IOLoop
+			for range 2 {
+				l, err := ioloop.New()
+				require.NoError(t, err)
+				loops = append(loops, l)
+			}
+			s := New(echoHandler)
+			require.NoError(t, s.Bind(0, "127.0.0.1", netutil.BindOptions{ReusePort: reuse}))
+			require.NoError(t, s.Start(loops...))
+			// The loops never run: Stop alone must close what Start bound.
+			s.Stop()
+			for _, l := range loops {
+				require.NoError(t, l.Close(false))
+			}
+		})
+	}
+}
