@@ -294,6 +294,30 @@ func (a *acceptor) handle(fd int, _ ioloop.Events) {
 	}
 }
 
+// AcceptQueued accepts the connections already queued on the listening
+// socket fd, up to max, handing each to callback, and returns how many it
+// accepted; it stops at the first error (EAGAIN: the queue is empty). A
+// server calls it on the loop just before it closes the socket: closing a
+// listening socket resets the connections in its queue, which the kernel
+// completed and their clients believe established (a client reconnecting
+// after a Connection: close from a stopping server, say). Accepted, they
+// are served, or closed cleanly, like every other connection.
+func AcceptQueued(fd int, max int, callback AcceptCallback) int {
+	n := 0
+	for n < max {
+		nfd, sa, err := acceptFunc(fd)
+		if errors.Is(err, unix.EINTR) || errors.Is(err, unix.ECONNABORTED) {
+			continue
+		}
+		if err != nil {
+			break
+		}
+		callback(nfd, addrOf(sa))
+		n++
+	}
+	return n
+}
+
 // pause stops watching the listener for a growing while.
 func (a *acceptor) pause(err error) {
 	if a.backoff == 0 {

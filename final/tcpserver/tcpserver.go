@@ -345,13 +345,20 @@ func (s *TCPServer) Stop() {
 				letGo()
 				continue
 			}
-			l.loop.AddCallback(func() {
+			loop := l.loop
+			loop.AddCallback(func() {
 				s.mu.Lock()
 				remove := s.listeners[idx].remove
 				s.mu.Unlock()
 				if remove != nil {
 					remove()
 				}
+				// What the kernel has queued is taken before the
+				// close would reset it: those clients believe they
+				// are connected.
+				netutil.AcceptQueued(fd, netutil.DefaultBacklog, func(nfd int, addr net.Addr) {
+					s.handleConnection(loop, nfd, addr)
+				})
 				letGo()
 			})
 		}

@@ -256,3 +256,56 @@ func TestStopBeforeTheLoopsRanClosesTheSockets(t *testing.T) {
 		})
 	}
 }
+
+// Stop takes the connections the kernel has queued on a listening socket
+// before it closes it: closing the socket would reset them, and their
+// clients believe they are connected (one that reconnected after a
+// stopping server's Connection: close, say). Before, a graceful stop of the
+// helloworld demo under 50 back-to-back clients reset 25 of them in one run
+// of six.
+func TestStopServesTheConnectionsQueuedOnTheSocket(t *testing.T) {
+	testutil.CheckLeaks(t)
+	g := startGroup(t, 1)
+	loop := g.Loops()[0]
+	s := New(echoHandler)
+	require.NoError(t, s.Bind(0, "127.0.0.1", netutil.BindOptions{}))
+	require.NoError(t, s.Start(loop))
+	addr := addrOf(s)
+	echoOnce(t, addr, "the server accepts") // its handler is installed
+
+	// Stop's work must run right after the connections queue, with no
+	// poll of the loop between (which would accept them as usual): hold
+	// the loop in one batch of callbacks while the next is set up, a
+	// holder then Stop's work, and dial while that holder holds.
+	hold := func() (chan struct{}, chan struct{}) {
+		held, release := make(chan struct{}), make(chan struct{})
+		loop.AddCallback(func() { close(held); <-release })
+		return held, release
+	}
+	held1, release1 := hold()
+	<-held1
+	held2, release2 := hold()
+	s.Stop() // its work is queued after the second holder
+	close(release1)
+	<-held2
+	const n = 8
+	var conns []net.Conn
+	for range n {
+		c, err := net.Dial("tcp", addr) // completed by the kernel, queued
+		require.NoError(t, err)
+		defer c.Close()
+		_, err = c.Write([]byte("queued\n"))
+		require.NoError(t, err)
+		conns = append(conns, c)
+	}
+	close(release2)
+
+	for i, c := range conns {
+		c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		got, err := bufio.NewReader(c).ReadString('\n')
+		require.NoError(t, err, "connection %d, queued when the server stopped", i)
+		assert.Equal(t, "queued\n", got)
+	}
+	_, err := net.Dial("tcp", addr)
+	assert.Error(t, err, "the socket is closed once the queue is taken")
+}
