@@ -14,7 +14,6 @@
 package testscripts
 
 import (
-	"os"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -40,9 +39,4 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 	})
-}
-
-// exitWith runs a demo's main-like function and exits with its code.
-func exitWith(run func(args []string) int) func() {
-	return func() { os.Exit(run(os.Args[1:])) }
 }

@@ -43,7 +43,7 @@ func TestContentLengthMismatchCloses(t *testing.T) {
 }
 
 // early answers from HeadersReceived, before the body is read.
-type early struct{ req *http1connection.Request }
+type early struct{}
 
 func (e *early) StartRequest(*http1connection.Conn) http1connection.MessageDelegate { return e }
 func (e *early) OnClose(*http1connection.Conn)                                      {}

@@ -91,19 +91,6 @@ func equalFold(a []byte, b string) bool {
 	return true
 }
 
-// equalFoldBytes is equalFold for two byte slices.
-func equalFoldBytes(a, b []byte) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		if toLower[a[i]] != toLower[b[i]] {
-			return false
-		}
-	}
-	return true
-}
-
 // toUpper maps ASCII lower case to upper case and leaves other bytes.
 var toUpper = func() (t [256]byte) {
 	for i := range t {

@@ -6,6 +6,7 @@ package web
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
@@ -85,9 +86,6 @@ type perRequest struct {
 	detached       bool
 	clientGone     bool
 	bodyDone       bool
-	// autoFinishOff keeps the response open after the method returns
-	// (Tornado's asynchronous handlers before coroutines).
-	autoFinishOff bool
 	// allow lists the handler's methods for a 405's Allow field.
 	allow string
 	// inSendError is set while a handler's own WriteError runs.
@@ -528,10 +526,10 @@ func (rh *RequestHandler) logRequest() {
 	case rh.status >= 400:
 		lvl = slog.LevelWarn
 	}
-	if !l.Enabled(nil, lvl) { //nolint:staticcheck // slog accepts a nil context
+	if !l.Enabled(context.Background(), lvl) {
 		return
 	}
-	l.Log(nil, lvl, "web: request", "status", rh.status, "method", rh.req.Method, "uri", rh.req.URI(), "remote", rh.req.RemoteIP, "ms", float64(time.Since(rh.req.StartTime).Microseconds())/1000) //nolint:staticcheck
+	l.Log(context.Background(), lvl, "web: request", "status", rh.status, "method", rh.req.Method, "uri", rh.req.URI(), "remote", rh.req.RemoteIP, "ms", float64(time.Since(rh.req.StartTime).Microseconds())/1000)
 }
 
 // ETagComputer is implemented by handlers that compute their own ETag

@@ -120,7 +120,7 @@ func (a *Application) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	loop, ended, err := a.loopForNetHTTP()
 	if err == errAppClosed {
-		http.Error(w, "503: Service Unavailable", 503)
+		http.Error(w, "503: Service Unavailable", http.StatusServiceUnavailable)
 		return
 	}
 	if err != nil {
@@ -142,7 +142,7 @@ func (a *Application) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if int64(len(body)) > limit {
-			http.Error(w, "413: Content Too Large", 413)
+			http.Error(w, "413: Content Too Large", http.StatusRequestEntityTooLarge)
 			return
 		}
 	}
@@ -216,7 +216,7 @@ func (a *Application) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// Close stopped the loop before the handler finished (or ran):
 		// the loop is gone, so out is this goroutine's to read.
 		if !out.finished && !out.wrote {
-			http.Error(w, "503: Service Unavailable", 503)
+			http.Error(w, "503: Service Unavailable", http.StatusServiceUnavailable)
 		}
 	}
 }

@@ -302,11 +302,10 @@ func rawDial(t *testing.T, addr string, pairs ...string) (*rawConn, string) {
 // closed the connection.
 func (rc *rawConn) next() (event, error) {
 	for {
-		b, err := rc.br.Peek(1)
-		if err != nil {
+		if _, err := rc.br.Peek(1); err != nil {
 			return event{}, err
 		}
-		b, _ = rc.br.Peek(rc.br.Buffered())
+		b, _ := rc.br.Peek(rc.br.Buffered())
 		n, m, ok, err := rc.r.Next(b)
 		rc.br.Discard(n)
 		if err != nil {

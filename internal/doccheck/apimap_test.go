@@ -16,7 +16,7 @@ const repoRoot = "../.."
 // codeRef matches a Go name in the API map: a package directory of this
 // repository, a dot, and a name or Type.Member, as in
 // `final/ioloop.IOLoop.AddHandler` or `stage1-blocking.Fetch`.
-var codeRef = regexp.MustCompile("^((?:final|stage[1-6]-[a-z]+)(?:/[a-z0-9_]+)*)\\.([A-Z][A-Za-z0-9_]*(?:\\.[A-Z][A-Za-z0-9_]*)?)$")
+var codeRef = regexp.MustCompile(`^((?:final|stage[1-6]-[a-z]+)(?:/[a-z0-9_]+)*)\.([A-Z][A-Za-z0-9_]*(?:\.[A-Z][A-Za-z0-9_]*)?)$`)
 
 var backticked = regexp.MustCompile("`([^`]+)`")
 

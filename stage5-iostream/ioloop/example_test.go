@@ -58,6 +58,7 @@ func ExampleIOLoop_SpawnCallback() {
 
 	loop.AddCallback(func() {
 		var counts map[string]int
+		//lint:ignore SA5000 the panic is the point of the example
 		counts["oops"]++ // a nil map: panics
 	})
 	loop.SpawnCallback(func() *futures.Future {
