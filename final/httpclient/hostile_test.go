@@ -133,7 +133,7 @@ var hostileServers = []hostileServer{
 	{what: "endless 100 Continue", script: endless("", "HTTP/1.1 100 Continue\r\n\r\n"), want: want{err: httpclient.ErrTooManyInterimResponses, within: 2 * time.Second}, rule: "net/http, curl, Tornado: refused in < 0.1 s"},
 
 	// Framing.
-	{what: "Content-Length and Transfer-Encoding (smuggled framing)", script: firstThen("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"), want: want{code: 200, body: "hello", fresh: true}, rule: "RFC 9112 §6.3 rule 3"},
+	{what: "Content-Length and Transfer-Encoding (smuggled framing)", script: answer("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"), want: want{err: httputil.ErrTEAndCL}, rule: "RFC 9112 §6.3 rule 3; Tornado refuses too"},
 	{what: "Content-Length twice with different values", script: answer("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!"), want: want{err: httputil.ErrBadContentLength}, rule: "RFC 9110 §8.6"},
 	{what: "Content-Length: -1", script: answer("HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\nhello"), want: want{err: httputil.ErrBadContentLength}, rule: "RFC 9110 §8.6"},
 	{what: "Content-Length: +5", script: answer("HTTP/1.1 200 OK\r\nContent-Length: +5\r\n\r\nhello"), want: want{err: httputil.ErrBadContentLength}, rule: "RFC 9110 §8.6"},
@@ -686,6 +686,7 @@ func errName(err error) string {
 		"ErrBodyTooLarge":               httpclient.ErrBodyTooLarge,
 		"ErrTimeoutRequest":             httpclient.ErrTimeoutRequest,
 		"httputil.ErrBadContentLength":  httputil.ErrBadContentLength,
+		"httputil.ErrTEAndCL":           httputil.ErrTEAndCL,
 		"httputil.ErrBadChunkExtension": httputil.ErrBadChunkExtension,
 		"httputil.ErrTrailerTooLarge":   httputil.ErrTrailerTooLarge,
 		"httputil.ErrHeaderTooLarge":    httputil.ErrHeaderTooLarge,

@@ -96,6 +96,7 @@ var ruleZH = map[string]string{
 	"curl: 300 KiB for all heads":                 "curl：所有头部合计 300 KiB",
 	"decompressed bytes count":                    "按解压后的字节计数",
 	"http and https only":                         "只跟随 http 和 https",
+	"RFC 9112 §6.3 rule 3; Tornado refuses too":   "RFC 9112 §6.3 第 3 条；Tornado 也拒绝",
 	"net/http ≤ Go 1.23: 5":                       "net/http（Go 1.23 及以前）：5 个",
 	"net/http, curl, Tornado: refused in < 0.1 s": "net/http、curl、Tornado：0.1 秒内拒绝",
 	"net/http: unsolicited response":              "net/http：unsolicited response",

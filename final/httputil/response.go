@@ -212,10 +212,19 @@ func (st *headState) finishResponse(method string, resp *ResponseHead) error {
 	case method == "CONNECT" && code < 300:
 		resp.Framing = FramingTunnel // rule 2
 	case st.teSeen:
-		// Rule 3: Transfer-Encoding overrides Content-Length, but the
-		// connection is not reused after such a message.
 		if resp.Version == HTTP10 {
 			return ErrTEInHTTP10 // section 6.1: faulty framing
+		}
+		// Rule 3: "If a message is received with both a Transfer-Encoding
+		// and a Content-Length header field, the Transfer-Encoding
+		// overrides the Content-Length. Such a message might indicate an
+		// attempt to perform request smuggling ... or response splitting
+		// ... and ought to be handled as an error." An error it is, as in
+		// requests, and as Tornado's client has it: a server that frames
+		// a body two ways has been tampered with or is broken, and
+		// reading it either way may take the next response for a body.
+		if st.clSeen {
+			return ErrTEAndCL
 		}
 		if st.teChunked > 1 {
 			return ErrBadTransferEncoding
@@ -227,9 +236,6 @@ func (st *headState) finishResponse(method string, resp *ResponseHead) error {
 			resp.Framing = FramingChunked
 		} else {
 			resp.Framing = FramingUntilClose // rule 4
-		}
-		if st.clSeen {
-			st.connClose = true
 		}
 	case st.clSeen:
 		resp.Framing, resp.ContentLength = FramingLength, st.cl // rule 6

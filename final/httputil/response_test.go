@@ -73,7 +73,7 @@ var responseCases = []struct {
 	{"101 switches", "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n", "GET", "101 tunnel close"},
 	{"CONNECT 200 tunnels", "HTTP/1.1 200 Connection established\r\n\r\n", "CONNECT", "200 tunnel close"},
 	{"CONNECT 407 has a body", "HTTP/1.1 407 Proxy Auth\r\nContent-Length: 2\r\n\r\n", "CONNECT", "407 length 2 keep"},
-	{"TE and CL: TE wins, then close", "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n", "GET", "200 chunked close"},
+	{"TE and CL: refused", "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n", "GET", "error: httputil: both Transfer-Encoding and Content-Length"},
 	{"TE not chunked: until close", "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n", "GET", "200 until-close close"},
 	{"Content-Length: 0", "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", "GET", "200 none keep"},
 	{"no reason phrase, no space", "HTTP/1.1 200\r\nContent-Length: 0\r\n\r\n", "GET", "200 none keep"},
