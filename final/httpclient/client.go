@@ -588,6 +588,12 @@ func (f *fetch) onData(p []byte, err error) {
 		return
 	}
 	f.gotData = true
+	f.take(p)
+}
+
+// take handles response bytes: heads, then body; it reads more unless f is
+// done or waits (a head pass that yielded, see readHeads).
+func (f *fetch) take(p []byte) {
 	if !f.headDone {
 		rest, ok := f.readHeads(p)
 		if !ok {
@@ -601,18 +607,40 @@ func (f *fetch) onData(p []byte, err error) {
 	f.read()
 }
 
+// passHeads bounds the heads one pass over received bytes parses, as the
+// server bounds the requests a pass starts: with the interim limits lifted,
+// 64 KiB of them is thousands of heads, too long to keep the loop from its
+// timers and other fetches. With the defaults, the limit ends the fetch
+// first.
+const passHeads = 64
+
+// resumeHeads goes on with the heads a pass left in headBuf.
+func (f *fetch) resumeHeads() {
+	if !f.done {
+		f.take(nil)
+	}
+}
+
 // readHeads parses response heads from p, after the part of a head kept
 // from earlier reads: interim (1xx) heads are counted and skipped, and the
 // final head ends the phase. It returns the bytes after the final head and
-// true, or false when f failed or waits for more bytes (a read is then
-// pending).
+// true, or false when f failed, waits for more bytes (a read is then
+// pending), or has parsed passHeads heads (the rest waits in headBuf for a
+// loop callback).
 func (f *fetch) readHeads(p []byte) ([]byte, bool) {
 	buf := p
 	if len(f.headBuf) > 0 {
 		f.headBuf = append(f.headBuf, p...)
 		buf = f.headBuf
 	}
-	for {
+	for parsed := 0; ; parsed++ {
+		if parsed == passHeads && len(buf) > 0 {
+			// The rest waits for the loop's next turn, kept like an
+			// unfinished head; no read is pending meanwhile.
+			f.headBuf = append(f.headBuf[:0], buf...)
+			f.client.loop.AddCallback(f.resumeHeads)
+			return nil, false
+		}
 		n, err := f.parser.Parse(buf, f.method(), &f.head)
 		if err == httputil.ErrNeedMore {
 			// Keep the unfinished head, moved to the start of headBuf:
