@@ -15,7 +15,9 @@ import (
 // The runner asks a loop for AddCallback and nothing more, so the same
 // coroutines run on every loop of the path. loops lists the real ones; each
 // test here runs on all of them. (Stage 5's IOLoop is a later stage; only
-// this external test package imports it, to check the promise DESIGN.md makes.)
+// this external test package imports it, to check the promise that a
+// Future belongs to no loop: docs/design.md, "How the stages build on one
+// another".)
 var loops = []struct {
 	name string
 	new  func(t testing.TB) coroutines.RunnableLoop

@@ -7,7 +7,8 @@
 // reader copies can: so this test checks, with no git and no network, that
 //
 //   - every English chapter (docs/NN-*.md), and each of the translatedPages
-//     (the API map docs/api.md and the final/ reference pages), has a Chinese
+//     (the API map docs/api.md, the final/ reference pages and the design
+//     page docs/design.md), has a Chinese
 //     edition of the same name here, or is listed in this folder's README.md
 //     as not translated yet;
 //   - each edition starts with the line that names its English source and the
@@ -29,6 +30,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -39,9 +41,9 @@ var chapterName = regexp.MustCompile(`^\d\d-[a-z0-9-]+\.md$`)
 
 // translatedPages are the pages of docs/ that are not numbered chapters but
 // are translated and checked the same way: the API map, which a reader of the
-// Chinese chapters looks names up in, and the reference pages of final/'s
-// HTTP layer, web framework and WebSockets.
-var translatedPages = []string{"api.md", "http-server.md", "web.md", "websocket.md", "http-hostile-input.md", "performance-notes.md", "performance.md"}
+// Chinese chapters looks names up in, the reference pages of final/'s HTTP
+// layer, web framework, WebSockets and performance, and the design page.
+var translatedPages = []string{"api.md", "http-server.md", "web.md", "websocket.md", "http-hostile-input.md", "performance-notes.md", "performance.md", "design.md"}
 
 // sourceLine is the first line of every edition, such as
 // "> 译自 [docs/01-blocking.md](../01-blocking.md)，英文版提交 9f3b359。"
@@ -100,12 +102,22 @@ func TestEditionsKeepTheEnglishBlocksSpansAndLinks(t *testing.T) {
 			}
 
 			for _, link := range relativeLinks(en) {
+				// A link may name a section (design.md#the-loop): the page
+				// decides where it points, and an edition that links a
+				// section of another edition keeps the English anchor, which
+				// that edition defines with an <a id>.
+				path, _, _ := strings.Cut(link, "#")
 				target := "../" + link
-				if !strings.HasPrefix(link, "../") && fileExists(link) {
+				if !strings.HasPrefix(link, "../") && fileExists(path) {
 					target = link // a chapter with its own edition
 				}
 				assert.Contains(t, zhFlat, "]("+target+")", "link %q of the English chapter, seen from docs/zh/", link)
-				path, _, _ := strings.Cut(link, "#")
+				if _, anchor, ok := strings.Cut(link, "#"); ok && target == link {
+					assert.Contains(t, headingSlugs(read(t, filepath.Join("..", path))), anchor,
+						"link %q: the English page has no heading for the anchor", link)
+					assert.Contains(t, read(t, path), `<a id="`+anchor+`"></a>`,
+						"link %q: the edition %s should mark the section with <a id=%q></a> above its heading", link, path, anchor)
+				}
 				if fileExists(filepath.Join("..", path)) {
 					p, _, _ := strings.Cut(target, "#")
 					assert.True(t, fileExists(p), "the link %s points at nothing", target)
@@ -201,6 +213,29 @@ func codeSpans(doc string) []string {
 		}
 	}
 	return spans
+}
+
+// headingSlugs returns the anchors GitHub gives a page's headings: the
+// heading's text in lower case, without punctuation, spaces made hyphens.
+func headingSlugs(doc string) []string {
+	var slugs []string
+	for _, line := range strings.Split(outsideBlocks(doc), "\n") {
+		text, ok := strings.CutPrefix(strings.TrimLeft(line, "#"), " ")
+		if !ok || !strings.HasPrefix(line, "#") {
+			continue
+		}
+		slug := strings.Map(func(r rune) rune {
+			switch {
+			case r == ' ':
+				return '-'
+			case r == '-' || r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r):
+				return unicode.ToLower(r)
+			}
+			return -1
+		}, text)
+		slugs = append(slugs, slug)
+	}
+	return slugs
 }
 
 // relativeLinks returns the distinct link targets that are not URLs nor

@@ -12,7 +12,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Memory per idle keep-alive connection (issue 10: at most 1 KB resident).
+// Memory per idle keep-alive connection (the performance target: at most
+// 1 KB resident, docs/performance.md).
 // The clients are raw blocking sockets, so that they cost the Go heap
 // nothing and every byte measured is the server's: each connection makes
 // one request, reads the answer and stays open, idle between requests as a
@@ -108,8 +109,8 @@ func BenchmarkIdleConnMemory(b *testing.B) {
 
 // TestIdleConnHeap bounds the Go heap an idle keep-alive connection keeps
 // (its HTTP state, its stream, their registrations with the loop), so that
-// the resident memory, the collector's headroom included, stays under issue
-// 10's 1 KB.
+// the resident memory, the collector's headroom included, stays under the
+// 1 KB target.
 func TestIdleConnHeap(t *testing.T) {
 	heap, rss := idleMemory(t, 1000)
 	t.Logf("%.0f bytes of Go heap, %.0f bytes resident per idle connection", heap, rss)

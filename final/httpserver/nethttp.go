@@ -1,5 +1,7 @@
-// Serving a net/http Handler from the loop: the interop DESIGN.md asks for
-// (Tornado's WSGIContainer). web.FallbackHandler builds on the same types.
+// Serving a net/http Handler from the loop, as Tornado's WSGIContainer
+// serves a WSGI application: a Go program can keep the net/http handlers it
+// has and serve them beside its web handlers. web.FallbackHandler builds on
+// the same types.
 
 package httpserver
 

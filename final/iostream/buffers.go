@@ -1,7 +1,7 @@
-// Buffers, per DESIGN.md: each loop owns one read buffer that every stream
-// on it reads into, and a small free list of chunks; a stream holds a chunk
-// of its own only while it has unread or unsent bytes, so an idle keep-alive
-// connection holds no buffer at all.
+// Buffers (docs/design.md, "Memory"): each loop owns one read buffer that
+// every stream on it reads into, and a small free list of chunks; a stream
+// holds a chunk of its own only while it has unread or unsent bytes, so an
+// idle keep-alive connection holds no buffer at all.
 
 package iostream
 

@@ -30,7 +30,8 @@ func (c *countingTransport) read(p []byte) (int, error) {
 
 func TestPipelinedResponsesLeaveInOneWrite(t *testing.T) {
 	// Sixteen responses written while handling one batch of pipelined
-	// requests go out in a single system call, as issue 10 requires.
+	// requests go out in a single system call: a batch's answers cost one
+	// write, not sixteen (docs/design.md, "Memory").
 	l := quietLoop(t)
 	a, b := pair(t, l)
 	ct := &countingTransport{transport: &fdTransport{fd: a.fd}}

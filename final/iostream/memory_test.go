@@ -10,8 +10,9 @@ import (
 
 // TestIdleStreamMemory measures the Go heap an idle keep-alive stream
 // costs: a stream waiting in ReadBytesFunc for its next request, as the HTTP
-// server leaves each idle connection. Issue 10's target for the whole
-// connection is under 1 KB; the stream must leave room for the HTTP state.
+// server leaves each idle connection. The target for the whole connection
+// (docs/performance.md) is under 1 KB; the stream must leave room for the
+// HTTP state.
 func TestIdleStreamMemory(t *testing.T) {
 	var lim unix.Rlimit
 	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err != nil || lim.Cur < 2200 {

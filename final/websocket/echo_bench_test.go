@@ -22,7 +22,7 @@ func (sendEcho) OnMessage(c *Conn, data []byte, binary bool) concurrent.Awaitabl
 	return nil
 }
 
-// BenchmarkEcho1K is the issue 10 workload on one connection: a client on
+// BenchmarkEcho1K is bench/'s wsecho workload on one connection: a client on
 // a plain net.Conn sends a 1 KiB masked binary frame and reads the echo
 // from a server on the loop. allocs/op counts the whole process, server
 // included; in steady state it is 0.

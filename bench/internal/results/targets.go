@@ -8,7 +8,7 @@ import (
 	"github.com/gornado/gornado/bench/internal/stats"
 )
 
-// Target is one of issue 10's goals: final (or final's client) against a
+// Target is one of the performance targets (docs/performance.md): final (or final's client) against a
 // peer in a workload, at least At times the peer; or, with MaxValue set, at
 // most that many units (memory).
 type Target struct {
@@ -18,7 +18,7 @@ type Target struct {
 	What                  string
 }
 
-// Targets are issue 10's ratio targets, as the harness can check them.
+// Targets are the performance targets, as the harness can check them.
 var Targets = []Target{
 	{Workload: "hello64", Final: "final", Peer: "fasthttp", At: 1.0, What: "hello world through Application ≥ 1.0x fasthttp"},
 	{Workload: "hello64", Final: "final", Peer: "nginx", At: 0.9, What: "hello world through Application ≥ 0.9x nginx"},
@@ -106,7 +106,7 @@ func (r *Run) TargetsMarkdown() string {
 		return ""
 	}
 	var b strings.Builder
-	b.WriteString("Issue 10's targets: final's ratio to the peer, of the median rates and of the median work per CPU;")
+	b.WriteString("The performance targets: final's ratio to the peer, of the median rates and of the median work per CPU;")
 	b.WriteString(" a target holds when both meet it and misses when both fall short.\n\n")
 	b.WriteString("| target | workload | rate | work per CPU | holds |\n|---|---|--:|--:|---|\n")
 	for _, v := range vs {

@@ -37,8 +37,8 @@ func do(t *testing.T, method, url, body string, header ...string) (*http.Respons
 	return resp, string(b)
 }
 
-// The routes issue 8 and the bench harness ask of the demo, now served by an
-// Application.
+// The demo's routes (docs/http-server.md, "Demos"), which bench/'s
+// workloads use, now served by an Application.
 func TestRoutes(t *testing.T) {
 	s := start(t)
 
