@@ -207,9 +207,6 @@ type Conn struct {
 
 	onDataFn  func([]byte, error)
 	onTimerFn func()
-	// resumeFn is the resume method value, made the first time a pass
-	// yields (phaseYield), so connections that never do pay nothing.
-	resumeFn func()
 
 	// The flags come last, together, so that an idle connection (whose
 	// size counts, see docs/http-server.md) wastes no padding.
@@ -373,10 +370,9 @@ func (c *Conn) consume(data []byte, owned bool) {
 		}
 		c.read()
 	case phaseYield:
-		if c.resumeFn == nil {
-			c.resumeFn = c.resume
-		}
-		c.Loop().AddCallback(c.resumeFn)
+		// A method value per yield (per 64 pipelined requests), rather
+		// than a field that every idle connection would carry.
+		c.Loop().AddCallback(c.resume)
 	}
 }
 
