@@ -16,7 +16,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -186,8 +185,8 @@ var hostileServers = []hostileServer{
 	{what: "204 followed by a response nobody asked for", script: firstThen("HTTP/1.1 204 No Content\r\n\r\n" + injected), want: want{code: 204, fresh: true}, rule: "RFC 9112 §6.3 rule 1"},
 	{what: "bytes beyond Content-Length", script: firstThen(answerFirst + injected), want: want{code: 200, body: "first", fresh: true}, rule: "RFC 9112 §6.3 rule 6"},
 	{what: "bytes after the last chunk", script: firstThen("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nfirst\r\n0\r\n\r\n" + injected), want: want{code: 200, body: "first", fresh: true}, rule: "RFC 9112 §7.1"},
-	{what: "a response on the idle connection", script: firstThenLater(injected), sends: fmt.Sprintf("%s, then, idle: %s", quoteBytes(answerFirst), quoteBytes(injected)), want: want{code: 200, body: "first", fresh: true, later: true}, rule: "net/http: unsolicited response"},
-	{what: "the server closes the idle connection", script: firstThenLater(""), sends: fmt.Sprintf("%s, then, idle: close", quoteBytes(answerFirst)), want: want{code: 200, body: "first", fresh: true, later: true}, rule: "RFC 9112 §9.6"},
+	{what: "a response on the idle connection", script: firstThenLater(injected), sends: fmt.Sprintf("%s, then, idle: %s", testutil.QuoteBytes(answerFirst), testutil.QuoteBytes(injected)), want: want{code: 200, body: "first", fresh: true, later: true}, rule: "net/http: unsolicited response"},
+	{what: "the server closes the idle connection", script: firstThenLater(""), sends: fmt.Sprintf("%s, then, idle: close", testutil.QuoteBytes(answerFirst)), want: want{code: 200, body: "first", fresh: true, later: true}, rule: "RFC 9112 §9.6"},
 }
 
 // script is what a scripted server does on each connection, and the bytes
@@ -292,7 +291,7 @@ func (c *scriptConn) drain() { io.Copy(io.Discard, c.r) }
 
 // answer reads a request, sends s and waits for the client to close.
 func answer(s string) script {
-	sends := quoteBytes(s)
+	sends := testutil.QuoteBytes(s)
 	if s == "" {
 		sends = "nothing"
 	}
@@ -305,7 +304,7 @@ func answer(s string) script {
 
 // answerClose reads a request, sends s and closes.
 func answerClose(s string) script {
-	return script{sends: quoteBytes(s) + ", close", run: func(c *scriptConn) {
+	return script{sends: testutil.QuoteBytes(s) + ", close", run: func(c *scriptConn) {
 		if c.head() {
 			c.write(s)
 		}
@@ -315,9 +314,9 @@ func answerClose(s string) script {
 // endless reads a request, sends prefix and then unit over and over until
 // the client goes.
 func endless(prefix, unit string) script {
-	sends := quoteBytes(unit) + " forever"
+	sends := testutil.QuoteBytes(unit) + " forever"
 	if prefix != "" {
-		sends = quoteBytes(prefix) + ", then " + sends
+		sends = testutil.QuoteBytes(prefix) + ", then " + sends
 	}
 	return script{sends: sends, run: func(c *scriptConn) {
 		if !c.head() || !c.write(prefix) {
@@ -334,7 +333,7 @@ func endless(prefix, unit string) script {
 
 // drip reads a request and sends s a byte every 50 ms.
 func drip(s string) script {
-	return script{sends: quoteBytes(s) + ", a byte every 50 ms", run: func(c *scriptConn) {
+	return script{sends: testutil.QuoteBytes(s) + ", a byte every 50 ms", run: func(c *scriptConn) {
 		if !c.head() {
 			return
 		}
@@ -378,7 +377,7 @@ func firstThen(first string) script {
 		}
 		return ownAnswer(c.n, i)
 	})
-	s.sends = quoteBytes(first)
+	s.sends = testutil.QuoteBytes(first)
 	return s
 }
 
@@ -661,19 +660,9 @@ func renderTable(ed edition) string {
 func TestHostileServersDoc(t *testing.T) {
 	for _, ed := range []edition{english, chinese} {
 		t.Run(strings.TrimPrefix(ed.path, "../../"), func(t *testing.T) {
-			raw, err := os.ReadFile(ed.path)
-			require.NoError(t, err)
-			doc := string(raw)
-			i, j := strings.Index(doc, ed.begin), strings.Index(doc, tableEnd)
-			require.True(t, i >= 0 && j > i, "table markers missing in %s", ed.path)
 			table := renderTable(ed)
-			if *updateDoc {
-				doc = doc[:i+len(ed.begin)] + table + doc[j:]
-				require.NoError(t, os.WriteFile(ed.path, []byte(doc), 0o644))
-				return
-			}
-			assert.Equal(t, table, doc[i+len(ed.begin):j],
-				"%s is out of date: run go test ./final/httpclient -run TestHostileServersDoc -update", ed.path)
+			testutil.CheckGenerated(t, ed.path, *updateDoc, "go test ./final/httpclient -run TestHostileServersDoc -update",
+				testutil.Generated{Begin: ed.begin, End: tableEnd, Text: table})
 			assert.NotContains(t, table, "`?`", "every error in the table has a name")
 		})
 	}
@@ -702,28 +691,4 @@ func errName(err error) string {
 		}
 	}
 	return "?"
-}
-
-// quoteBytes quotes s like %q but byte by byte: anything outside printable
-// ASCII is shown as an escape, so the doc shows exactly the bytes sent.
-func quoteBytes(s string) string {
-	var b strings.Builder
-	b.WriteByte('"')
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == '\r':
-			b.WriteString(`\r`)
-		case c == '\n':
-			b.WriteString(`\n`)
-		case c == '"' || c == '\\':
-			b.WriteByte('\\')
-			b.WriteByte(c)
-		case c < 0x20 || c >= 0x7f:
-			fmt.Fprintf(&b, `\x%02x`, c)
-		default:
-			b.WriteByte(c)
-		}
-	}
-	b.WriteByte('"')
-	return b.String()
 }

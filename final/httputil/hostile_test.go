@@ -13,13 +13,14 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/gornado/gornado/final/internal/testutil"
 )
 
 // updateDoc rewrites the generated tables in docs/http-hostile-input.md and
@@ -375,7 +376,7 @@ func renderHostileTable(ed edition) string {
 	for _, c := range hostileCases {
 		shown := c.show
 		if shown == "" {
-			shown = quoteBytes(c.input)
+			shown = testutil.QuoteBytes(c.input)
 		}
 		shown = strings.ReplaceAll(shown, "|", `\|`)
 		answer, conn := "", ed.closed
@@ -401,18 +402,18 @@ func renderChunkedTable(ed edition) string {
 		if c.err == ErrNeedMore {
 			continue
 		}
-		shown := quoteBytes(c.input)
+		shown := testutil.QuoteBytes(c.input)
 		if len(shown) > 80 {
 			shown = shown[:40] + "…" + fmt.Sprintf(" (%d bytes)", len(c.input))
 		}
 		shown = strings.ReplaceAll(shown, "|", `\|`)
-		data := quoteBytes(c.data)
+		data := testutil.QuoteBytes(c.data)
 		if len(data) > 40 {
 			data = data[:30] + fmt.Sprintf("…\" (%d bytes)", len(c.data))
 		}
 		result := "decoded " + data
 		if c.trailers != "" {
-			result += ", trailers " + quoteBytes(c.trailers)
+			result += ", trailers " + testutil.QuoteBytes(c.trailers)
 		}
 		result = "`" + result + "`"
 		rule := "RFC 9112 §7.1"
@@ -446,31 +447,11 @@ const (
 func TestHostileInputDoc(t *testing.T) {
 	for _, ed := range []edition{english, chinese} {
 		t.Run(strings.TrimPrefix(ed.path, "../../"), func(t *testing.T) {
-			raw, err := os.ReadFile(ed.path)
-			require.NoError(t, err)
-			doc := string(raw)
-			for _, part := range []struct {
-				// begin and end are the markers.
-				begin, end string
-				// table is the rendered table.
-				table string
-			}{
-				{ed.hostileBegin, tableEnd, renderHostileTable(ed)},
-				{ed.chunkedBegin, chunkedEnd, renderChunkedTable(ed)},
-			} {
-				i, j := strings.Index(doc, part.begin), strings.Index(doc, part.end)
-				require.True(t, i >= 0 && j > i, "table markers missing in %s", ed.path)
-				if *updateDoc {
-					doc = doc[:i+len(part.begin)] + part.table + doc[j:]
-					continue
-				}
-				assert.Equal(t, part.table, doc[i+len(part.begin):j],
-					"%s is out of date: run go test ./final/httputil -run TestHostileInputDoc -update", ed.path)
-			}
-			if *updateDoc {
-				require.NoError(t, os.WriteFile(ed.path, []byte(doc), 0o644))
-			}
-			assert.NotContains(t, renderHostileTable(ed)+renderChunkedTable(ed), "`?`", "every error in the tables has a name")
+			hostile, chunked := renderHostileTable(ed), renderChunkedTable(ed)
+			testutil.CheckGenerated(t, ed.path, *updateDoc, "go test ./final/httputil -run TestHostileInputDoc -update",
+				testutil.Generated{Begin: ed.hostileBegin, End: tableEnd, Text: hostile},
+				testutil.Generated{Begin: ed.chunkedBegin, End: chunkedEnd, Text: chunked})
+			assert.NotContains(t, hostile+chunked, "`?`", "every error in the tables has a name")
 		})
 	}
 }
@@ -517,30 +498,4 @@ func sentinelName(err *HTTPInputError) string {
 		}
 	}
 	return "?"
-}
-
-// quoteBytes quotes s like %q but byte by byte: anything outside printable
-// ASCII is shown as an escape, so the doc shows exactly the bytes sent.
-func quoteBytes(s string) string {
-	var b strings.Builder
-	b.WriteByte('"')
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == '\r':
-			b.WriteString(`\r`)
-		case c == '\n':
-			b.WriteString(`\n`)
-		case c == '\t':
-			b.WriteString(`\t`)
-		case c == '"' || c == '\\':
-			b.WriteByte('\\')
-			b.WriteByte(c)
-		case c < 0x20 || c >= 0x7f:
-			fmt.Fprintf(&b, `\x%02x`, c)
-		default:
-			b.WriteByte(c)
-		}
-	}
-	b.WriteByte('"')
-	return b.String()
 }
