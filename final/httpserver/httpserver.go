@@ -162,7 +162,8 @@ type HTTPServer struct {
 	loops []*ioloop.IOLoop
 	// state is where the server is in its life.
 	state runState
-	// empty is closed once conns is empty after Shutdown began.
+	// empty is closed once conns is empty after Shutdown has seen the
+	// listeners done (emptied).
 	empty chan struct{}
 }
 
@@ -369,13 +370,6 @@ func (s *HTTPServer) Close() error {
 func (s *HTTPServer) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	s.state = stateStopped
-	if s.empty == nil {
-		s.empty = make(chan struct{})
-		if len(s.conns) == 0 {
-			close(s.empty)
-		}
-	}
-	empty := s.empty
 	conns := s.snapshotLocked()
 	loops := s.loops
 	s.mu.Unlock()
@@ -386,7 +380,18 @@ func (s *HTTPServer) Shutdown(ctx context.Context) error {
 		c.Loop().AddCallback(c.CloseWhenIdle)
 	}
 	upgraded := s.shutdownUpgraded(loops)
-	for _, done := range []<-chan struct{}{empty, upgraded} {
+	// The set of connections may be empty for a moment while one is still
+	// on its way (queued on a listening socket, or dealt to another loop):
+	// it is known to stay empty only once the listeners are closed and
+	// everything accepted is handed over. Closing the loops before then
+	// would cut the late ones with a reset.
+	select {
+	case <-s.tcp.Done():
+	case <-ctx.Done():
+		_ = s.Close()
+		return ctx.Err()
+	}
+	for _, done := range []<-chan struct{}{s.emptied(), upgraded} {
 		select {
 		case <-done:
 		case <-ctx.Done():
@@ -477,6 +482,19 @@ func (s *HTTPServer) handleStream(stream *iostream.IOStream, addr net.Addr) {
 		c.CloseWhenIdle()
 	}
 	c.Start()
+}
+
+// emptied returns a channel closed once the server has no connection.
+func (s *HTTPServer) emptied() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.empty == nil {
+		s.empty = make(chan struct{})
+		if len(s.conns) == 0 {
+			close(s.empty)
+		}
+	}
+	return s.empty
 }
 
 // connClosed forgets a closed connection.

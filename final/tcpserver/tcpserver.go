@@ -65,6 +65,13 @@ type TCPServer struct {
 	stopped bool
 	// turn counts the connections dealt from shared sockets (deal).
 	turn atomic.Uint32
+	// handing counts what may still hand a connection to HandleStream:
+	// connections dealt to a loop that has not taken them yet, and, once
+	// stopped, the listeners whose loops have not let go of them (and
+	// taken what was queued on them). done closes when it is zero after
+	// Stop (see Done).
+	handing atomic.Int64
+	done    chan struct{}
 }
 
 // bindRequest is one Bind call remembered until Start.
@@ -269,7 +276,50 @@ func (s *TCPServer) deal(loop *ioloop.IOLoop, shared []*ioloop.IOLoop, fd int, a
 		s.handleConnection(loop, fd, addr)
 		return
 	}
-	to.AddCallback(func() { s.handleConnection(to, fd, addr) })
+	s.handing.Add(1)
+	to.AddCallback(func() {
+		s.handleConnection(to, fd, addr)
+		s.handed()
+	})
+}
+
+// handed notes that something counted in handing is done, and closes done
+// if it was the last after Stop.
+func (s *TCPServer) handed() {
+	if s.handing.Add(-1) != 0 {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopped && s.handing.Load() == 0 {
+		s.closeDoneLocked()
+	}
+}
+
+// closeDoneLocked closes done, once. Called with s.mu held.
+func (s *TCPServer) closeDoneLocked() {
+	if s.done == nil {
+		s.done = make(chan struct{})
+	}
+	select {
+	case <-s.done:
+	default:
+		close(s.done)
+	}
+}
+
+// Done returns a channel closed once Stop has run its course: every
+// listening socket is closed, the connections queued on them accepted, and
+// every connection accepted handed to HandleStream. From then on no
+// connection comes, so a server that counts its connections (httpserver's
+// Shutdown) can wait for the count to reach zero and know it stays there.
+func (s *TCPServer) Done() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.done == nil {
+		s.done = make(chan struct{})
+	}
+	return s.done
 }
 
 // handleConnection wraps an accepted socket in a stream and hands it over
@@ -346,6 +396,7 @@ func (s *TCPServer) Stop() {
 				continue
 			}
 			loop := l.loop
+			s.handing.Add(1)
 			loop.AddCallback(func() {
 				s.mu.Lock()
 				remove := s.listeners[idx].remove
@@ -360,7 +411,11 @@ func (s *TCPServer) Stop() {
 					s.handleConnection(loop, nfd, addr)
 				})
 				letGo()
+				s.handed()
 			})
 		}
+	}
+	if s.handing.Load() == 0 {
+		s.closeDoneLocked()
 	}
 }

@@ -64,7 +64,8 @@ func earlyApp(closes chan string) *Application {
 }
 
 // onBothServersRaw runs f with the address of app served by final's
-// server (one loop) and by net/http.
+// server (one loop) and by net/http. t.Name() ends in "/httpserver" for
+// the first (see ours).
 func onBothServersRaw(t *testing.T, app func() *Application, f func(t *testing.T, addr string)) {
 	t.Run("httpserver", func(t *testing.T) {
 		addr, _ := serveOn(t, app(), withDelegate)
@@ -81,6 +82,9 @@ func onBothServersRaw(t *testing.T, app func() *Application, f func(t *testing.T
 		f(t, strings.TrimPrefix(srv.URL, "http://"))
 	})
 }
+
+// ours reports whether onBothServersRaw runs t on final's server.
+func ours(t *testing.T) bool { return strings.HasSuffix(t.Name(), "/httpserver") }
 
 // rawConn is a client connection that fails rather than hangs.
 func rawConn(t *testing.T, addr string) (net.Conn, *bufio.Reader) {
@@ -119,10 +123,15 @@ func TestRefusedBeforeTheBody(t *testing.T) {
 			_, err = io.Copy(io.Discard, resp.Body)
 			require.NoError(t, err)
 			// The client may go on sending what it announced; it still
-			// reads the end of the stream, not a reset.
+			// reads the end of the stream, not a reset. (net/http lingers
+			// for 500 ms only, so on a loaded machine its reset may
+			// overtake the end of the stream: that is net/http's, and
+			// checked only on final's server, which lingers 2 s.)
 			c.Write(make([]byte, 64<<10))
 			rest, err := io.ReadAll(br)
-			assert.NoError(t, err, what)
+			if ours(t) {
+				assert.NoError(t, err, what)
+			}
 			assert.Empty(t, rest, what)
 		}
 	})
