@@ -103,6 +103,9 @@ type reqState struct {
 	// bodyLeft is what remains of a Content-Length body; bodyRead counts
 	// decoded body bytes against MaxBodySize.
 	bodyLeft, bodyRead int64
+	// bodyEnd is when BodyTimeout ends the body being read, in
+	// nanoseconds on the loop's clock (0: never).
+	bodyEnd int64
 	// respExpect is the response's Content-Length (-1: none) and
 	// respWritten the body bytes written so far.
 	respExpect, respWritten int64
@@ -502,11 +505,25 @@ func (c *Conn) startRequest() {
 	}
 	c.phase = phaseBody
 	c.st.bodyLeft = h.ContentLength
+	c.st.bodyEnd = 0
 	if c.params.BodyTimeout > 0 {
-		c.setDeadline(c.params.BodyTimeout)
-	} else {
-		c.setDeadline(0)
+		c.st.bodyEnd = c.now() + int64(c.params.BodyTimeout)
 	}
+	c.bodyDeadline()
+}
+
+// bodyDeadline sets the deadline while a body is read, and again as each
+// piece of it arrives: BodyIdleTimeout from now, but no later than the
+// end BodyTimeout sets. Moving the deadline later costs a field, not the
+// timer (see onTimer).
+func (c *Conn) bodyDeadline() {
+	d := c.params.bodyIdleTimeout()
+	if end := c.st.bodyEnd; end > 0 {
+		if left := time.Duration(end - c.now()); d == 0 || left < d {
+			d = max(left, 1)
+		}
+	}
+	c.setDeadline(d)
 }
 
 // readBody consumes body bytes from data and returns how many.
@@ -518,6 +535,9 @@ func (c *Conn) readBody(data []byte) int {
 		}
 		c.st.bodyLeft -= k
 		c.st.curOff += int(k)
+		if k > 0 {
+			c.bodyDeadline()
+		}
 		c.deliver(data[:k])
 		// The delegate may have closed, answered or detached: check that
 		// first (Detach drops the request state).
@@ -525,6 +545,9 @@ func (c *Conn) readBody(data []byte) int {
 			c.finishRead()
 		}
 		return int(k)
+	}
+	if len(data) > 0 {
+		c.bodyDeadline()
 	}
 	off := 0
 	for off < len(data) && !c.closed && !c.detached && c.phase == phaseBody {

@@ -57,6 +57,48 @@ func TestHeaderTimeout(t *testing.T) {
 	})
 }
 
+// A body that stops arriving ends its connection after BodyIdleTimeout
+// (nginx's client_body_timeout), and gives back its share of the server's
+// body budget; a body that keeps coming, however slowly, is read whole.
+// Before, with Tornado's default of no body timeout, a client that
+// announced a body and sent nothing held its connection, and the memory
+// charged for that body, for ever.
+func TestBodyIdleTimeout(t *testing.T) {
+	const idle = 500 * time.Millisecond
+	var srv *httpserver.HTTPServer
+	addr := startServer(t, nil, func(s *httpserver.HTTPServer) {
+		s.BodyIdleTimeout = idle
+		srv = s
+	})
+
+	t.Run("stalled", func(t *testing.T) {
+		c := dial(t, addr)
+		c.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\nabc")
+		start := time.Now()
+		c.expectEOF()
+		t.Logf("closed %v after the body stalled", time.Since(start).Round(time.Millisecond))
+		// The 1 MB charged at the head goes back with the connection.
+		deadline := time.Now().Add(10 * time.Second)
+		for srv.BodyMemory() != 0 {
+			require.True(t, time.Now().Before(deadline), "the body's budget share came back")
+			time.Sleep(time.Millisecond)
+		}
+	})
+	t.Run("trickling", func(t *testing.T) {
+		c := dial(t, addr)
+		c.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 6\r\n\r\n")
+		// Six bytes over about 600 ms, more than the idle timeout, none
+		// of the gaps near it.
+		for range 6 {
+			time.Sleep(idle / 5)
+			c.send("x")
+		}
+		resp, body := c.response("POST")
+		assert.Equal(t, 200, resp.StatusCode)
+		assert.Equal(t, "hello", body)
+	})
+}
+
 // A request that has reached the server's kernel but not the loop (the
 // loop is busy) when a connection idle for a while is told to stop is
 // served, with Connection: close, and the connection then closes cleanly.

@@ -29,6 +29,13 @@ const (
 	// hour), which lets a client that trickles a head in hold a connection
 	// for an hour; a real client sends a head in well under a second.
 	DefaultHeaderTimeout = 60 * time.Second
+	// DefaultBodyIdleTimeout is how long a request body may go without a
+	// byte arriving: nginx's client_body_timeout, 60 seconds. Tornado
+	// bounds a body only by its body_timeout, none by default, so a client
+	// that announces a large body and sends nothing holds its connection,
+	// and here its share of the server's BodyBudget, for ever; a client
+	// uploading over the slowest link still sends something every second.
+	DefaultBodyIdleTimeout = 60 * time.Second
 )
 
 // Sentinel errors of package http1connection.
@@ -74,6 +81,10 @@ type Params struct {
 	// BodyTimeout bounds the reading of one request body; zero or negative
 	// means none (Tornado's default).
 	BodyTimeout time.Duration
+	// BodyIdleTimeout bounds the wait for the next bytes of a request
+	// body (DefaultBodyIdleTimeout if zero; negative means none). The
+	// connection is closed without an answer, as on the other timeouts.
+	BodyIdleTimeout time.Duration
 	// MaxBodySize bounds a request body, decompressed size included (413
 	// beyond).
 	MaxBodySize int64
@@ -109,6 +120,10 @@ func (p *Params) maxBodySize() int64 {
 
 func (p *Params) headerTimeout() time.Duration {
 	return orDefault(p.HeaderTimeout, DefaultHeaderTimeout)
+}
+
+func (p *Params) bodyIdleTimeout() time.Duration {
+	return orDefault(p.BodyIdleTimeout, DefaultBodyIdleTimeout)
 }
 
 func (p *Params) idleTimeout() time.Duration {

@@ -113,6 +113,12 @@ type HTTPServer struct {
 	HeaderTimeout time.Duration
 	// BodyTimeout bounds reading one body (none by default).
 	BodyTimeout time.Duration
+	// BodyIdleTimeout closes a connection whose request body sends
+	// nothing for that long (60 s, nginx's client_body_timeout; negative:
+	// never). Tornado has none: a client announcing a large body and
+	// sending nothing would hold its connection, and its share of
+	// MaxBodyMemory, for ever.
+	BodyIdleTimeout time.Duration
 	// MaxBodySize bounds a request body (100 MiB; 413 beyond).
 	MaxBodySize int64
 	// MaxBodyMemory bounds the memory that the request bodies the server
@@ -219,6 +225,7 @@ func (s *HTTPServer) prepare() {
 		IdleTimeout:       s.IdleConnectionTimeout,
 		HeaderTimeout:     s.HeaderTimeout,
 		BodyTimeout:       s.BodyTimeout,
+		BodyIdleTimeout:   s.BodyIdleTimeout,
 		MaxBodySize:       s.MaxBodySize,
 		BodyBudget:        http1connection.NewBodyBudget(s.maxBodyMemory()),
 		Decompress:        s.DecompressRequest,
