@@ -93,12 +93,33 @@ func (s *Server) ServeThreaded() error {
 		if err != nil {
 			return s.acceptErr(err)
 		}
-		s.wg.Add(1)
+		if !s.track() { // Close has begun
+			conn.Close()
+			continue
+		}
 		go func() {
 			defer s.wg.Done()
 			s.handle(conn)
 		}()
 	}
+}
+
+// track counts a connection's goroutine in wg, unless Close has begun.
+// The count is taken under the lock Close sets closed under, and this is
+// why: a WaitGroup must not grow from zero while Wait runs, and Close
+// waits as soon as it lets go of the lock. A connection that Accept
+// returned just as Close ran, counted outside the lock, could be counted
+// after Close had started waiting; the race detector caught that now and
+// then. Under the lock, either the count comes first and Close waits for
+// the goroutine, or Close comes first and the connection is closed here.
+func (s *Server) track() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return false
+	}
+	s.wg.Add(1)
+	return true
 }
 
 // Close stops accepting, closes the connections being served and waits for
