@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"slices"
 	"strings"
 
 	"github.com/gornado/gornado/final/concurrent"
@@ -327,9 +328,7 @@ func (rh *RequestHandler) prepareStep() (err error) {
 // refused either way, and the token may be in the body, which a refusal
 // does not read.
 func refusal(h Handler, method string) int {
-	switch method {
-	case "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS":
-	default:
+	if !slices.Contains(supportedMethods[:], method) {
 		return 405
 	}
 	if e, ok := h.(*ErrorHandler); ok {
@@ -344,8 +343,12 @@ func refusal(h Handler, method string) int {
 	return 0
 }
 
+// supportedMethods are Tornado's SUPPORTED_METHODS, in its order (the
+// order of a 405's Allow field).
+var supportedMethods = [...]string{"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"}
+
 // hasMethod reports whether h has the method for a request of method, one
-// of Tornado's SUPPORTED_METHODS.
+// of supportedMethods.
 func hasMethod(h Handler, method string) bool {
 	var ok bool
 	switch method {
@@ -410,26 +413,10 @@ func (rh *RequestHandler) methodStep() (err error) {
 // carry (RFC 9110, section 15.5.6; Tornado sends none).
 func allowedMethods(h Handler) string {
 	var b []string
-	if _, ok := h.(getter); ok {
-		b = append(b, "GET")
-	}
-	if _, ok := h.(header); ok {
-		b = append(b, "HEAD")
-	}
-	if _, ok := h.(poster); ok {
-		b = append(b, "POST")
-	}
-	if _, ok := h.(putter); ok {
-		b = append(b, "PUT")
-	}
-	if _, ok := h.(deleter); ok {
-		b = append(b, "DELETE")
-	}
-	if _, ok := h.(patcher); ok {
-		b = append(b, "PATCH")
-	}
-	if _, ok := h.(optser); ok {
-		b = append(b, "OPTIONS")
+	for _, m := range supportedMethods {
+		if hasMethod(h, m) {
+			b = append(b, m)
+		}
 	}
 	return strings.Join(b, ", ")
 }
