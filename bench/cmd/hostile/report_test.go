@@ -10,6 +10,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/gornado/gornado/bench/internal/wsclient"
 )
 
 func TestPercentile(t *testing.T) {
@@ -135,8 +137,8 @@ func unmask(t *testing.T, f []byte) (byte, []byte, []byte) {
 func TestFrames(t *testing.T) {
 	for _, size := range []int{0, 125, 126, 65535, 65536} {
 		msg := bytes.Repeat([]byte("xyz"), size/3+1)[:size]
-		op, got, rest := unmask(t, maskedFrame(opBinary, msg))
-		assert.Equal(t, byte(opBinary), op)
+		op, got, rest := unmask(t, wsclient.MaskedFrame(wsclient.OpBinary, msg))
+		assert.Equal(t, byte(wsclient.OpBinary), op)
 		assert.Equal(t, msg, got, "size %d", size)
 		assert.Empty(t, rest)
 	}
@@ -146,7 +148,7 @@ func TestFrames(t *testing.T) {
 		var op byte
 		var msg []byte
 		op, msg, b = unmask(t, b)
-		require.Equal(t, byte(opText), op, "frame %d", i)
+		require.Equal(t, byte(wsclient.OpText), op, "frame %d", i)
 		require.Len(t, msg, kib)
 		require.True(t, strings.HasPrefix(string(msg), `{"body": "aaa`) && strings.HasSuffix(string(msg), `a"}`))
 	}

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/gornado/gornado/bench/internal/wsclient"
 )
 
 // wsTarget is a WebSocket endpoint of a demo and the message it takes.
@@ -34,14 +36,14 @@ const burst = 32
 
 // binaryKiB is burst 1 KiB binary frames, for the echoes.
 func binaryKiB() []byte {
-	return bytes.Repeat(maskedFrame(opBinary, bytes.Repeat([]byte("abcdefghijklmnopqrstuvwxyz"), 40)[:kib]), burst)
+	return bytes.Repeat(wsclient.MaskedFrame(wsclient.OpBinary, bytes.Repeat([]byte("abcdefghijklmnopqrstuvwxyz"), 40)[:kib]), burst)
 }
 
 // chatKiB is burst 1 KiB text frames as the chat's page posts them:
 // {"body": "aaa..."}.
 func chatKiB() []byte {
 	pre, post := `{"body": "`, `"}`
-	return bytes.Repeat(maskedFrame(opText, []byte(pre+strings.Repeat("a", kib-len(pre)-len(post))+post)), burst)
+	return bytes.Repeat(wsclient.MaskedFrame(wsclient.OpText, []byte(pre+strings.Repeat("a", kib-len(pre)-len(post))+post)), burst)
 }
 
 // noReadResult is one server's figures in scenario 1.
@@ -133,7 +135,7 @@ func (e *env) runNoRead(t wsTarget) noReadResult {
 		return r
 	}
 	defer srv.stop(5 * time.Second)
-	c, _, err := wsDial(srv.addr, t.path)
+	c, _, err := wsclient.Dial(srv.addr, t.path, 64<<10)
 	if err != nil {
 		r.Err = err.Error()
 		return r
@@ -282,7 +284,7 @@ func (e *env) runStarve() starveResult {
 	r.Before = summarize(phase(2*time.Second), time.Time{})
 	r.BaseRSS = srv.mem().RSS
 
-	c, br, err := wsDial(srv.addr, "/echo")
+	c, br, err := wsclient.Dial(srv.addr, "/echo", 64<<10)
 	if err != nil {
 		r.Err = err.Error()
 		return r

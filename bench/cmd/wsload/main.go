@@ -12,8 +12,6 @@ package main
 
 import (
 	"bufio"
-	"crypto/rand"
-	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -21,13 +19,13 @@ import (
 	"fmt"
 	"io"
 	"log"
-	"net"
-	"net/http"
 	"net/url"
 	"os"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/gornado/gornado/bench/internal/wsclient"
 )
 
 // Report is what wsload prints.
@@ -56,14 +54,14 @@ func main() {
 	for i := range msg {
 		msg[i] = 'a' + byte(i%26)
 	}
-	frame := maskedFrame(msg)
+	frame := wsclient.MaskedFrame(wsclient.OpBinary, msg)
 
 	var counting atomic.Bool
 	var count, errs atomic.Int64
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	for i := 0; i < *conns; i++ {
-		c, br, err := dial(u)
+		c, br, err := wsclient.Dial(u.Host, u.RequestURI(), 16<<10)
 		if err != nil {
 			log.Fatalf("connection %d: %v", i, err)
 		}
@@ -107,53 +105,6 @@ func main() {
 	if errs.Load() > 0 {
 		os.Exit(1)
 	}
-}
-
-// dial opens a connection and performs the opening handshake (RFC 6455,
-// section 4.1).
-func dial(u *url.URL) (net.Conn, *bufio.Reader, error) {
-	c, err := net.DialTimeout("tcp", u.Host, 5*time.Second)
-	if err != nil {
-		return nil, nil, err
-	}
-	var key [16]byte
-	rand.Read(key[:])
-	fmt.Fprintf(c, "GET %s HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
-		"Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n",
-		u.RequestURI(), u.Host, base64.StdEncoding.EncodeToString(key[:]))
-	br := bufio.NewReaderSize(c, 16<<10)
-	resp, err := http.ReadResponse(br, nil)
-	if err != nil {
-		c.Close()
-		return nil, nil, err
-	}
-	if resp.StatusCode != http.StatusSwitchingProtocols {
-		c.Close()
-		return nil, nil, fmt.Errorf("handshake: %s", resp.Status)
-	}
-	return c, br, nil
-}
-
-// maskedFrame builds one final binary frame from client to server: FIN and
-// opcode 2, the mask bit and length, the key, and the masked payload
-// (RFC 6455, section 5.2).
-func maskedFrame(payload []byte) []byte {
-	f := []byte{0x82}
-	switch n := len(payload); {
-	case n < 126:
-		f = append(f, 0x80|byte(n))
-	case n < 1<<16:
-		f = append(f, 0x80|126, byte(n>>8), byte(n))
-	default:
-		f = append(f, 0x80|127)
-		f = binary.BigEndian.AppendUint64(f, uint64(n))
-	}
-	key := [4]byte{0x12, 0x34, 0x56, 0x78}
-	f = append(f, key[:]...)
-	for i, b := range payload {
-		f = append(f, b^key[i%4])
-	}
-	return f
 }
 
 // readEcho reads one unmasked server frame into buf and checks it is want.

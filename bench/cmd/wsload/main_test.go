@@ -7,6 +7,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/gornado/gornado/bench/internal/wsclient"
 )
 
 // unmask decodes a client frame as a server would (RFC 6455, section 5.3).
@@ -36,7 +38,7 @@ func unmask(t *testing.T, f []byte) []byte {
 func TestMaskedFrame(t *testing.T) {
 	for _, size := range []int{0, 5, 125, 126, 1024, 65535, 65536} {
 		msg := bytes.Repeat([]byte("xyz"), size/3+1)[:size]
-		assert.Equal(t, msg, unmask(t, maskedFrame(msg)), "size %d", size)
+		assert.Equal(t, msg, unmask(t, wsclient.MaskedFrame(wsclient.OpBinary, msg)), "size %d", size)
 	}
 }
 
