@@ -65,6 +65,7 @@ func TestEndlessResponsesLeaveTheClientLoopToOthers(t *testing.T) {
 	}}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			testutil.Flooding(t)
 			// The hostile server; read counts the bytes the client took
 			// from it (what the server's writes hand the kernel, whose
 			// buffers the client empties).

@@ -22,6 +22,7 @@ import (
 // timers. Before the read pass was bounded, the flooding connection kept
 // its loop while the flood lasted.
 func TestPipelinedFloodLeavesTheLoopToOthers(t *testing.T) {
+	testutil.Flooding(t)
 	loop, err := ioloop.New()
 	require.NoError(t, err)
 	stopped := make(chan struct{})

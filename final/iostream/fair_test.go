@@ -53,6 +53,7 @@ func burn(p []byte) uint32 {
 // the socket had data, so with a peer faster than the reader the timer and
 // the other connection waited for as long as the flood lasted.
 func TestFloodedStreamLetsTimersAndOthersRun(t *testing.T) {
+	testutil.Flooding(t)
 	l := quietLoop(t)
 	floodPeer, flood := acceptOn(t, l)
 	echoPeer, echo := acceptOn(t, l)

@@ -293,6 +293,7 @@ func (h busyEcho) OnMessage(c *Conn, data []byte, binary bool) concurrent.Awaita
 // budget, which final/iostream's fair_test.go checks.)
 func TestFloodingPeerLeavesTheLoopFree(t *testing.T) {
 	testutil.CheckLeaks(t)
+	testutil.Flooding(t)
 	loop := startLoop(t)
 	h := newEcho()
 	h.closed = make(chan closeEvent, 2)
