@@ -19,6 +19,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -26,6 +27,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/gornado/gornado/final/concurrent"
 	"github.com/gornado/gornado/final/demos/blog/internal/pgtest"
 )
 
@@ -433,5 +435,115 @@ func TestDatabaseErrorIs500(t *testing.T) {
 		assert.Contains(t, blog.logs.String(), "sql: database is closed")
 		resp, _ = ann.get("/static/blog.css")
 		assert.Equal(t, 200, resp.StatusCode, "the server goes on")
+	})
+}
+
+// watchedExecutor runs queries on inner and, once armed, tells submitted
+// of each one as it is handed over (before it runs).
+type watchedExecutor struct {
+	inner     concurrent.Executor
+	armed     *atomic.Bool
+	submitted chan struct{}
+}
+
+func (e watchedExecutor) Submit(fn func()) {
+	if e.armed.Load() {
+		select {
+		case e.submitted <- struct{}{}:
+		default: // more than the test counts
+		}
+	}
+	e.inner.Submit(fn)
+}
+
+// holdWriteLock keeps other connections from writing entries (reading
+// them stays possible) until the returned function is called: SQLite's
+// write lock (an immediate transaction), or a Postgres EXCLUSIVE table
+// lock, which lets SELECTs through and holds INSERTs.
+func holdWriteLock(t *testing.T, s *Store) (release func()) {
+	t.Helper()
+	tx, err := s.DB().Begin()
+	require.NoError(t, err)
+	if s.Engine() == Postgres {
+		_, err = tx.Exec("LOCK TABLE entries IN EXCLUSIVE MODE")
+		require.NoError(t, err)
+	} else {
+		// BEGIN IMMEDIATE (the DSN's _txlock) took the lock already;
+		// a write makes sure of it.
+		_, err = tx.Exec("UPDATE entries SET title = title WHERE id = 0")
+		require.NoError(t, err)
+	}
+	return func() { require.NoError(t, tx.Rollback()) }
+}
+
+// TestSlowQueryDoesNotStallTheLoop: while one request's query waits for a
+// lock in the database, the blog's only loop answers other pages. With
+// the queries run on the loop (an executor that calls them inline), the
+// other pages waited for the lock: SQLite's busy timeout (5 s), or
+// Postgres's query timeout, far beyond the deadline below.
+func TestSlowQueryDoesNotStallTheLoop(t *testing.T) {
+	engines(t, func(t *testing.T, dsn string) {
+		exec := watchedExecutor{inner: concurrent.NewLimitExecutor(DefaultMaxConns), armed: new(atomic.Bool), submitted: make(chan struct{}, 8)}
+		blog := startBlog(t, dsn, Options{Executor: exec, QueryTimeout: 20 * time.Second})
+		ann := newBrowser(t, blog.url)
+		ann.signUp("ann@example.com", "s3cret")
+		ann.compose("", "First", "One.")
+		ann.get("/compose")
+
+		release := holdWriteLock(t, blog.store)
+		released := false
+		defer func() {
+			if !released {
+				release()
+			}
+		}()
+
+		// The compose: its Prepare's query (the author), then the insert,
+		// which waits for the lock.
+		form := url.Values{"_xsrf": {ann.token}, "title": {"Second"}, "markdown": {"Two."}}
+		composed := make(chan int, 1)
+		exec.armed.Store(true)
+		go func() {
+			resp, err := ann.c.PostForm(blog.url+"/compose", form)
+			if err != nil {
+				composed <- -1
+				return
+			}
+			resp.Body.Close()
+			composed <- resp.StatusCode
+		}()
+		for i := range 2 {
+			select {
+			case <-exec.submitted:
+			case <-time.After(10 * time.Second):
+				t.Fatalf("the compose's query %d was never submitted", i+1)
+			}
+		}
+		exec.armed.Store(false)
+
+		// Other pages are answered meanwhile, each well within a
+		// deadline that a loop blocked by the compose would miss.
+		reader := newBrowser(t, blog.url)
+		reader.c.Timeout = 3 * time.Second
+		for _, path := range []string{"/", "/archive", "/entry/first", "/feed"} {
+			resp, err := reader.c.Get(reader.base + path)
+			require.NoError(t, err, "%s while a query waits: the loop is blocked", path)
+			resp.Body.Close()
+			assert.Equal(t, 200, resp.StatusCode, path)
+		}
+		select {
+		case code := <-composed:
+			t.Fatalf("the compose finished (%d) while the lock was held: the test proved nothing", code)
+		default:
+		}
+
+		released = true
+		release()
+		select {
+		case code := <-composed:
+			assert.Equal(t, 302, code)
+		case <-time.After(20 * time.Second):
+			t.Fatal("the compose did not finish once the lock was released")
+		}
 	})
 }

@@ -49,22 +49,24 @@ var nonWord = regexp.MustCompile(`[^\pL\pM\pN_]+`)
 
 // slugify makes an entry's slug from its title, as Tornado's demo does:
 // compatibility-decompose (NFKD, so "é" becomes "e" and an accent), turn
-// runs of non-word characters into single hyphens, lower-case, and keep
-// only ASCII; "entry" if nothing is left. A title of 200 letters gives a
-// slug that the slug column's 100 characters cannot hold, so it is cut
-// (Tornado's would fail to insert on Postgres).
+// runs of non-word characters into spaces, lower-case, keep only ASCII,
+// and join the words with hyphens; "entry" if nothing is left. Tornado
+// drops the non-ASCII characters after joining, so "a 日本 b" gives
+// "a--b" there and "a-b" here. A title of 200 letters would give a slug
+// that the slug column's 100 characters cannot hold (Tornado's insert
+// fails on Postgres), so the slug is cut to 60, which leaves room for
+// CreateEntry's "-2" suffixes.
 func slugify(title string) string {
 	s := norm.NFKD.String(title)
 	s = nonWord.ReplaceAllString(s, " ")
-	s = strings.Join(strings.Fields(strings.ToLower(s)), "-")
 	s = strings.Map(func(r rune) rune {
 		if r > unicode.MaxASCII {
 			return -1
 		}
-		return r
+		return unicode.ToLower(r)
 	}, s)
-	s = strings.Trim(s, "-")
-	const maxLen = 60 // leaves room for the "-2" suffixes of CreateEntry
+	s = strings.Join(strings.Fields(s), "-")
+	const maxLen = 60
 	if len(s) > maxLen {
 		s = strings.TrimRight(s[:maxLen], "-")
 	}

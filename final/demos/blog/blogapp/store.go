@@ -401,29 +401,34 @@ func scanAuthor(r scanner) (Author, error) {
 // Postgres table lock that conflicts with itself), so exactly one wins.
 func (s *Store) CreateFirstAuthor(loop concurrent.Scheduler, email, name, hashedPassword string) *concurrent.Future[Author] {
 	return run(s, loop, func(ctx context.Context) (Author, error) {
-		tx, err := s.db.BeginTx(ctx, nil)
-		if err != nil {
-			return Author{}, err
-		}
-		defer tx.Rollback() // after Commit, a no-op
-		if s.engine == Postgres {
-			if _, err := tx.ExecContext(ctx, "LOCK TABLE authors IN SHARE ROW EXCLUSIVE MODE"); err != nil {
-				return Author{}, err
-			}
-		}
-		var exists bool
-		if err := tx.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM authors)").Scan(&exists); err != nil {
-			return Author{}, err
-		}
-		if exists {
-			return Author{}, ErrAuthorExists
-		}
-		a := Author{Email: email, Name: name, HashedPassword: hashedPassword}
-		err = tx.QueryRowContext(ctx, "INSERT INTO authors (email, name, hashed_password) VALUES ($1, $2, $3) RETURNING id",
-			email, name, hashedPassword).Scan(&a.ID)
-		if err != nil {
-			return Author{}, err
-		}
-		return a, tx.Commit()
+		return s.createFirstAuthor(ctx, email, name, hashedPassword)
 	})
+}
+
+// createFirstAuthor is CreateFirstAuthor's query, blocking.
+func (s *Store) createFirstAuthor(ctx context.Context, email, name, hashedPassword string) (Author, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return Author{}, err
+	}
+	defer tx.Rollback() // after Commit, a no-op
+	if s.engine == Postgres {
+		if _, err := tx.ExecContext(ctx, "LOCK TABLE authors IN SHARE ROW EXCLUSIVE MODE"); err != nil {
+			return Author{}, err
+		}
+	}
+	var exists bool
+	if err := tx.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM authors)").Scan(&exists); err != nil {
+		return Author{}, err
+	}
+	if exists {
+		return Author{}, ErrAuthorExists
+	}
+	a := Author{Email: email, Name: name, HashedPassword: hashedPassword}
+	err = tx.QueryRowContext(ctx, "INSERT INTO authors (email, name, hashed_password) VALUES ($1, $2, $3) RETURNING id",
+		email, name, hashedPassword).Scan(&a.ID)
+	if err != nil {
+		return Author{}, err
+	}
+	return a, tx.Commit()
 }
