@@ -158,8 +158,8 @@ func Start() (s *Server, err error) {
 		"-c", "listen_addresses=127.0.0.1",
 		"-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
 	)
-	// The server dies with the test binary, even one killed by a timeout.
-	s.cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred, Pdeathsig: syscall.SIGKILL}
+	s.cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+	dieWithParent(s.cmd.SysProcAttr)
 	stderr, err := s.cmd.StderrPipe()
 	if err != nil {
 		return nil, err
