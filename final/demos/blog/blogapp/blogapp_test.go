@@ -117,9 +117,9 @@ type blog struct {
 	logs  *logBuffer
 }
 
-// startBlog opens dsn with opts and serves it on 127.0.0.1:0; cleanup
-// stops both.
-func startBlog(t *testing.T, dsn string, opts Options) *blog {
+// startBlog opens dsn with opts and serves it on 127.0.0.1:0, the Blog
+// passed through configure first; cleanup stops both.
+func startBlog(t *testing.T, dsn string, opts Options, configure ...func(*Blog)) *blog {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -127,6 +127,9 @@ func startBlog(t *testing.T, dsn string, opts Options) *blog {
 	require.NoError(t, err)
 	b := NewBlog(store)
 	b.BcryptCost = bcrypt.MinCost // the default costs ~50 ms a hash, more under -race
+	for _, f := range configure {
+		f(b)
+	}
 	logs := &logBuffer{}
 	s, err := Start("127.0.0.1:0", Config{Blog: b, Loops: 1, Logger: slog.New(logs)})
 	require.NoError(t, err)
@@ -546,4 +549,83 @@ func TestSlowQueryDoesNotStallTheLoop(t *testing.T) {
 			t.Fatal("the compose did not finish once the lock was released")
 		}
 	})
+}
+
+// gatedExecutor runs functions on goroutines; once armed, it holds them
+// until open is closed, and tells submitted of each as it is handed over.
+type gatedExecutor struct {
+	armed     *atomic.Bool
+	open      chan struct{}
+	submitted chan struct{}
+}
+
+func (e gatedExecutor) Submit(fn func()) {
+	if !e.armed.Load() {
+		go fn()
+		return
+	}
+	e.submitted <- struct{}{}
+	go func() {
+		<-e.open
+		fn()
+	}()
+}
+
+// TestBcryptOffTheLoop: while a login's bcrypt has not run, the blog's
+// only loop answers other pages, and the login completes once it runs.
+// (bcrypt is held at a gate here; on the loop, a hash at the default cost
+// would stall every connection for about 50 ms.)
+func TestBcryptOffTheLoop(t *testing.T) {
+	gate := gatedExecutor{armed: new(atomic.Bool), open: make(chan struct{}), submitted: make(chan struct{}, 1)}
+	blog := startBlog(t, sqliteDSN(t), Options{}, func(b *Blog) { b.cpu = gate })
+	ann := newBrowser(t, blog.url)
+	ann.signUp("ann@example.com", "s3cret")
+	ann.compose("", "First", "One.")
+	ann.get("/auth/logout")
+	ann.get("/auth/login")
+
+	gate.armed.Store(true) // the login's password check is the next bcrypt
+	opened := false
+	defer func() {
+		if !opened {
+			close(gate.open)
+		}
+	}()
+	form := url.Values{"_xsrf": {ann.token}, "email": {"ann@example.com"}, "password": {"s3cret"}}
+	loggedIn := make(chan int, 1)
+	go func() {
+		resp, err := ann.c.PostForm(blog.url+"/auth/login", form)
+		if err != nil {
+			loggedIn <- -1
+			return
+		}
+		resp.Body.Close()
+		loggedIn <- resp.StatusCode
+	}()
+	select {
+	case <-gate.submitted:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the login's password check was never submitted to the executor")
+	}
+	reader := newBrowser(t, blog.url)
+	reader.c.Timeout = 3 * time.Second
+	for _, path := range []string{"/", "/entry/first"} {
+		resp, err := reader.c.Get(reader.base + path)
+		require.NoError(t, err, path)
+		resp.Body.Close()
+		assert.Equal(t, 200, resp.StatusCode, path)
+	}
+	select {
+	case code := <-loggedIn:
+		t.Fatalf("the login finished (%d) before its bcrypt ran", code)
+	default:
+	}
+	opened = true
+	close(gate.open)
+	select {
+	case code := <-loggedIn:
+		assert.Equal(t, 302, code)
+	case <-time.After(20 * time.Second):
+		t.Fatal("the login did not finish once bcrypt ran")
+	}
 }
