@@ -435,7 +435,7 @@ func TestDatabaseErrorIs500(t *testing.T) {
 		assert.Equal(t, 500, resp.StatusCode)
 		assert.Contains(t, page, "500: Internal Server Error")
 		assert.NotContains(t, page, "sql:", "no detail for the visitor without Debug")
-		assert.Contains(t, blog.logs.String(), "sql: database is closed")
+		assert.Contains(t, blog.logs.String(), "error=blogapp: LatestEntries: sql: database is closed")
 		resp, _ = ann.get("/static/blog.css")
 		assert.Equal(t, 200, resp.StatusCode, "the server goes on")
 	})
@@ -628,4 +628,26 @@ func TestBcryptOffTheLoop(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("the login did not finish once bcrypt ran")
 	}
+}
+
+// TestQueryTimeoutIs500: a query that waits longer than the query timeout
+// (here for a lock that is never released in time) gives a 500 and a log
+// line, not a request that hangs.
+func TestQueryTimeoutIs500(t *testing.T) {
+	engines(t, func(t *testing.T, dsn string) {
+		blog := startBlog(t, dsn, Options{QueryTimeout: 300 * time.Millisecond})
+		ann := newBrowser(t, blog.url)
+		ann.signUp("ann@example.com", "s3cret")
+		ann.get("/compose")
+		release := holdWriteLock(t, blog.store)
+		defer release()
+		start := time.Now()
+		resp, page := ann.post("/compose", url.Values{"title": {"Stuck"}, "markdown": {"Stuck."}})
+		assert.Equal(t, 500, resp.StatusCode)
+		assert.Contains(t, page, "500: Internal Server Error")
+		// SQLite gives up at its busy timeout (5 s) if the driver does
+		// not see the deadline first; either is far from a hang.
+		assert.Less(t, time.Since(start), 20*time.Second)
+		assert.Regexp(t, "ERROR web: uncaught error error=blogapp: CreateEntry: .*(context deadline exceeded|database is locked)", blog.logs.String())
+	})
 }

@@ -234,14 +234,21 @@ func isUniqueViolation(err error) bool {
 
 // run runs query on s's executor with a context bounded by the query
 // timeout, and resolves the returned Future with its result on loop (call
-// it on loop's goroutine). A panic in query becomes the Future's error
+// it on loop's goroutine). An error is wrapped with name, the Store
+// method's, so that the log says which query failed ("blogapp:
+// CreateEntry: context deadline exceeded"); errors.Is still sees the
+// sentinels. A panic in query becomes the Future's error
 // (concurrent.PanicError), so it reaches the handler as a 500 like any
 // other database error.
-func run[T any](s *Store, loop concurrent.Scheduler, query func(ctx context.Context) (T, error)) *concurrent.Future[T] {
+func run[T any](s *Store, loop concurrent.Scheduler, name string, query func(ctx context.Context) (T, error)) *concurrent.Future[T] {
 	return concurrent.RunOnExecutor(loop, s.exec, func() (T, error) {
 		ctx, cancel := context.WithTimeout(context.Background(), s.timeout)
 		defer cancel()
-		return query(ctx)
+		v, err := query(ctx)
+		if err != nil {
+			err = fmt.Errorf("blogapp: %s: %w", name, err)
+		}
+		return v, err
 	})
 }
 
@@ -288,7 +295,7 @@ func queryEntries(ctx context.Context, db *sql.DB, query string, args ...any) ([
 // first (the home page shows 5, the feed 10). limit <= 0 means all of them
 // (the archive). Ties, entries published in the same instant, go by id.
 func (s *Store) LatestEntries(loop concurrent.Scheduler, limit int) *concurrent.Future[[]Entry] {
-	return run(s, loop, func(ctx context.Context) ([]Entry, error) {
+	return run(s, loop, "LatestEntries", func(ctx context.Context) ([]Entry, error) {
 		if limit <= 0 {
 			return queryEntries(ctx, s.db, "SELECT "+entryColumns+" FROM entries ORDER BY published DESC, id DESC")
 		}
@@ -298,14 +305,14 @@ func (s *Store) LatestEntries(loop concurrent.Scheduler, limit int) *concurrent.
 
 // EntryBySlug returns the entry at /entry/<slug>, or ErrNotFound.
 func (s *Store) EntryBySlug(loop concurrent.Scheduler, slug string) *concurrent.Future[Entry] {
-	return run(s, loop, func(ctx context.Context) (Entry, error) {
+	return run(s, loop, "EntryBySlug", func(ctx context.Context) (Entry, error) {
 		return scanEntry(s.db.QueryRowContext(ctx, "SELECT "+entryColumns+" FROM entries WHERE slug = $1", slug))
 	})
 }
 
 // EntryByID returns the entry with id, or ErrNotFound.
 func (s *Store) EntryByID(loop concurrent.Scheduler, id int64) *concurrent.Future[Entry] {
-	return run(s, loop, func(ctx context.Context) (Entry, error) {
+	return run(s, loop, "EntryByID", func(ctx context.Context) (Entry, error) {
 		return scanEntry(s.db.QueryRowContext(ctx, "SELECT "+entryColumns+" FROM entries WHERE id = $1", id))
 	})
 }
@@ -321,7 +328,7 @@ const maxSlugTries = 20
 // same title cannot both take it, as the database's UNIQUE constraint
 // refuses the second, which then tries the next.
 func (s *Store) CreateEntry(loop concurrent.Scheduler, author int64, title, markdown string, html template.HTML) *concurrent.Future[Entry] {
-	return run(s, loop, func(ctx context.Context) (Entry, error) {
+	return run(s, loop, "CreateEntry", func(ctx context.Context) (Entry, error) {
 		now := time.Now().UTC()
 		e := Entry{AuthorID: author, Slug: slugify(title), Title: title, Markdown: markdown, HTML: html, Published: now, Updated: now}
 		for range maxSlugTries {
@@ -352,7 +359,7 @@ func (s *Store) CreateEntry(loop concurrent.Scheduler, author int64, title, mark
 // UpdateEntry replaces the title and text of entry id, keeping its slug,
 // and returns it; ErrNotFound if there is no such entry.
 func (s *Store) UpdateEntry(loop concurrent.Scheduler, id int64, title, markdown string, html template.HTML) *concurrent.Future[Entry] {
-	return run(s, loop, func(ctx context.Context) (Entry, error) {
+	return run(s, loop, "UpdateEntry", func(ctx context.Context) (Entry, error) {
 		return scanEntry(s.db.QueryRowContext(ctx,
 			"UPDATE entries SET title = $1, markdown = $2, html = $3, updated = $4 WHERE id = $5 RETURNING "+entryColumns,
 			title, markdown, string(html), time.Now().UTC(), id))
@@ -362,7 +369,7 @@ func (s *Store) UpdateEntry(loop concurrent.Scheduler, id int64, title, markdown
 // AnyAuthor reports whether an author exists (Tornado's any_author_exists):
 // until one does, /auth/login sends visitors to /auth/create.
 func (s *Store) AnyAuthor(loop concurrent.Scheduler) *concurrent.Future[bool] {
-	return run(s, loop, func(ctx context.Context) (bool, error) {
+	return run(s, loop, "AnyAuthor", func(ctx context.Context) (bool, error) {
 		var exists bool
 		err := s.db.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM authors)").Scan(&exists)
 		return exists, err
@@ -371,14 +378,14 @@ func (s *Store) AnyAuthor(loop concurrent.Scheduler) *concurrent.Future[bool] {
 
 // AuthorByID returns the author with id, or ErrNotFound.
 func (s *Store) AuthorByID(loop concurrent.Scheduler, id int64) *concurrent.Future[Author] {
-	return run(s, loop, func(ctx context.Context) (Author, error) {
+	return run(s, loop, "AuthorByID", func(ctx context.Context) (Author, error) {
 		return scanAuthor(s.db.QueryRowContext(ctx, "SELECT id, email, name, hashed_password FROM authors WHERE id = $1", id))
 	})
 }
 
 // AuthorByEmail returns the author who logs in with email, or ErrNotFound.
 func (s *Store) AuthorByEmail(loop concurrent.Scheduler, email string) *concurrent.Future[Author] {
-	return run(s, loop, func(ctx context.Context) (Author, error) {
+	return run(s, loop, "AuthorByEmail", func(ctx context.Context) (Author, error) {
 		return scanAuthor(s.db.QueryRowContext(ctx, "SELECT id, email, name, hashed_password FROM authors WHERE email = $1", email))
 	})
 }
@@ -400,7 +407,7 @@ func scanAuthor(r scanner) (Author, error) {
 // the authors table's write lock (SQLite's immediate transaction, a
 // Postgres table lock that conflicts with itself), so exactly one wins.
 func (s *Store) CreateFirstAuthor(loop concurrent.Scheduler, email, name, hashedPassword string) *concurrent.Future[Author] {
-	return run(s, loop, func(ctx context.Context) (Author, error) {
+	return run(s, loop, "CreateFirstAuthor", func(ctx context.Context) (Author, error) {
 		return s.createFirstAuthor(ctx, email, name, hashedPassword)
 	})
 }
