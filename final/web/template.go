@@ -648,7 +648,7 @@ func (rh *RequestHandler) writeWithResources(page []byte, modules []*UIModule, n
 		}
 		body.WriteString(string(m.HTMLBody))
 	}
-	h, b := len(page), len(page)
+	h, b := 0, len(page) // where head and body go; nothing goes at 0 and at the end
 	if head.Len() > 0 {
 		if h = bytes.Index(page, []byte("</head>")); h < 0 {
 			return fmt.Errorf("%w: %s has no </head> for its UI modules' CSS", ErrNoPlaceForResources, name)
