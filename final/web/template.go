@@ -399,7 +399,12 @@ func (lt *loopTemplates) execute(rh *RequestHandler, w *bytes.Buffer, page strin
 		st = &renderState{rh: rh}
 	}
 	lt.cur = st
-	defer func() { lt.cur = prev }()
+	defer func() {
+		lt.cur = prev
+		if prev == nil {
+			st.rh, st.ns = nil, nil // the modules stay, for Render
+		}
+	}()
 	return st, t.Execute(w, data)
 }
 
@@ -435,7 +440,6 @@ func (rh *RequestHandler) Render(name string, data any) error {
 		err = rh.writeWithResources(b.Bytes(), st.modules, name)
 	}
 	if outer {
-		lt.top = renderState{modules: lt.top.modules[:0]} // drop the handler
 		if b.Cap() > 1<<20 {
 			lt.buf = bytes.Buffer{} // one huge page does not pin its buffer
 		}
