@@ -52,12 +52,17 @@ func (h *renderHandler) GetCurrentUser() (any, error) {
 // Greeting is a method templates call through {{handler.Greeting}}.
 func (h *renderHandler) Greeting() string { return "hello from " + h.Page }
 
-// titledHandler overrides GetTemplateNamespace.
-type titledHandler struct{ renderHandler }
+// titledHandler overrides GetTemplateNamespace, and counts its calls.
+type titledHandler struct {
+	renderHandler
+	nsCalls int
+}
 
 func (h *titledHandler) GetTemplateNamespace() map[string]any {
+	h.nsCalls++
 	ns := h.RequestHandler.GetTemplateNamespace()
 	ns["title"] = "Titled <page>"
+	ns["calls"] = h.nsCalls
 	return ns
 }
 
@@ -204,15 +209,18 @@ func TestTemplateNamespaceFunctions(t *testing.T) {
 // default one or the handler's own, called through the user's type.
 func TestTemplateGetTemplateNamespace(t *testing.T) {
 	fsys := fstest.MapFS{"ns.html": {Data: []byte(
-		`title={{ns.title}}|user={{ns.current_user}}|method={{ns.request.Method}}|handler={{ns.handler.Greeting}}|{{with ns}}{{.title}}{{end}}`)}}
+		`title={{ns.title}}|user={{ns.current_user}}|method={{ns.request.Method}}|handler={{ns.handler.Greeting}}|{{with ns}}{{.title}}{{end}}|{{ns.calls}}`)}}
 	base := serve(t, NewApplication([]*URLSpec{
 		page("/", "ns.html", nil),
-		URL("/titled", &titledHandler{renderHandler{Page: "ns.html"}}),
+		URL("/titled", &titledHandler{renderHandler: renderHandler{Page: "ns.html"}}),
 	}, Settings{TemplateFS: fsys}))
 	_, body := fetch(t, base+"/?user=bob")
-	assert.Equal(t, "title=|user=bob|method=GET|handler=hello from ns.html|", body, "the default namespace")
-	_, body = fetch(t, base+"/titled")
-	assert.Equal(t, "title=Titled &lt;page&gt;|user=|method=GET|handler=hello from ns.html|Titled &lt;page&gt;", body, "the handler's own")
+	assert.Equal(t, "title=|user=bob|method=GET|handler=hello from ns.html||", body, "the default namespace")
+	for range 2 {
+		_, body = fetch(t, base+"/titled")
+		assert.Equal(t, "title=Titled &lt;page&gt;|user=|method=GET|handler=hello from ns.html|Titled &lt;page&gt;|1", body,
+			"the handler's own, asked for once per render")
+	}
 }
 
 // TestTemplateUIModule: a module renders its template with its argument,
