@@ -454,8 +454,8 @@ func (rh *RequestHandler) Render(name string, data any) error {
 
 // ---- the namespace ---------------------------------------------------------
 
-// GetTemplateNamespace returns what templates see as ns, Tornado's
-// get_template_namespace: "handler" (the handler, your type), "request"
+// GetTemplateNamespace is Hooks' default: what templates see as ns,
+// Tornado's get_template_namespace: "handler" (the handler, your type), "request"
 // and "current_user". Define GetTemplateNamespace on your handler type to
 // add to it; call this one for the defaults:
 //
@@ -473,12 +473,6 @@ func (rh *RequestHandler) GetTemplateNamespace() map[string]any {
 		"request":      rh.Request,
 		"current_user": rh.CurrentUser(),
 	}
-}
-
-// templateNamespacer is what every Handler is, through the RequestHandler
-// it embeds; asking rh.self for it finds the user's own method first.
-type templateNamespacer interface {
-	GetTemplateNamespace() map[string]any
 }
 
 // templateFuncs returns the functions templates are parsed and executed
@@ -534,7 +528,7 @@ func (a *Application) templateFuncs(lt *loopTemplates) template.FuncMap {
 			}
 			st := lt.cur
 			if st.ns == nil {
-				st.ns = st.rh.self.(templateNamespacer).GetTemplateNamespace()
+				st.ns = st.rh.self.GetTemplateNamespace() // a hook: the handler's own first
 			}
 			return st.ns
 		},
