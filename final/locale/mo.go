@@ -46,8 +46,9 @@ func (c *moCatalog) translate(message, plural string, count int) string {
 	return plural
 }
 
-// pgettext looks for the message under its context, and without the
-// context when there is none, as Tornado's GettextLocale.pgettext does.
+// pgettext looks for the message under its context, as Tornado's
+// GettextLocale.pgettext does: a message missing there is given back in
+// English, while a plural one is looked for again without the context.
 func (c *moCatalog) pgettext(context, message, plural string, count int) string {
 	key := context + contextSeparator + message
 	if plural == "" {
