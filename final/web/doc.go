@@ -34,6 +34,9 @@
 // Prepare, OnFinish, OnConnectionClose, WriteError, GetCurrentUser and
 // ComputeETag are optional methods with Tornado's meanings, and a handler with
 // DataReceived (StreamingHandler) gets the request body as it arrives.
+// GetUserLocale and GetBrowserLocale have defaults on RequestHandler that
+// a handler's own methods replace; Locale returns what they choose among
+// Settings.Translations (final/locale), Tornado's self.locale.
 //
 // # Coroutines
 //
