@@ -53,6 +53,14 @@ type Settings struct {
 	// XSRFCookies checks an _xsrf token on every POST, PUT, PATCH and
 	// DELETE (and any method but GET, HEAD and OPTIONS).
 	XSRFCookies bool
+	// XSRFCookieName names the cookie holding the XSRF secret; "" means
+	// "_xsrf" (xsrf_cookie_name). A "__Host-" name makes browsers keep
+	// it to this host and to HTTPS, with XSRFCookieOptions.Secure.
+	XSRFCookieName string
+	// XSRFCookieOptions are the XSRF cookie's attributes
+	// (xsrf_cookie_kwargs): Secure, HTTPOnly, SameSite, Domain, Path. An
+	// expiry left unset is 30 days, as in Tornado.
+	XSRFCookieOptions CookieOptions
 	// LoginURL is where Authenticated redirects a request without a
 	// current user.
 	LoginURL string
@@ -65,8 +73,17 @@ type Settings struct {
 	// (default_handler_class, the prototype's fields its
 	// default_handler_args); nil answers 404.
 	DefaultHandler Handler
-	// Logger receives the access log and errors; nil means the loop's.
+	// Logger receives the access log and errors; nil means the loop's
+	// (slog.Default unless the loop was given another). The access log
+	// writes a line per request at INFO, as Tornado's does once logging
+	// is configured: a server that must not pay for it (a benchmark)
+	// gives a Logger above INFO, or a LogFunction that does nothing.
 	Logger *slog.Logger
+	// LogFunction, if set, replaces the access log: it is called once per
+	// finished response, with the handler, Tornado's log_function.
+	// Status, Request.Method, Request.URI and Request.RequestTime are
+	// what the default line shows.
+	LogFunction func(h *RequestHandler)
 	// MaxBodySize bounds a request body read under net/http (ServeHTTP);
 	// 0 means 100 MiB. Under httpserver, its own limit applies.
 	MaxBodySize int64
@@ -79,9 +96,11 @@ type Settings struct {
 // Handler is a request handler: a pointer to a struct that embeds
 // RequestHandler and has some of the methods Get, Head, Post, Put, Delete,
 // Patch and Options, each `func(args ...string) error`. Embedding
-// RequestHandler is what makes a type a Handler.
+// RequestHandler is what makes a type a Handler; its Hooks are
+// RequestHandler's unless the type defines its own.
 type Handler interface {
 	base() *RequestHandler
+	Hooks
 }
 
 // URLSpec maps a path pattern to a handler, Tornado's URLSpec (url()).

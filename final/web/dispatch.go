@@ -150,8 +150,13 @@ func (d *dispatch) OnConnectionClose() {
 		return
 	}
 	if d.streaming || rh.bodyDone {
-		if oc, ok := d.h.(interface{ OnConnectionClose() }); ok {
-			oc.OnConnectionClose()
+		var err error
+		func() {
+			defer rh.recoverPanic(&err)
+			d.h.OnConnectionClose()
+		}()
+		if err != nil {
+			rh.logger().Error("web: panic in OnConnectionClose", "error", err.Error())
 		}
 	}
 	// While a step runs (a write inside the method found the connection
@@ -203,7 +208,6 @@ type (
 	patcher  interface{ Patch(args ...string) error }
 	optser   interface{ Options(args ...string) error }
 	preparer interface{ Prepare() error }
-	finisher interface{ OnFinish() }
 )
 
 // run advances the handler through its steps until it waits for an
@@ -289,9 +293,12 @@ func (rh *RequestHandler) resume() {
 	rh.run()
 }
 
-// prepareStep answers a refusal, checks XSRF and runs Prepare.
+// prepareStep runs SetDefaultHeaders, answers a refusal, checks XSRF and
+// runs Prepare, Tornado's order (its constructor sets the default headers;
+// _execute checks the method, then the XSRF cookie, then prepares).
 func (rh *RequestHandler) prepareStep() (err error) {
 	defer rh.recoverPanic(&err)
+	rh.self.SetDefaultHeaders()
 	m := rh.req.Method
 	if code := refusal(rh.self, m); code != 0 {
 		if code == 405 {
@@ -300,7 +307,7 @@ func (rh *RequestHandler) prepareStep() (err error) {
 		return &HTTPError{Code: code}
 	}
 	if rh.app.Settings.XSRFCookies && m != "GET" && m != "HEAD" && m != "OPTIONS" {
-		if err := rh.CheckXSRFCookie(); err != nil {
+		if err := rh.self.CheckXSRFCookie(); err != nil {
 			return err
 		}
 	}

@@ -31,12 +31,18 @@
 // answers 405. Returning an error answers it: an *HTTPError with its code,
 // a *MissingArgumentError with 400, anything else with 500. A panic is
 // recovered, logged with its stack and answered 500, and the loop goes on.
-// Prepare, OnFinish, OnConnectionClose, WriteError, GetCurrentUser and
-// ComputeETag are optional methods with Tornado's meanings, and a handler with
+// Prepare is an optional method with Tornado's meaning, and a handler with
 // DataReceived (StreamingHandler) gets the request body as it arrives.
-// GetUserLocale and GetBrowserLocale have defaults on RequestHandler that
-// a handler's own methods replace; Locale returns what they choose among
-// Settings.Translations (final/locale), Tornado's self.locale.
+//
+// # Hooks
+//
+// The methods Tornado users override (SetDefaultHeaders, CheckXSRFCookie,
+// GetCurrentUser, GetLoginURL, GetUserLocale, GetBrowserLocale, WriteError,
+// ComputeETag, OnConnectionClose, OnFinish: see Hooks) have Tornado's
+// defaults on RequestHandler and are called on the handler value, so a
+// method of the same name on the handler's type, or on a BaseHandler it
+// embeds, is the one that runs. Locale returns what the two locale hooks
+// choose among Settings.Translations (final/locale), Tornado's self.locale.
 //
 // # Coroutines
 //

@@ -17,37 +17,21 @@ type localeCache struct {
 	l *locale.Locale
 }
 
-// userLocaleHook and browserLocaleHook are the hooks Locale calls on the
-// user's handler. RequestHandler has both, so every handler has them by
-// promotion, and a method the handler type defines shadows the default.
-type (
-	userLocaleHook    interface{ GetUserLocale() *locale.Locale }
-	browserLocaleHook interface{ GetBrowserLocale() *locale.Locale }
-)
-
 // Locale returns the request's locale, Tornado's self.locale: what the
-// handler's GetUserLocale returns, or when that is nil, what its
-// GetBrowserLocale does (by default from Accept-Language). It is chosen
-// on the first call and kept for the rest of the request. Templates and
-// handlers translate through it:
+// handler's GetUserLocale hook returns, or when that is nil, what its
+// GetBrowserLocale hook does (by default from Accept-Language). Both are
+// called on the handler value (Hooks), so the handler type's own methods
+// win. It is chosen on the first call and kept for the rest of the
+// request. Templates and handlers translate through it:
 //
 //	h.Locale().Translate("Sign out", "", 0)
 func (rh *RequestHandler) Locale() *locale.Locale {
 	if rh.locale.l != nil {
 		return rh.locale.l
 	}
-	var l *locale.Locale
-	if h, ok := rh.hooks().(userLocaleHook); ok {
-		l = h.GetUserLocale()
-	} else {
-		rh.wrongHook("GetUserLocale")
-	}
+	l := rh.self.GetUserLocale()
 	if l == nil {
-		if h, ok := rh.hooks().(browserLocaleHook); ok {
-			l = h.GetBrowserLocale()
-		} else {
-			rh.wrongHook("GetBrowserLocale")
-		}
+		l = rh.self.GetBrowserLocale()
 	}
 	if l == nil {
 		// A GetBrowserLocale override that found nothing: Tornado
@@ -58,31 +42,14 @@ func (rh *RequestHandler) Locale() *locale.Locale {
 	return l
 }
 
-// hooks is the value the locale hooks are called on: the user's handler,
-// so that its own methods win.
-func (rh *RequestHandler) hooks() any {
-	if rh.self == nil {
-		return rh
-	}
-	return rh.self
-}
-
-// wrongHook logs a handler method named like a hook whose signature is not
-// the hook's: Go lets it shadow the default, and the hook would otherwise
-// be skipped without a word.
-func (rh *RequestHandler) wrongHook(name string) {
-	rh.logger().Error("web: the handler's " + name + " is not func() *locale.Locale; it is not called")
-}
-
 // SetLocale sets the request's locale (Tornado's locale setter), for
 // Prepare to set it from an asynchronous lookup of the user's preference.
 func (rh *RequestHandler) SetLocale(l *locale.Locale) { rh.locale.l = l }
 
-// GetUserLocale is the hook for a locale the application knows, Tornado's
-// get_user_locale: define it on the handler type to choose from a user's
-// stored preference (locale.Get(code), or the application's
-// Settings.Translations.Get). The default returns nil, which lets
-// GetBrowserLocale choose.
+// GetUserLocale is Hooks' default: nil, which lets GetBrowserLocale
+// choose. The hook is Tornado's get_user_locale: define it on the handler
+// type to choose from a user's stored preference (locale.Get(code), or the
+// application's Settings.Translations.Get).
 //
 //	func (h *Page) GetUserLocale() *locale.Locale {
 //		if u, ok := h.CurrentUser().(*User); ok {
@@ -92,11 +59,10 @@ func (rh *RequestHandler) SetLocale(l *locale.Locale) { rh.locale.l = l }
 //	}
 func (rh *RequestHandler) GetUserLocale() *locale.Locale { return nil }
 
-// GetBrowserLocale is the hook that chooses from the request, Tornado's
-// get_browser_locale: by default the closest of the Accept-Language
-// header's languages, highest q-value first, among the application's
-// translations; the default locale when the header is missing or names
-// nothing supported.
+// GetBrowserLocale is Hooks' default, Tornado's get_browser_locale: the
+// closest of the Accept-Language header's languages, highest q-value
+// first, among the application's translations; the default locale when
+// the header is missing or names nothing supported.
 func (rh *RequestHandler) GetBrowserLocale() *locale.Locale {
 	var header string
 	if rh.Request != nil && rh.Request.Headers != nil {
