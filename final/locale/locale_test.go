@@ -95,6 +95,7 @@ func TestLoadCSVErrors(t *testing.T) {
 		{"lone surrogate", "es.csv", "\xff\xfe\x00\xd8a\x00", 0, ErrEncoding, ""},
 		{"file name", "es-LA.csv", "\"a\",\"b\"\n", 0, ErrLocaleName, ""},
 		{"file name case", "ES.csv", "\"a\",\"b\"\n", 0, ErrLocaleName, ""},
+		{"file name length", strings.Repeat("a", 32) + ".csv", "\"a\",\"b\"\n", 0, ErrLocaleName, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Load(fstest.MapFS{tc.file: {Data: []byte(tc.data)}})
@@ -274,6 +275,8 @@ func TestGetClosest(t *testing.T) {
 		{[]string{"zh_Hans_CN", "fr"}, "fr"}, // so are codes of three parts
 		{[]string{"*"}, "en_US"},
 		{[]string{"de"}, "en_US"},
+		{[]string{"es_", "fr"}, "fr"},
+		{[]string{"fr_" + strings.Repeat("A", 40)}, "en_US"}, // too long to be a code
 	} {
 		assert.Equal(t, tc.want, tr.Get(tc.codes...).Code(), "%q", tc.codes)
 	}

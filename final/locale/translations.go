@@ -61,6 +61,15 @@ func newTranslations(cats map[string]catalog, def string) *Translations {
 // [a-z]+(_[A-Z]+)?.
 var localeCode = regexp.MustCompile(`^[a-z]+(_[A-Z]+)?$`)
 
+// maxCodeLen bounds a locale code, so that Get normalizes codes in a
+// buffer on its stack: real codes have 2 to 6 letters, and BCP 47 itself
+// bounds a tag's parts at 8 letters. A longer file name is refused
+// (ErrLocaleName), and a longer code given to Get matches nothing.
+const maxCodeLen = 31
+
+// validCode reports a name Load accepts as a locale code.
+func validCode(code string) bool { return len(code) <= maxCodeLen && localeCode.MatchString(code) }
+
 // Load reads the CSV translation files at the top of fsys (an os.DirFS,
 // or an embed.FS after fs.Sub), Tornado's load_translations: each file is
 // named for its locale, "es_LA.csv", and each line is
@@ -89,7 +98,7 @@ func Load(fsys fs.FS) (*Translations, error) {
 		if !ok || e.IsDir() {
 			continue
 		}
-		if !localeCode.MatchString(code) {
+		if !validCode(code) {
 			return nil, &ParseError{File: name, Err: ErrLocaleName}
 		}
 		data, err := fs.ReadFile(fsys, name)
@@ -132,7 +141,7 @@ func LoadGettext(fsys fs.FS, domain string) (*Translations, error) {
 			}
 			return nil, err
 		}
-		if !localeCode.MatchString(e.Name()) {
+		if !validCode(e.Name()) {
 			return nil, &ParseError{File: name, Err: ErrLocaleName}
 		}
 		c, err := parseMO(name, data)
@@ -168,30 +177,71 @@ func (t *Translations) SupportedLocales() []string { return slices.Clone(t.codes
 // one, Tornado's Locale.get_closest: each code is written as language_
 // REGION ("es-la" and "es_LA" alike), then taken if supported, else its
 // language alone ("es") if that is supported; codes of more than two parts
-// are passed over. With no match, it returns the default locale. A
+// (or over 31 bytes) are passed over. With no match, it returns the default locale. A
 // language alone does not match a longer code: "es" finds es.csv, not
 // es_LA.csv, as in Tornado.
 func (t *Translations) Get(codes ...string) *Locale {
+	var buf [32]byte
 	for _, code := range codes {
-		if code == "" {
+		lang, region, ok := splitCode(code)
+		if !ok {
 			continue
 		}
-		parts := strings.Split(strings.ReplaceAll(code, "-", "_"), "_")
-		if len(parts) > 2 {
-			continue
-		}
-		lang := strings.ToLower(parts[0])
-		if len(parts) == 2 {
-			code = lang + "_" + strings.ToUpper(parts[1])
-		}
-		if l, ok := t.locales[code]; ok {
+		// The lookups use string(bytes) keys, which do not allocate.
+		n := copy(buf[:], lang)
+		lower(buf[:n])
+		if region != "" {
+			buf[n] = '_'
+			m := n + 1 + copy(buf[n+1:], region)
+			upper(buf[n+1 : m])
+			if l, ok := t.locales[string(buf[:m])]; ok {
+				return l
+			}
+		} else if l, ok := t.locales[code]; ok {
+			// A language alone is tried as written first, as Tornado
+			// does ("EN" before "en").
 			return l
 		}
-		if l, ok := t.locales[lang]; ok {
+		if l, ok := t.locales[string(buf[:n])]; ok {
 			return l
 		}
 	}
 	return t.locales[t.def]
+}
+
+// splitCode splits a locale code at its one "-" or "_" (either); ok is
+// false for an empty code, one of more than two parts, or one longer than
+// maxCodeLen.
+func splitCode(code string) (lang, region string, ok bool) {
+	if code == "" || len(code) > maxCodeLen {
+		return "", "", false
+	}
+	i := strings.IndexAny(code, "-_")
+	if i < 0 {
+		return code, "", true
+	}
+	lang, region = code[:i], code[i+1:]
+	if strings.ContainsAny(region, "-_") {
+		return "", "", false
+	}
+	return lang, region, true
+}
+
+// lower and upper change ASCII letters in place.
+func lower(b []byte) {
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+}
+
+func upper(b []byte) {
+	for i, c := range b {
+		if 'a' <= c && c <= 'z' {
+			b[i] = c - ('a' - 'A')
+		}
+	}
 }
 
 // ---- the package's set, Tornado's module-level API ------------------------

@@ -68,7 +68,8 @@ func (rh *RequestHandler) GetBrowserLocale() *locale.Locale {
 	if rh.Request != nil && rh.Request.Headers != nil {
 		header = rh.Request.Headers.Get("Accept-Language")
 	}
-	return rh.translations().Get(acceptLanguages(header)...)
+	var codes [16]string
+	return rh.translations().Get(acceptLanguages(header, codes[:0])...)
 }
 
 // translations returns the application's set, or the locale package's.
@@ -79,28 +80,33 @@ func (rh *RequestHandler) translations() *locale.Translations {
 	return locale.Current()
 }
 
-// acceptLanguages returns the language ranges of an Accept-Language value
-// in order of preference, as Tornado's get_browser_locale reads them
-// (RFC 9110, section 12.5.4): comma-separated ranges, each with an
-// optional ";q=" weight (1 without one); a range whose weight is 0, or is
-// not a number, or is negative, is dropped; the rest are sorted by weight,
-// ties keeping their order. Nothing in the header can fail the request: a
-// malformed range is only dropped or passed on for Get to find no match
-// ("*" among them).
-func acceptLanguages(header string) []string {
+// acceptLanguages appends to codes the language ranges of an
+// Accept-Language value in order of preference, as Tornado's
+// get_browser_locale reads them (RFC 9110, section 12.5.4):
+// comma-separated ranges, each with an optional ";q=" weight (1 without
+// one); a range whose weight is 0, or is not a number, or is negative, is
+// dropped; the rest are sorted by weight, ties keeping their order.
+// Nothing in the header can fail the request: a malformed range is only
+// dropped or passed on for Get to find no match ("*" among them). The
+// codes are substrings of header, and up to 16 ranges are sorted on the
+// stack, so a browser's header costs no allocation.
+func acceptLanguages(header string, codes []string) []string {
 	type ranked struct {
 		code string
 		q    float64
 	}
-	var rs []ranked
-	for _, part := range strings.Split(header, ",") {
+	var stack [16]ranked
+	rs := stack[:0]
+	for rest := header; rest != ""; {
+		var part string
+		part, rest, _ = strings.Cut(rest, ",")
 		code, params, _ := strings.Cut(part, ";")
-		params, _, _ = strings.Cut(params, ";") // only the first, as Tornado
 		code = strings.TrimSpace(code)
 		if code == "" {
 			continue
 		}
 		q := 1.0
+		params, _, _ = strings.Cut(params, ";") // only the first, as Tornado
 		if p := strings.TrimSpace(params); strings.HasPrefix(p, "q=") {
 			v, err := strconv.ParseFloat(strings.TrimSpace(p[2:]), 64)
 			if err != nil || v < 0 || v != v {
@@ -121,9 +127,8 @@ func acceptLanguages(header string) []string {
 		}
 		return 0
 	})
-	codes := make([]string, len(rs))
-	for i, r := range rs {
-		codes[i] = r.code
+	for _, r := range rs {
+		codes = append(codes, r.code)
 	}
 	return codes
 }

@@ -19,7 +19,7 @@ func TestAcceptLanguages(t *testing.T) {
 		header string
 		want   []string
 	}{
-		{"", []string{}},
+		{"", nil},
 		{"es", []string{"es"}},
 		{"en-US,en;q=0.9,es;q=0.8", []string{"en-US", "en", "es"}},
 		{"es;q=0.5, fr;q=0.9, de", []string{"de", "fr", "es"}},
@@ -31,7 +31,7 @@ func TestAcceptLanguages(t *testing.T) {
 		{" , ;q=1,,es ;q=0.3", []string{"es"}},
 		{"q=0.9", []string{"q=0.9"}},
 	} {
-		assert.Equal(t, tc.want, acceptLanguages(tc.header), "%q", tc.header)
+		assert.Equal(t, tc.want, acceptLanguages(tc.header, nil), "%q", tc.header)
 	}
 }
 
@@ -147,4 +147,18 @@ func TestRequestLocalePackageSet(t *testing.T) {
 	base := serve(t, NewApplication([]*URLSpec{URL("/", &localeShow{})}, Settings{}))
 	_, body := do(t, client(t), "GET", base+"/", "", "Accept-Language", "de")
 	assert.Equal(t, "fr: Déconnexion", body)
+}
+
+// BenchmarkBrowserLocale is the work Locale does per request with the
+// default hooks: parse a browser's Accept-Language and find the closest.
+func BenchmarkBrowserLocale(b *testing.B) {
+	tr, err := locale.Load(fstest.MapFS{"es_LA.csv": {Data: []byte(`"a","b"`)}, "fr.csv": {Data: []byte(`"a","b"`)}})
+	require.NoError(b, err)
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		var codes [16]string
+		if tr.Get(acceptLanguages("de-DE,de;q=0.9,fr-CH;q=0.8,en;q=0.5", codes[:0])...).Code() != "fr" {
+			b.Fatal("wrong locale")
+		}
+	}
 }
