@@ -101,9 +101,6 @@ func (l *Locale) Pgettext(context, message, plural string, count int) string {
 	return l.cat.pgettext(context, message, plural, count)
 }
 
-// clock is the time FormatDate measures "ago" from; tests replace it.
-var clock = time.Now
-
 // FormatDate writes t the way Tornado's format_date does, in this
 // locale's words: relative to now when relative is set ("2 minutes ago",
 // "yesterday at 3:04 pm", "Monday at 3:04 pm", "April 28 at 3:04 pm"), or
@@ -119,10 +116,10 @@ var clock = time.Now
 // writes a 12-hour clock, zh_CN 上午/下午 with a 12-hour clock, every
 // other code a 24-hour clock, as Tornado does.
 func (l *Locale) FormatDate(t time.Time, gmtOffset int, relative, shorter, fullFormat bool) string {
-	return l.formatDate(t, clock(), gmtOffset, relative, shorter, fullFormat)
+	return l.formatDate(t, time.Now(), gmtOffset, relative, shorter, fullFormat)
 }
 
-// formatDate is FormatDate with now given.
+// formatDate is FormatDate measured from now, which tests fix.
 func (l *Locale) formatDate(t, now time.Time, gmtOffset int, relative, shorter, fullFormat bool) string {
 	now = now.In(t.Location())
 	if t.After(now) {
