@@ -289,6 +289,12 @@ func TestGetClosest(t *testing.T) {
 	assert.Equal(t, "b", de.Get("fr").Translate("a", "", 0), "translations kept")
 	assert.Equal(t, "en_US", tr.Get("xx").Code(), "the old set is unchanged")
 	assert.Equal(t, "en_US", tr.WithDefaultLocale("").DefaultLocale())
+
+	var zero Translations
+	assert.Equal(t, "en_US", zero.Get("fr").Code(), "the zero value serves the default locale")
+	assert.Equal(t, "en_US", zero.DefaultLocale())
+	assert.Equal(t, []string{"en_US"}, zero.SupportedLocales())
+	assert.Equal(t, "es_LA", zero.WithDefaultLocale("es_LA").Get().Code())
 }
 
 func TestPackageLevel(t *testing.T) {

@@ -25,6 +25,8 @@ const DefaultLocaleCode = "en_US"
 // after that it is never modified (WithDefaultLocale returns a new set),
 // so any number of loops and goroutines may call Get at once.
 //
+// The zero value has no translations and DefaultLocaleCode as its default.
+//
 // Tornado keeps this state in module globals; gornado keeps one set in the
 // package too (Current, LoadTranslations, Get ...), and a program that
 // wants two sets, or a set chosen per Application (web's
@@ -167,11 +169,27 @@ func (t *Translations) WithDefaultLocale(code string) *Translations {
 }
 
 // DefaultLocale returns the default locale's code.
-func (t *Translations) DefaultLocale() string { return t.def }
+func (t *Translations) DefaultLocale() string { return t.defaultLocale().code }
 
 // SupportedLocales returns the codes of the supported locales, sorted: one
 // per translation file, and the default locale.
-func (t *Translations) SupportedLocales() []string { return slices.Clone(t.codes) }
+func (t *Translations) SupportedLocales() []string {
+	if t.codes == nil {
+		return []string{DefaultLocaleCode}
+	}
+	return slices.Clone(t.codes)
+}
+
+// untranslated is the default locale of a zero Translations.
+var untranslated = newLocale(DefaultLocaleCode, noCatalog{})
+
+// defaultLocale returns the default locale.
+func (t *Translations) defaultLocale() *Locale {
+	if l := t.locales[t.def]; l != nil {
+		return l
+	}
+	return untranslated
+}
 
 // Get returns the supported locale closest to the first of codes that has
 // one, Tornado's Locale.get_closest: each code is written as language_
@@ -206,7 +224,7 @@ func (t *Translations) Get(codes ...string) *Locale {
 			return l
 		}
 	}
-	return t.locales[t.def]
+	return t.defaultLocale()
 }
 
 // splitCode splits a locale code at its one "-" or "_" (either); ok is
@@ -290,7 +308,7 @@ func replaceCurrent(load func() (*Translations, error)) error {
 	}
 	currentMu.Lock()
 	defer currentMu.Unlock()
-	if def := current.Load().def; def != t.def {
+	if def := current.Load().DefaultLocale(); def != t.def {
 		t = t.WithDefaultLocale(def)
 	}
 	current.Store(t)
