@@ -29,7 +29,7 @@ import (
 // Tornado's defaults.
 type Settings struct {
 	// Debug shows stack traces in error pages (serve_traceback) and
-	// reloads templates on every Render (compiled_template_cache=False).
+	// reads templates again on every Render (compiled_template_cache=False).
 	// Never on in production: a traceback tells an attacker a lot.
 	Debug bool
 	// StaticPath is the directory StaticFileHandler serves under
@@ -45,8 +45,12 @@ type Settings struct {
 	TemplatePath string
 	// TemplateFS holds the templates instead of TemplatePath (an embed.FS).
 	TemplateFS fs.FS
-	// TemplateFuncs are added to every template's functions.
+	// TemplateFuncs are added to every template's functions (Tornado's
+	// ui_methods); an entry may replace one of the framework's.
 	TemplateFuncs template.FuncMap
+	// UIModules are the UI modules templates embed with
+	// {{module "Name" arg}}, by name (Tornado's ui_modules).
+	UIModules map[string]*UIModule
 	// CookieSecret signs cookies (SetSignedCookie); use 32 random bytes or
 	// more.
 	CookieSecret string
@@ -242,9 +246,8 @@ type Application struct {
 	named map[string]*URLSpec
 	// notFound serves requests no spec matches: DefaultHandler, or a 404.
 	notFound *URLSpec
-	// templates caches the parsed template set (reloaded with Debug).
-	tmplMu    sync.Mutex
-	templates *template.Template
+	// tmpl holds the templates' index and each page's set (template.go).
+	tmpl templateCache
 	// staticHashes caches static_url versions by path.
 	staticHashes sync.Map
 	// net runs handlers for ServeHTTP (nethttp.go).

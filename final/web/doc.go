@@ -55,7 +55,9 @@
 //
 // Write takes strings, bytes, and maps or structs as JSON; SetStatus,
 // SetHeader, SetCookie, SetSignedCookie, Redirect, Render (html/template,
-// autoescaped, with static_url and xsrf_form_html), Flush (a Future) and
+// autoescaped, one template set per page so that a page's blocks override
+// its layout's for it alone, with Tornado's namespace as functions and UI
+// modules), Flush (a Future) and
 // Finish are Tornado's. A 200 answer to GET gets an ETag of its body and
 // If-None-Match gives 304; CompressResponse gzips.
 //

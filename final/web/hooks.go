@@ -70,6 +70,11 @@ type Hooks interface {
 	// has gone, to clean up and log (Tornado's on_finish). The default
 	// does nothing.
 	OnFinish()
+	// GetTemplateNamespace returns what templates see as ns (Tornado's
+	// get_template_namespace), asked for once per render on the first use
+	// of ns; the default (template.go) holds handler, request and
+	// current_user.
+	GetTemplateNamespace() map[string]any
 }
 
 // SetDefaultHeaders is Hooks' default: it adds nothing.
