@@ -21,6 +21,7 @@ import (
 	"github.com/gornado/gornado/final/http1connection"
 	"github.com/gornado/gornado/final/httpserver"
 	"github.com/gornado/gornado/final/ioloop"
+	"github.com/gornado/gornado/final/locale"
 )
 
 // Settings are an Application's settings, the keyword arguments of
@@ -90,6 +91,10 @@ type Settings struct {
 	// MaxBodySize bounds a request body read under net/http (ServeHTTP);
 	// 0 means 100 MiB. Under httpserver, its own limit applies.
 	MaxBodySize int64
+	// Translations are the locales RequestHandler.Locale chooses among;
+	// nil means the locale package's set (locale.Current), which Tornado
+	// apps fill with locale.LoadTranslations.
+	Translations *locale.Translations
 }
 
 // Handler is a request handler: a pointer to a struct that embeds

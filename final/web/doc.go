@@ -37,10 +37,12 @@
 // # Hooks
 //
 // The methods Tornado users override (SetDefaultHeaders, CheckXSRFCookie,
-// GetCurrentUser, GetLoginURL, WriteError, ComputeETag, OnConnectionClose,
-// OnFinish: see Hooks) have Tornado's defaults on RequestHandler and are
-// called on the handler value, so a method of the same name on the
-// handler's type, or on a BaseHandler it embeds, is the one that runs.
+// GetCurrentUser, GetLoginURL, GetUserLocale, GetBrowserLocale, WriteError,
+// ComputeETag, OnConnectionClose, OnFinish: see Hooks) have Tornado's
+// defaults on RequestHandler and are called on the handler value, so a
+// method of the same name on the handler's type, or on a BaseHandler it
+// embeds, is the one that runs. Locale returns what the two locale hooks
+// choose among Settings.Translations (final/locale), Tornado's self.locale.
 //
 // # Coroutines
 //
