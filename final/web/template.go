@@ -45,6 +45,8 @@ import (
 	"strings"
 	"sync"
 	"text/template/parse"
+
+	"github.com/gornado/gornado/final/locale"
 )
 
 // ---- the template files and each page's set ------------------------------
@@ -538,11 +540,72 @@ func (a *Application) templateFuncs(lt *loopTemplates) template.FuncMap {
 			}
 			return lt.renderModule(name, arg)
 		},
-		// Translation (locale, _) binds here the same way: a function
-		// reading cur()'s locale.
+		// Translation: the handler's Locale (GetUserLocale, then the
+		// browser's), Tornado's locale and _ in templates.
+		"locale": func() *locale.Locale {
+			if rh := cur(); rh != nil {
+				return rh.Locale()
+			}
+			return nil
+		},
+		"_": func(message string, plural ...any) (string, error) {
+			rh := cur()
+			if rh == nil {
+				return message, nil
+			}
+			return translate(rh.Locale(), message, plural)
+		},
 	}
 	maps.Copy(m, a.Settings.TemplateFuncs)
 	return m
+}
+
+// translate is the template function _: {{_ "Sign in"}}, or with a
+// plural and a count, {{_ "%(n)d item" "%(n)d items" .N}} (Tornado's
+// _(message, plural_message, count)). The count may be any integer type.
+func translate(l *locale.Locale, message string, plural []any) (string, error) {
+	switch len(plural) {
+	case 0:
+		return l.Translate(message, "", 0), nil
+	case 2:
+		p, ok := plural[0].(string)
+		if !ok {
+			return "", fmt.Errorf("web: _ %q: the plural message must be a string, not %T", message, plural[0])
+		}
+		n, ok := asCount(plural[1])
+		if !ok {
+			return "", fmt.Errorf("web: _ %q: the count must be an integer, not %T", message, plural[1])
+		}
+		return l.Translate(message, p, n), nil
+	}
+	return "", fmt.Errorf("web: _ %q takes a message, or a message, a plural and a count", message)
+}
+
+// asCount converts a template's integer to int.
+func asCount(v any) (int, bool) {
+	switch n := v.(type) {
+	case int:
+		return n, true
+	case int8:
+		return int(n), true
+	case int16:
+		return int(n), true
+	case int32:
+		return int(n), true
+	case int64:
+		return int(n), true
+	case uint:
+		return int(n), true
+	case uint8:
+		return int(n), true
+	case uint16:
+		return int(n), true
+	case uint32:
+		return int(n), true
+	case uint64:
+		return int(n), true
+	}
+	return 0, false
 }
 
 // ---- UI modules --------------------------------------------------------------

@@ -22,6 +22,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/gornado/gornado/final/locale"
 )
 
 // renderHandler renders Page with Data; Errs, when set, receives what
@@ -414,4 +416,28 @@ func TestTemplateRendersOnSeveralLoops(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+func TestTemplateTranslation(t *testing.T) {
+	tr, err := locale.Load(fstest.MapFS{
+		"es_LA.csv": {Data: []byte("\"Sign out\",\"Cerrar sesión\"\n" +
+			"\"%(n)d entry\",\"%(n)d entrada\",\"singular\"\n" +
+			"\"%(n)d entries\",\"%(n)d entradas\",\"plural\"\n")},
+	})
+	require.NoError(t, err)
+	fsys := fstest.MapFS{
+		"t.html":   {Data: []byte(`{{(locale).Code}}|{{_ "Sign out"}}|{{_ "%(n)d entry" "%(n)d entry" 1}}|{{_ "%(n)d entry" "%(n)d entries" 3}}|{{_ "untranslated"}}`)},
+		"bad.html": {Data: []byte(`{{_ "x" "y"}}`)},
+	}
+	base := serve(t, NewApplication([]*URLSpec{
+		page("/", "t.html", nil),
+		page("/bad", "bad.html", nil),
+	}, Settings{TemplateFS: fsys, Translations: tr}))
+	c := client(t)
+	_, body := do(t, c, "GET", base+"/", "", "Accept-Language", "fr;q=0.5, es-LA")
+	assert.Equal(t, "es_LA|Cerrar sesión|%(n)d entrada|%(n)d entradas|untranslated", body)
+	_, body = do(t, c, "GET", base+"/", "")
+	assert.Equal(t, "en_US|Sign out|%(n)d entry|%(n)d entries|untranslated", body, "no Accept-Language: the default locale")
+	resp, _ := do(t, c, "GET", base+"/bad", "")
+	assert.Equal(t, 500, resp.StatusCode, "a misused _ fails the render, not the loop")
 }
