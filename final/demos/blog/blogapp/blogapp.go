@@ -82,6 +82,8 @@ func App(cfg Config) *web.Application {
 		StaticFS:     static,
 		Debug:        cfg.Debug,
 		Logger:       cfg.Logger,
+		// Tornado's EntryModule: one entry, on the home page and its own.
+		UIModules: map[string]*web.UIModule{"Entry": {Template: "modules/entry.html"}},
 	})
 }
 

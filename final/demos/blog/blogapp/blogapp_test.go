@@ -268,6 +268,7 @@ func TestBlog(t *testing.T) {
 		assert.Contains(t, page, "<em>emphasis</em>")
 		assert.Contains(t, page, "Hello, Wörld!")
 		assert.Contains(t, page, `href="/compose?id=1"`, "the author sees the edit link")
+		assert.Regexp(t, `<div class="date">[A-Z][a-z]+ [0-9]{1,2}, [0-9]{4}</div>`, page, "locale.FormatDate, as Tornado's")
 
 		// Edit: the form shows the text; the slug stays.
 		resp, page = ann.get("/compose?id=1")

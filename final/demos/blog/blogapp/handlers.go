@@ -119,7 +119,7 @@ func (h *HomeHandler) Get(...string) error {
 		if len(entries) == 0 {
 			return h.Redirect("/compose", false)
 		}
-		return h.render("home.html", entries)
+		return h.Render("home.html", entries)
 	})
 }
 
@@ -132,7 +132,7 @@ func (h *EntryHandler) Get(args ...string) error {
 		if err != nil {
 			return statusOf(err)
 		}
-		return h.render("entry.html", entry)
+		return h.Render("entry.html", entry)
 	})
 }
 
@@ -145,7 +145,7 @@ func (h *ArchiveHandler) Get(...string) error {
 		if err != nil {
 			return err
 		}
-		return h.render("archive.html", entries)
+		return h.Render("archive.html", entries)
 	})
 }
 
@@ -175,14 +175,14 @@ func (h *ComposeHandler) Get(...string) error {
 			return err
 		}
 		if id == 0 {
-			return h.render("compose.html", (*Entry)(nil))
+			return h.Render("compose.html", (*Entry)(nil))
 		}
 		return h.Go(func(c *gen.Co) error {
 			entry, err := gen.Await(c, h.Blog.Store.EntryByID(h.Loop(), id))
 			if err != nil {
 				return statusOf(err)
 			}
-			return h.render("compose.html", &entry)
+			return h.Render("compose.html", &entry)
 		})
 	})
 }
@@ -228,7 +228,7 @@ func (h *ComposeHandler) Post(...string) error {
 type AuthCreateHandler struct{ BaseHandler }
 
 func (h *AuthCreateHandler) Get(...string) error {
-	return h.render("create_author.html", nil)
+	return h.Render("create_author.html", nil)
 }
 
 func (h *AuthCreateHandler) Post(...string) error {
@@ -292,7 +292,7 @@ func (h *AuthLoginHandler) Get(...string) error {
 		if !exists {
 			return h.Redirect("/auth/create", false)
 		}
-		return h.render("login.html", loginPage{Next: h.GetArgumentDefault("next", "/")})
+		return h.Render("login.html", loginPage{Next: h.GetArgumentDefault("next", "/")})
 	})
 }
 
@@ -308,7 +308,7 @@ func (h *AuthLoginHandler) Post(...string) error {
 	return h.Go(func(c *gen.Co) error {
 		author, err := gen.Await(c, h.Blog.Store.AuthorByEmail(h.Loop(), email))
 		if errors.Is(err, ErrNotFound) {
-			return h.render("login.html", loginPage{Error: "email not found", Next: h.GetArgumentDefault("next", "/")})
+			return h.Render("login.html", loginPage{Error: "email not found", Next: h.GetArgumentDefault("next", "/")})
 		}
 		if err != nil {
 			return err
@@ -318,7 +318,7 @@ func (h *AuthLoginHandler) Post(...string) error {
 			return err
 		}
 		if !ok {
-			return h.render("login.html", loginPage{Error: "incorrect password", Next: h.GetArgumentDefault("next", "/")})
+			return h.Render("login.html", loginPage{Error: "incorrect password", Next: h.GetArgumentDefault("next", "/")})
 		}
 		if err := h.SetSignedCookie(userCookie, []byte(strconv.FormatInt(author.ID, 10)), 0, userCookieOptions); err != nil {
 			return err

@@ -91,10 +91,6 @@ type Entry struct {
 	Published, Updated time.Time
 }
 
-// Date is the publication date as pages show it, "December 7, 2026"
-// (Tornado's locale.format_date with full_format and shorter).
-func (e Entry) Date() string { return e.Published.Format("January 2, 2006") }
-
 // Defaults of Open's options.
 const (
 	// DefaultMaxConns bounds the connections to the database, and so the
