@@ -112,6 +112,11 @@ type Config struct {
 	// Logger receives the access log and the errors (database errors
 	// among them); nil is slog's default.
 	Logger *slog.Logger
+	// XHeaders trusts X-Real-Ip, X-Forwarded-For, X-Scheme and
+	// X-Forwarded-Proto, for a blog behind a proxy such as nginx
+	// (Tornado's xheaders=True): the access log then shows the client's
+	// address, and the feed's links the scheme the client used.
+	XHeaders bool
 }
 
 // Start serves the blog on addr ("host:port"; port 0 picks one).
@@ -123,6 +128,7 @@ func Start(addr string, cfg Config) (*Server, error) {
 	}
 	s := httpserver.NewWithDelegate(App(cfg))
 	s.Loops = cfg.Loops
+	s.XHeaders = cfg.XHeaders
 	url, err := demo.Listen(s, addr)
 	if err != nil {
 		return nil, err
@@ -136,12 +142,13 @@ func (s *Server) Close() { s.HTTP.Close() }
 // Main runs the demo with args (without the program name) and returns the
 // exit code:
 //
-//	blog [-addr 127.0.0.1:8888] [-db blog.db | -db postgres://...] [-loops N] [-debug]
+//	blog [-addr 127.0.0.1:8888] [-db blog.db | -db postgres://...] [-loops N] [-xheaders] [-debug]
 func Main(args []string, stdout, stderr io.Writer) int {
 	p := demo.New("blog", stderr)
 	dsn := p.Flags.String("db", "blog.db", "database: a SQLite file (created with its tables on first run) or a postgres:// URL")
 	secret := p.Flags.String("cookie_secret", "", "signs the session cookies (default: random, so sessions end with the process)")
 	debug := p.Flags.Bool("debug", false, "Tornado's debug: templates read again on each render, stacks in error pages")
+	xheaders := p.Flags.Bool("xheaders", false, "trust X-Real-Ip and X-Forwarded-Proto (behind a proxy such as nginx)")
 	loops := p.LoopsFlag()
 	return p.Run(args, stdout, func() (string, func() error, error) {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -150,7 +157,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		if err != nil {
 			return "", nil, err
 		}
-		s, err := Start(p.Addr(), Config{Blog: NewBlog(store), Secret: *secret, Loops: *loops, Debug: *debug})
+		s, err := Start(p.Addr(), Config{Blog: NewBlog(store), Secret: *secret, Loops: *loops, Debug: *debug, XHeaders: *xheaders})
 		if err != nil {
 			store.Close()
 			return "", nil, err

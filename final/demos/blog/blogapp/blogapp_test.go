@@ -117,9 +117,9 @@ type blog struct {
 	logs  *logBuffer
 }
 
-// startBlog opens dsn with opts and serves it on 127.0.0.1:0, the Blog
+// startBlog opens dsn with opts and serves it on 127.0.0.1:0, the Config
 // passed through configure first; cleanup stops both.
-func startBlog(t *testing.T, dsn string, opts Options, configure ...func(*Blog)) *blog {
+func startBlog(t *testing.T, dsn string, opts Options, configure ...func(*Config)) *blog {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -127,11 +127,12 @@ func startBlog(t *testing.T, dsn string, opts Options, configure ...func(*Blog))
 	require.NoError(t, err)
 	b := NewBlog(store)
 	b.BcryptCost = bcrypt.MinCost // the default costs ~50 ms a hash, more under -race
-	for _, f := range configure {
-		f(b)
-	}
 	logs := &logBuffer{}
-	s, err := Start("127.0.0.1:0", Config{Blog: b, Loops: 1, Logger: slog.New(logs)})
+	cfg := Config{Blog: b, Loops: 1, Logger: slog.New(logs)}
+	for _, f := range configure {
+		f(&cfg)
+	}
+	s, err := Start("127.0.0.1:0", cfg)
 	require.NoError(t, err)
 	t.Cleanup(func() {
 		s.Close()
@@ -578,7 +579,7 @@ func (e gatedExecutor) Submit(fn func()) {
 // would stall every connection for about 50 ms.)
 func TestBcryptOffTheLoop(t *testing.T) {
 	gate := gatedExecutor{armed: new(atomic.Bool), open: make(chan struct{}), submitted: make(chan struct{}, 1)}
-	blog := startBlog(t, sqliteDSN(t), Options{}, func(b *Blog) { b.cpu = gate })
+	blog := startBlog(t, sqliteDSN(t), Options{}, func(c *Config) { c.Blog.cpu = gate })
 	ann := newBrowser(t, blog.url)
 	ann.signUp("ann@example.com", "s3cret")
 	ann.compose("", "First", "One.")
@@ -651,4 +652,33 @@ func TestQueryTimeoutIs500(t *testing.T) {
 		assert.Less(t, time.Since(start), 20*time.Second)
 		assert.Regexp(t, "ERROR web: uncaught error error=blogapp: CreateEntry: .*(context deadline exceeded|database is locked)", blog.logs.String())
 	})
+}
+
+// TestBehindAProxy: with XHeaders, the access log shows the address in
+// X-Real-Ip and the feed links the scheme in X-Forwarded-Proto; without,
+// both are ignored (a client could claim anything).
+func TestBehindAProxy(t *testing.T) {
+	for _, trust := range []bool{false, true} {
+		blog := startBlog(t, sqliteDSN(t), Options{}, func(c *Config) { c.XHeaders = trust })
+		ann := newBrowser(t, blog.url)
+		ann.signUp("ann@example.com", "s3cret")
+		ann.compose("", "Proxied", "Text.")
+		req, err := http.NewRequest("GET", blog.url+"/feed", nil)
+		require.NoError(t, err)
+		req.Header.Set("X-Real-Ip", "203.0.113.7")
+		req.Header.Set("X-Forwarded-Proto", "https")
+		resp, err := ann.c.Do(req)
+		require.NoError(t, err)
+		feed, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		require.NoError(t, err)
+		host := strings.TrimPrefix(blog.url, "http://")
+		if trust {
+			assert.Contains(t, string(feed), "<id>https://"+host+"/entry/proxied</id>")
+			assert.Contains(t, blog.logs.String(), "GET /feed (203.0.113.7)")
+		} else {
+			assert.Contains(t, string(feed), "<id>http://"+host+"/entry/proxied</id>")
+			assert.Contains(t, blog.logs.String(), "GET /feed (127.0.0.1)")
+		}
+	}
 }

@@ -434,10 +434,10 @@ func (h *FeedHandler) Get(...string) error {
 		if err != nil {
 			return err
 		}
-		// Like Tornado's feed.xml, links are built from the request's
-		// Host, with http: the demo does not know if a proxy in front
-		// of it speaks https.
-		site := "http://" + h.Request.Host() + "/"
+		// Links are built from the request's Host, as in Tornado's
+		// feed.xml, and its scheme, where Tornado's always says http:
+		// behind a proxy that speaks https, -xheaders makes it https.
+		site := h.Request.Protocol + "://" + h.Request.Host() + "/"
 		updated := time.Now().UTC()
 		if len(entries) > 0 {
 			updated = entries[0].Updated
