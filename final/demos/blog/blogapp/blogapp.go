@@ -126,7 +126,13 @@ func Start(addr string, cfg Config) (*Server, error) {
 		rand.Read(secret)
 		cfg.Secret = hex.EncodeToString(secret)
 	}
-	s := httpserver.NewWithDelegate(App(cfg))
+	app := App(cfg)
+	// The templates are embedded: one that does not parse is a bug of
+	// this build, and the program stops rather than serve 500s.
+	if err := app.LoadTemplates(); err != nil {
+		return nil, err
+	}
+	s := httpserver.NewWithDelegate(app)
 	s.Loops = cfg.Loops
 	s.XHeaders = cfg.XHeaders
 	url, err := demo.Listen(s, addr)
