@@ -37,7 +37,6 @@ import (
 // needs it and stopped by TestMain.
 var pg struct {
 	once   sync.Once
-	mu     sync.Mutex // guards NewDatabase's counter
 	server *pgtest.Server
 	err    error
 }
@@ -62,8 +61,6 @@ func postgresDSN(t *testing.T) string {
 	require.NoError(t, pg.err)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	pg.mu.Lock()
-	defer pg.mu.Unlock()
 	dsn, err := pg.server.NewDatabase(ctx)
 	require.NoError(t, err)
 	return dsn
@@ -126,7 +123,7 @@ func startBlog(t *testing.T, dsn string, opts Options, configure ...func(*Config
 	store, err := Open(ctx, dsn, opts)
 	require.NoError(t, err)
 	b := NewBlog(store)
-	b.BcryptCost = bcrypt.MinCost // the default costs ~50 ms a hash, more under -race
+	b.BcryptCost = bcrypt.MinCost // the default costs ~70 ms a hash, more under -race
 	logs := &logBuffer{}
 	cfg := Config{Blog: b, Loops: 1, Logger: slog.New(logs)}
 	for _, f := range configure {
@@ -576,7 +573,7 @@ func (e gatedExecutor) Submit(fn func()) {
 // TestBcryptOffTheLoop: while a login's bcrypt has not run, the blog's
 // only loop answers other pages, and the login completes once it runs.
 // (bcrypt is held at a gate here; on the loop, a hash at the default cost
-// would stall every connection for about 50 ms.)
+// would stall every connection for about 70 ms.)
 func TestBcryptOffTheLoop(t *testing.T) {
 	gate := gatedExecutor{armed: new(atomic.Bool), open: make(chan struct{}), submitted: make(chan struct{}, 1)}
 	blog := startBlog(t, sqliteDSN(t), Options{}, func(c *Config) { c.Blog.cpu = gate })

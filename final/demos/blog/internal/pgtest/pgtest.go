@@ -61,8 +61,10 @@ type Server struct {
 	// of a failed start; mu guards it between watch and the rest.
 	log *strings.Builder
 	mu  sync.Mutex
-	// databases counts NewDatabase's databases, to name them.
+	// databases counts NewDatabase's databases, to name them; dbMu
+	// guards it, for tests that run in parallel.
 	databases int
+	dbMu      sync.Mutex
 }
 
 // binDir finds the directory of initdb and postgres: PATH first, then
@@ -239,10 +241,13 @@ func (s *Server) DSN(name string) string {
 }
 
 // NewDatabase creates an empty database and returns its URL: each test
-// gets its own, so that tests share the server but not their rows.
+// gets its own, so that tests share the server but not their rows. Safe
+// for concurrent use.
 func (s *Server) NewDatabase(ctx context.Context) (string, error) {
+	s.dbMu.Lock()
 	s.databases++
 	name := fmt.Sprintf("test%d", s.databases)
+	s.dbMu.Unlock()
 	db, err := sql.Open("pgx", s.DSN("postgres"))
 	if err != nil {
 		return "", err
