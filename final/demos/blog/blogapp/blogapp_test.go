@@ -52,7 +52,7 @@ func TestMain(m *testing.M) {
 // postgresDSN returns a fresh database on the package's server. Without
 // PostgreSQL installed the test is skipped, except under CI=true, where
 // it fails: CI installs it, and a skip there would hide the lost suite.
-func postgresDSN(t *testing.T) string {
+func postgresDSN(t testing.TB) string {
 	t.Helper()
 	pg.once.Do(func() { pg.server, pg.err = pgtest.Start() })
 	if errors.Is(pg.err, pgtest.ErrNotInstalled) && os.Getenv("CI") != "true" {
@@ -67,7 +67,7 @@ func postgresDSN(t *testing.T) string {
 }
 
 // sqliteDSN returns a SQLite file that does not exist yet: Open creates it.
-func sqliteDSN(t *testing.T) string {
+func sqliteDSN(t testing.TB) string {
 	return filepath.Join(t.TempDir(), "blog.db")
 }
 
@@ -116,7 +116,7 @@ type blog struct {
 
 // startBlog opens dsn with opts and serves it on 127.0.0.1:0, the Config
 // passed through configure first; cleanup stops both.
-func startBlog(t *testing.T, dsn string, opts Options, configure ...func(*Config)) *blog {
+func startBlog(t testing.TB, dsn string, opts Options, configure ...func(*Config)) *blog {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -142,13 +142,13 @@ func startBlog(t *testing.T, dsn string, opts Options, configure ...func(*Config
 // redirects (the tests check them), and remembers the XSRF token of the
 // last form it saw, as a browser would submit it.
 type browser struct {
-	t     *testing.T
+	t     testing.TB
 	base  string
 	c     *http.Client
 	token string
 }
 
-func newBrowser(t *testing.T, base string) *browser {
+func newBrowser(t testing.TB, base string) *browser {
 	jar, _ := cookiejar.New(nil)
 	tr := &http.Transport{}
 	t.Cleanup(tr.CloseIdleConnections)
@@ -462,7 +462,7 @@ func (e watchedExecutor) Submit(fn func()) {
 // them stays possible) until the returned function is called: SQLite's
 // write lock (an immediate transaction), or a Postgres EXCLUSIVE table
 // lock, which lets SELECTs through and holds INSERTs.
-func holdWriteLock(t *testing.T, s *Store) (release func()) {
+func holdWriteLock(t testing.TB, s *Store) (release func()) {
 	t.Helper()
 	tx, err := s.DB().Begin()
 	require.NoError(t, err)
