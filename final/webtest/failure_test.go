@@ -1,0 +1,344 @@
+// Tests of the failure paths: a fake testing.TB records what webtest
+// reports, so that a test that must fail can be checked to fail, and how.
+
+package webtest_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/gornado/gornado/final/concurrent"
+	"github.com/gornado/gornado/final/gen"
+	"github.com/gornado/gornado/final/httpserver"
+	"github.com/gornado/gornado/final/web"
+	"github.com/gornado/gornado/final/webtest"
+)
+
+// fakeT is a testing.TB that records failures instead of reporting them.
+// Like testing's, FailNow (and so Fatal, Fatalf, SkipNow) ends the
+// goroutine it is called on; the cleanups run when the body ends.
+type fakeT struct {
+	// TB is the real test, for the methods fakeT does not replace
+	// (Name, TempDir...).
+	testing.TB
+
+	// mu guards the fields below: webtest reports from the loop's
+	// goroutine too.
+	mu       sync.Mutex
+	errors   []string
+	logs     []string
+	failed   bool
+	skipped  bool
+	cleanups []func()
+}
+
+func (f *fakeT) Helper() {}
+
+func (f *fakeT) record(fatal bool, msg string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.failed = true
+	if fatal {
+		msg = "FATAL " + msg
+	}
+	f.errors = append(f.errors, msg)
+}
+
+func (f *fakeT) Errorf(format string, args ...any) { f.record(false, fmt.Sprintf(format, args...)) }
+func (f *fakeT) Error(args ...any)                 { f.record(false, fmt.Sprint(args...)) }
+func (f *fakeT) Fatalf(format string, args ...any) {
+	f.record(true, fmt.Sprintf(format, args...))
+	runtime.Goexit()
+}
+func (f *fakeT) Fatal(args ...any) {
+	f.record(true, fmt.Sprint(args...))
+	runtime.Goexit()
+}
+
+func (f *fakeT) Fail() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.failed = true
+}
+
+func (f *fakeT) FailNow() {
+	f.Fail()
+	runtime.Goexit()
+}
+
+func (f *fakeT) Failed() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.failed
+}
+
+func (f *fakeT) SkipNow() {
+	f.mu.Lock()
+	f.skipped = true
+	f.mu.Unlock()
+	runtime.Goexit()
+}
+
+func (f *fakeT) Logf(format string, args ...any) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.logs = append(f.logs, fmt.Sprintf(format, args...))
+}
+
+func (f *fakeT) Log(args ...any) { f.Logf("%s", fmt.Sprint(args...)) }
+
+func (f *fakeT) Cleanup(fn func()) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.cleanups = append(f.cleanups, fn)
+}
+
+// report returns everything recorded, errors then logs.
+func (f *fakeT) report() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return strings.Join(f.errors, "\n") + "\n--- logs:\n" + strings.Join(f.logs, "\n")
+}
+
+// runFake runs body as a test on a fake T, then its cleanups (last in,
+// first out), and returns the fake; the real test fails if that takes
+// more than 30 seconds.
+func runFake(t *testing.T, body func(t testing.TB)) *fakeT {
+	t.Helper()
+	f := &fakeT{TB: t}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer func() {
+			for {
+				f.mu.Lock()
+				n := len(f.cleanups)
+				if n == 0 {
+					f.mu.Unlock()
+					return
+				}
+				fn := f.cleanups[n-1]
+				f.cleanups = f.cleanups[:n-1]
+				f.mu.Unlock()
+				// A cleanup's FailNow ends only that cleanup, as in
+				// testing.
+				ran := make(chan struct{})
+				go func() {
+					defer close(ran)
+					fn()
+				}()
+				<-ran
+			}
+		}()
+		body(f)
+	}()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the fake test did not end")
+	}
+	return f
+}
+
+// A coroutine that never finishes fails its test after the timeout, with
+// the stack of the coroutine where it waits.
+func TestRunTimeoutFailsWithTheCoroutineStack(t *testing.T) {
+	f := runFake(t, func(t testing.TB) {
+		l := webtest.NewLoop(t, webtest.WithTimeout(100*time.Millisecond))
+		l.Run(func(t testing.TB, c *gen.Co) error {
+			return awaitForever(c)
+		})
+		t.Error("not reached: Run failed the test")
+	})
+	r := f.report()
+	assert.True(t, f.Failed())
+	assert.Contains(t, r, "FATAL webtest: coroutine timed out after 100ms; it is suspended here:")
+	assert.Contains(t, r, "[coroutine]", "the suspended coroutine's goroutine")
+	assert.Contains(t, r, "webtest_test.awaitForever(", "the function that awaits")
+	assert.NotContains(t, r, "not reached")
+}
+
+// awaitForever awaits a Future nobody resolves.
+func awaitForever(c *gen.Co) error {
+	_, err := gen.Await(c, concurrent.NewFuture[int]())
+	return err
+}
+
+func TestRunFailures(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		body func(t testing.TB, c *gen.Co) error
+		want string
+	}{
+		{"error", func(testing.TB, *gen.Co) error { return errors.New("bad") }, "FATAL webtest: coroutine failed: bad"},
+		{"panic", func(testing.TB, *gen.Co) error { panic("oops") }, "FATAL webtest: coroutine panicked: oops"},
+		{"require", func(t testing.TB, c *gen.Co) error {
+			gen.Moment(c)
+			require.Equal(t, 1, 2, "checked after an await")
+			t.Error("not reached: FailNow ended the coroutine")
+			return nil
+		}, "checked after an await"},
+		{"fatalf", func(t testing.TB, c *gen.Co) error {
+			t.Fatalf("fatal %d", 7)
+			return nil
+		}, "fatal 7"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			after := false
+			f := runFake(t, func(t testing.TB) {
+				webtest.NewLoop(t).Run(tc.body)
+				after = true
+			})
+			assert.True(t, f.Failed())
+			assert.False(t, after, "Run ended the test")
+			assert.Contains(t, f.report(), tc.want)
+			assert.NotContains(t, f.report(), "not reached")
+			assert.NotContains(t, f.report(), "loop's goroutine exited", "the loop survives")
+		})
+	}
+}
+
+// A coroutine that calls the test's own FailNow (the outer t) kills the
+// loop's goroutine: said so, and the wait ends at once instead of timing out.
+func TestFailNowOnTheLoopIsExplained(t *testing.T) {
+	start := time.Now()
+	f := runFake(t, func(outer testing.TB) {
+		l := webtest.NewLoop(outer, webtest.WithTimeout(time.Minute))
+		l.Run(func(_ testing.TB, c *gen.Co) error {
+			outer.FailNow()
+			return nil
+		})
+	})
+	assert.Less(t, time.Since(start), 30*time.Second)
+	assert.Contains(t, f.report(), "the loop's goroutine exited")
+	assert.Contains(t, f.report(), "webtest: the loop stopped")
+}
+
+// A panic in a callback on the loop, which the loop logs and survives,
+// fails the test: Tornado's AsyncTestCase fails on an exception in a
+// callback.
+func TestPanicInCallbackFails(t *testing.T) {
+	f := runFake(t, func(t testing.TB) {
+		l := webtest.NewLoop(t)
+		l.Call(func() { l.IOLoop().AddCallback(func() { panic("in a callback") }) })
+		l.Call(func() {}) // the panicking callback has run
+	})
+	assert.True(t, f.Failed())
+	assert.Contains(t, f.report(), "webtest: unexpected log record: ERROR ioloop: panic in callback panic=\"in a callback\"")
+}
+
+func TestUnexpectedErrorLogFails(t *testing.T) {
+	f := runFake(t, func(t testing.TB) {
+		s := webtest.Serve(t, web.NewApplication([]*web.URLSpec{web.URL("/boom", &boom{})}, web.Settings{}))
+		s.Fetch("/boom")
+	})
+	assert.Contains(t, f.report(), "webtest: unexpected log record: ERROR web: uncaught panic panic=kaboom")
+	assert.Contains(t, f.report(), "webtest: unexpected log record: ERROR 500 GET /boom")
+
+	// With AllowErrorLogs they are only written out.
+	f = runFake(t, func(t testing.TB) {
+		s := webtest.Serve(t, web.NewApplication([]*web.URLSpec{web.URL("/boom", &boom{})}, web.Settings{}), webtest.AllowErrorLogs())
+		s.Fetch("/boom")
+	})
+	assert.False(t, f.Failed(), f.report())
+	assert.Contains(t, f.report(), "ERROR web: uncaught panic")
+
+	// With WithFailLevel(WARN), a 404's access line fails too.
+	f = runFake(t, func(t testing.TB) {
+		webtest.Serve(t, app(), webtest.WithFailLevel(slog.LevelWarn)).Fetch("/nothing")
+	})
+	assert.Contains(t, f.report(), "webtest: unexpected log record: WARN 404 GET /nothing")
+}
+
+func TestExpectLogFailsWhenNothingIsLogged(t *testing.T) {
+	f := runFake(t, func(t testing.TB) {
+		l := webtest.NewLog(t)
+		l.ExpectLog(slog.LevelWarn, "never", func() {
+			l.Logger().Warn("something else")
+			l.Logger().Info("never, but below the level")
+		})
+	})
+	r := f.report()
+	assert.Contains(t, r, `webtest: did not get the expected log message: WARN matching "never"`)
+	assert.Contains(t, r, "WARN something else", "unexpected records are written out")
+	assert.Contains(t, r, "INFO never, but below the level")
+
+	// Matching is at the start, as Tornado's re.match; attributes follow
+	// the message.
+	f = runFake(t, func(t testing.TB) {
+		l := webtest.NewLog(t)
+		l.ExpectLog(slog.LevelInfo, `job done`, func() { l.Logger().Info("the job done") })
+		e := l.Expect(slog.LevelError, `db: query failed.* table=users`)
+		l.Logger().With("table", "users").Error("db: query failed", "ms", 3)
+		e.Done()
+		e.Done() // a second Done does nothing
+		l.Expect(slog.LevelError, "optional").Stop()
+	})
+	assert.Equal(t, 1, strings.Count(f.report(), "did not get"), f.report())
+	assert.Contains(t, f.report(), `INFO matching "job done"`)
+	assert.NotContains(t, f.report(), "query failed", "the claimed record stays out of the output")
+}
+
+// An expectation below the log's fail level but for DEBUG records makes
+// the logger take them, as Tornado's ExpectLog lowers the logger's level.
+func TestExpectLogEnablesItsLevel(t *testing.T) {
+	l := webtest.NewLog(t)
+	h := l.Handler()
+	assert.True(t, h.Enabled(context.Background(), slog.LevelDebug), "every level is written to the test's output by default")
+	l.ExpectLog(slog.LevelDebug, "web: websocket handshake refused", func() {
+		l.Logger().Debug("web: websocket handshake refused", "error", "bad origin")
+	})
+}
+
+// A loop that never gets to stop fails the test at its end, with the
+// loop's stack, instead of hanging it.
+func TestStuckLoopFails(t *testing.T) {
+	defer webtest.SetStopTimeout(200 * time.Millisecond)()
+	release := make(chan struct{})
+	f := runFake(t, func(t testing.TB) {
+		l := webtest.NewLoop(t)
+		l.IOLoop().AddCallback(func() { <-release })
+	})
+	close(release)
+	assert.Contains(t, f.report(), "webtest: the loop did not stop within 200ms: a callback or handler is stuck")
+	assert.Contains(t, f.report(), "TestStuckLoopFails", "the loop's stack shows the stuck callback")
+}
+
+// A request that gets no answer in time fails Fetch.
+func TestFetchWithoutAnswerFails(t *testing.T) {
+	f := runFake(t, func(t testing.TB) {
+		never := httpserver.HandlerFunc(func(*httpserver.Request) {})
+		s := webtest.Serve(t, never, webtest.WithTimeout(200*time.Millisecond))
+		s.Fetch("/")
+		t.Error("not reached")
+	})
+	assert.Contains(t, f.report(), "FATAL webtest: fetch /: HTTP 599: Timeout during request")
+	assert.NotContains(t, f.report(), "not reached")
+}
+
+// CheckLeaks fails a test that leaves a descriptor open, naming it.
+func TestCheckLeaksFailsOnLeak(t *testing.T) {
+	var leaked *os.File
+	f := runFake(t, func(t testing.TB) {
+		webtest.CheckLeaks(t)
+		var err error
+		leaked, err = os.Open(os.DevNull)
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+	leaked.Close()
+	assert.Contains(t, f.report(), "leak: ")
+	assert.Contains(t, f.report(), os.DevNull, "the leaked descriptor is named")
+}
