@@ -11,8 +11,8 @@ import (
 	"github.com/gornado/gornado/final/concurrent"
 	"github.com/gornado/gornado/final/gen"
 	"github.com/gornado/gornado/final/web"
-	"github.com/gornado/gornado/final/webtest"
 	"github.com/gornado/gornado/final/websocket"
+	"github.com/gornado/gornado/final/webtest"
 )
 
 // GreetHandler is the application under test.

@@ -8,8 +8,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gornado/gornado/final/gen"
-	"github.com/gornado/gornado/final/webtest"
 	"github.com/gornado/gornado/final/websocket"
+	"github.com/gornado/gornado/final/webtest"
 )
 
 func TestEchoTextBinaryAndCompression(t *testing.T) {
