@@ -205,11 +205,22 @@ func (l *Log) handle(level slog.Level, text string) {
 type logHandler struct {
 	// log receives the records.
 	log *Log
-	// prefix is the text of the attributes added by WithAttrs, each
-	// " key=value", keys qualified by their groups.
-	prefix string
+	// attrs is the text of the attributes added by WithAttrs (see
+	// recordText), keys qualified by their groups.
+	attrs recordText
 	// group is the current group path, "a.b." or "".
 	group string
+}
+
+// recordText is a record as the test's output shows it: the message and
+// its one-line attributes, " key=value" as slog's TextHandler writes them,
+// on one line; then each attribute whose value has several lines (a
+// stack) under its key, as it is, so that it reads as a stack does.
+type recordText struct {
+	// line is " key=value" for each one-line attribute.
+	line string
+	// tail is "\nkey:\nvalue" for each attribute of several lines.
+	tail string
 }
 
 func (h *logHandler) Enabled(_ context.Context, level slog.Level) bool {
@@ -217,37 +228,35 @@ func (h *logHandler) Enabled(_ context.Context, level slog.Level) bool {
 }
 
 func (h *logHandler) Handle(_ context.Context, r slog.Record) error {
-	var b strings.Builder
-	b.WriteString(r.Message)
-	b.WriteString(h.prefix)
+	text := h.attrs
 	r.Attrs(func(a slog.Attr) bool {
-		appendAttr(&b, h.group, a)
+		text.add(h.group, a)
 		return true
 	})
-	h.log.handle(r.Level, b.String())
+	h.log.handle(r.Level, r.Message+text.line+text.tail)
 	return nil
 }
 
 func (h *logHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
-	var b strings.Builder
-	b.WriteString(h.prefix)
+	text := h.attrs
 	for _, a := range attrs {
-		appendAttr(&b, h.group, a)
+		text.add(h.group, a)
 	}
-	return &logHandler{log: h.log, prefix: b.String(), group: h.group}
+	return &logHandler{log: h.log, attrs: text, group: h.group}
 }
 
 func (h *logHandler) WithGroup(name string) slog.Handler {
 	if name == "" {
 		return h
 	}
-	return &logHandler{log: h.log, prefix: h.prefix, group: h.group + name + "."}
+	return &logHandler{log: h.log, attrs: h.attrs, group: h.group + name + "."}
 }
 
-// appendAttr writes " key=value" (groups flattened into dotted keys), as
-// slog's TextHandler shows them; values with spaces or newlines (a stack)
-// are quoted so that each record stays one line.
-func appendAttr(b *strings.Builder, group string, a slog.Attr) {
+// add appends attribute a, its key qualified by group; a group's
+// attributes are flattened into dotted keys, as TextHandler does. A
+// one-line value with spaces or quotes is quoted, so that the line splits
+// into its attributes unambiguously.
+func (t *recordText) add(group string, a slog.Attr) {
 	a.Value = a.Value.Resolve()
 	if a.Equal(slog.Attr{}) {
 		return
@@ -258,13 +267,17 @@ func appendAttr(b *strings.Builder, group string, a slog.Attr) {
 			g += a.Key + "."
 		}
 		for _, ga := range a.Value.Group() {
-			appendAttr(b, g, ga)
+			t.add(g, ga)
 		}
 		return
 	}
 	v := a.Value.String()
-	if strings.ContainsAny(v, " \t\n\"=") {
-		v = fmt.Sprintf("%q", v)
+	switch {
+	case strings.Contains(strings.TrimRight(v, "\n"), "\n"):
+		t.tail += "\n" + group + a.Key + ":\n" + strings.TrimRight(v, "\n")
+	case strings.ContainsAny(v, " \t\n\"="):
+		t.line += fmt.Sprintf(" %s%s=%q", group, a.Key, v)
+	default:
+		t.line += " " + group + a.Key + "=" + v
 	}
-	fmt.Fprintf(b, " %s%s=%s", group, a.Key, v)
 }
