@@ -161,15 +161,20 @@ func TestExpectLogFailsWhenNothingIsLogged(t *testing.T) {
 	assert.NotContains(t, f.report(), "query failed", "the claimed record stays out of the output")
 }
 
-// An expectation below the log's fail level but for DEBUG records makes
-// the logger take them, as Tornado's ExpectLog lowers the logger's level.
+// An expectation of DEBUG records makes the log take them while it is in
+// force, as Tornado's ExpectLog lowers its logger's level; otherwise the
+// log takes INFO and above.
 func TestExpectLogEnablesItsLevel(t *testing.T) {
 	l := webtest.NewLog(t)
 	h := l.Handler()
-	assert.True(t, h.Enabled(context.Background(), slog.LevelDebug), "every level is written to the test's output by default")
+	ctx := context.Background()
+	assert.False(t, h.Enabled(ctx, slog.LevelDebug), "DEBUG is not written by default")
+	assert.True(t, h.Enabled(ctx, slog.LevelInfo))
 	l.ExpectLog(slog.LevelDebug, "web: websocket handshake refused", func() {
+		assert.True(t, h.Enabled(ctx, slog.LevelDebug), "while a DEBUG record is expected")
 		l.Logger().Debug("web: websocket handshake refused", "error", "bad origin")
 	})
+	assert.False(t, h.Enabled(ctx, slog.LevelDebug), "and no longer after")
 }
 
 // A loop that never gets to stop fails the test at its end, with the

@@ -16,9 +16,10 @@ import (
 )
 
 // Log is a test's log: the slog.Logger to give the code under test
-// (ioloop.WithLogger, web.Settings.Logger). Every record is written to the
-// test's output with t.Log (shown on failure or with -v) unless an
-// expectation claims it (Expect, ExpectLog); a record at or above the fail
+// (ioloop.WithLogger, web.Settings.Logger). Every record at INFO or above
+// is written to the test's output with t.Log (shown on failure or with -v)
+// unless an expectation claims it (Expect, ExpectLog), as slog's default
+// handler shows INFO and above; a record at or above the fail
 // level (ERROR by default, see WithFailLevel) that nothing claims fails the
 // test, as an exception logged on Tornado's loop fails an AsyncTestCase.
 // A Log is safe for use from any goroutine; every loop of a test logs into
@@ -28,8 +29,8 @@ type Log struct {
 	t testing.TB
 	// fail is the level from which an unclaimed record fails the test.
 	fail slog.Level
-	// min is the lowest level written to the test's output; an
-	// expectation below it lowers it for its duration (Enabled).
+	// min is the lowest level written to the test's output (INFO); an
+	// expectation below it lowers it for its duration (enabled).
 	min slog.Level
 
 	// mu guards the fields below: records arrive from the loops'
@@ -49,7 +50,7 @@ type Log struct {
 func NewLog(t testing.TB, opts ...Option) *Log {
 	t.Helper()
 	o := buildOptions(opts)
-	l := &Log{t: t, fail: o.failLevel, min: slog.LevelDebug}
+	l := &Log{t: t, fail: o.failLevel, min: slog.LevelInfo}
 	t.Cleanup(func() {
 		l.mu.Lock()
 		l.ended = true

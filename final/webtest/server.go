@@ -271,8 +271,9 @@ type TCPServer struct {
 }
 
 // ServeTCP starts a TCPServer handing connections to handle on a new Loop
-// for t. Options: WithTLS (then each stream is TLS; dial with
-// ClientTLS's configuration), WithTimeout and the log options.
+// for t. Options: WithTLS (then each stream is TLS; a client dials with
+// the client configuration Certificate returns), WithTimeout and the log
+// options.
 func ServeTCP(t testing.TB, handle tcpserver.StreamHandler, opts ...Option) *TCPServer {
 	t.Helper()
 	return NewLoop(t, opts...).ServeTCP(handle, opts...)
