@@ -21,6 +21,7 @@ import (
 	"github.com/gornado/gornado/final/http1connection"
 	"github.com/gornado/gornado/final/httpserver"
 	"github.com/gornado/gornado/final/ioloop"
+	"github.com/gornado/gornado/final/locale"
 )
 
 // Settings are an Application's settings, the keyword arguments of
@@ -28,7 +29,7 @@ import (
 // Tornado's defaults.
 type Settings struct {
 	// Debug shows stack traces in error pages (serve_traceback) and
-	// reloads templates on every Render (compiled_template_cache=False).
+	// reads templates again on every Render (compiled_template_cache=False).
 	// Never on in production: a traceback tells an attacker a lot.
 	Debug bool
 	// StaticPath is the directory StaticFileHandler serves under
@@ -44,8 +45,12 @@ type Settings struct {
 	TemplatePath string
 	// TemplateFS holds the templates instead of TemplatePath (an embed.FS).
 	TemplateFS fs.FS
-	// TemplateFuncs are added to every template's functions.
+	// TemplateFuncs are added to every template's functions (Tornado's
+	// ui_methods); an entry may replace one of the framework's.
 	TemplateFuncs template.FuncMap
+	// UIModules are the UI modules templates embed with
+	// {{module "Name" arg}}, by name (Tornado's ui_modules).
+	UIModules map[string]*UIModule
 	// CookieSecret signs cookies (SetSignedCookie); use 32 random bytes or
 	// more.
 	CookieSecret string
@@ -86,6 +91,10 @@ type Settings struct {
 	// MaxBodySize bounds a request body read under net/http (ServeHTTP);
 	// 0 means 100 MiB. Under httpserver, its own limit applies.
 	MaxBodySize int64
+	// Translations are the locales RequestHandler.Locale chooses among;
+	// nil means the locale package's set (locale.Current), which Tornado
+	// apps fill with locale.LoadTranslations.
+	Translations *locale.Translations
 }
 
 // Handler is a request handler: a pointer to a struct that embeds
@@ -237,9 +246,8 @@ type Application struct {
 	named map[string]*URLSpec
 	// notFound serves requests no spec matches: DefaultHandler, or a 404.
 	notFound *URLSpec
-	// templates caches the parsed template set (reloaded with Debug).
-	tmplMu    sync.Mutex
-	templates *template.Template
+	// tmpl holds the templates' index and each page's set (template.go).
+	tmpl templateCache
 	// staticHashes caches static_url versions by path.
 	staticHashes sync.Map
 	// net runs handlers for ServeHTTP (nethttp.go).

@@ -103,6 +103,8 @@ type perRequest struct {
 	userDone    bool
 	// xsrfToken caches XSRFToken.
 	xsrfToken string
+	// locale caches Locale (locale.go).
+	locale localeCache
 	// gzipping is set when the first Flush chose to gzip a streamed
 	// response; gz is its writer, from gzipWriters (nil for HEAD, which
 	// sends no body).

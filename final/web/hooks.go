@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/gornado/gornado/final/locale"
 )
 
 // Hooks are the methods a handler overrides to change how the framework
@@ -43,6 +45,13 @@ type Hooks interface {
 	// current user (Tornado's get_login_url); the default is the
 	// LoginURL setting.
 	GetLoginURL() string
+	// GetUserLocale returns the locale the application knows for the
+	// user (Tornado's get_user_locale), or nil to let GetBrowserLocale
+	// choose; the default is nil. Locale calls it once per request.
+	GetUserLocale() *locale.Locale
+	// GetBrowserLocale returns the locale the request asks for (Tornado's
+	// get_browser_locale); the default reads Accept-Language (locale.go).
+	GetBrowserLocale() *locale.Locale
 	// WriteError writes the body of an error page, the status set and
 	// the response cleared (Tornado's write_error); SendError finishes
 	// the response after it. The default is "<code>: <reason>", with the
@@ -61,6 +70,11 @@ type Hooks interface {
 	// has gone, to clean up and log (Tornado's on_finish). The default
 	// does nothing.
 	OnFinish()
+	// GetTemplateNamespace returns what templates see as ns (Tornado's
+	// get_template_namespace), asked for once per render on the first use
+	// of ns; the default (template.go) holds handler, request and
+	// current_user.
+	GetTemplateNamespace() map[string]any
 }
 
 // SetDefaultHeaders is Hooks' default: it adds nothing.
