@@ -249,3 +249,37 @@ func TestTimeoutFromEnvironment(t *testing.T) {
 	assert.Equal(t, webtest.DefaultTimeout, webtest.Timeout())
 	assert.Equal(t, time.Second, webtest.NewLoop(t, webtest.WithTimeout(time.Second)).Timeout())
 }
+
+// A WebSocket driven from the test's goroutine, without a coroutine body.
+func TestWebSocketFromTheTestGoroutine(t *testing.T) {
+	webtest.CheckLeaks(t)
+	s := webtest.Serve(t, app())
+	ws, err := s.WebSocket("/echo", websocket.ClientOptions{Subprotocols: []string{"none.offered"}})
+	require.NoError(t, err)
+	require.NoError(t, ws.Send([]byte("straight"), false))
+	m, err := ws.Read()
+	require.NoError(t, err)
+	require.NotNil(t, m)
+	assert.Equal(t, "straight", string(m.Data))
+	ws.Call(func(c *websocket.Conn) { assert.Empty(t, c.Subprotocol()) })
+
+	// Nothing more comes: the read times out rather than hanging.
+	short := webtest.Serve(t, app(), webtest.WithTimeout(50*time.Millisecond))
+	quiet, err := short.WebSocket("/echo", websocket.ClientOptions{})
+	require.NoError(t, err)
+	_, err = quiet.Read()
+	assert.ErrorIs(t, err, webtest.ErrTimeout)
+
+	code, err := ws.Close(websocket.CloseNormalClosure, "done")
+	require.NoError(t, err)
+	assert.Equal(t, websocket.CloseNormalClosure, code, "the server's Close frame echoes the code")
+	assert.ErrorIs(t, ws.Send([]byte("late"), false), websocket.ErrClosed)
+	m, err = ws.Read()
+	assert.NoError(t, err)
+	assert.Nil(t, m, "a closed connection reads nil")
+
+	// A refused handshake is the error, with the server's status.
+	_, err = s.WebSocket("/", websocket.ClientOptions{})
+	var he *websocket.HandshakeError
+	require.ErrorAs(t, err, &he)
+}
