@@ -27,9 +27,11 @@
 // Fetch sends the request with final's AsyncHTTPClient on the test's loop
 // and returns the response whatever its status, as Tornado's test fetch
 // does (raise_error=False); URL gives an absolute URL for other clients.
-// WithTLS serves HTTPS with a certificate made in memory for the test and
-// a client that trusts it (Tornado's AsyncHTTPSTestCase). ServeTCP does
-// the same for a tcpserver.
+// WebSocket opens a WebSocket driven from the test's goroutine, one
+// bounded step at a time (WSClient), and WebSocketConnect one in a
+// coroutine body. WithTLS serves HTTPS with a certificate made in memory
+// for the test and a client that trusts it (Tornado's
+// AsyncHTTPSTestCase). ServeTCP does the same for a tcpserver.
 //
 // # The loop
 //

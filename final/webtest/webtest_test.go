@@ -5,6 +5,7 @@ package webtest_test
 
 import (
 	"bufio"
+	"crypto/tls"
 	"errors"
 	"log/slog"
 	"net"
@@ -199,7 +200,7 @@ func TestWithServerOptions(t *testing.T) {
 
 func TestServeTCP(t *testing.T) {
 	webtest.CheckLeaks(t)
-	s := webtest.ServeTCP(t, func(stream *iostream.IOStream, _ net.Addr) {
+	echo := func(stream *iostream.IOStream, _ net.Addr) {
 		stream.ReadUntil([]byte("\n"), 0).AddDoneCallback(func(f *concurrent.Future[[]byte]) {
 			line, err := f.Result()
 			if err != nil {
@@ -208,16 +209,31 @@ func TestServeTCP(t *testing.T) {
 			}
 			stream.Write(append([]byte("echo: "), line...)).AddDoneCallback(func(*concurrent.Future[struct{}]) { stream.Close() })
 		})
-	})
-	conn, err := net.Dial("tcp", s.Addr)
-	require.NoError(t, err)
-	defer conn.Close()
-	require.NoError(t, conn.SetDeadline(time.Now().Add(s.Timeout())))
-	_, err = conn.Write([]byte("hi\n"))
-	require.NoError(t, err)
-	line, err := bufio.NewReader(conn).ReadString('\n')
-	require.NoError(t, err)
-	assert.Equal(t, "echo: hi\n", line)
+	}
+	for _, tc := range []struct {
+		name string
+		opts []webtest.Option
+		dial func(addr string) (net.Conn, error)
+	}{
+		{"plain", nil, func(addr string) (net.Conn, error) { return net.Dial("tcp", addr) }},
+		{"tls", []webtest.Option{webtest.WithTLS()}, func(addr string) (net.Conn, error) {
+			_, client := webtest.Certificate(t)
+			return tls.Dial("tcp", addr, client)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := webtest.ServeTCP(t, echo, tc.opts...)
+			conn, err := tc.dial(s.Addr)
+			require.NoError(t, err)
+			defer conn.Close()
+			require.NoError(t, conn.SetDeadline(time.Now().Add(s.Timeout())))
+			_, err = conn.Write([]byte("hi\n"))
+			require.NoError(t, err)
+			line, err := bufio.NewReader(conn).ReadString('\n')
+			require.NoError(t, err)
+			assert.Equal(t, "echo: hi\n", line)
+		})
+	}
 }
 
 // Await waits for a Future made on the loop; Call runs code there.
