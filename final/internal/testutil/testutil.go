@@ -42,11 +42,16 @@ func openFDs() map[string]string {
 		}
 		fds := make(map[string]string, len(ents))
 		for _, e := range ents {
-			// The directory's own descriptor, closed by now, reads as
-			// missing and is left out.
-			if what, err := os.Readlink(filepath.Join(dir, e.Name())); err == nil {
-				fds[e.Name()] = what
+			// On Linux each entry is a link to what the descriptor is,
+			// and the directory's own descriptor, closed by now, reads
+			// as missing and is left out. On macOS the entries are not
+			// links: each counts, the directory's own included, which
+			// both counts compared then include alike.
+			what, err := os.Readlink(filepath.Join(dir, e.Name()))
+			if err != nil && dir == "/proc/self/fd" {
+				continue
 			}
+			fds[e.Name()] = what
 		}
 		return fds
 	}
