@@ -210,6 +210,10 @@ func await[T any](l *Loop, d time.Duration, start func() *concurrent.Future[T]) 
 // gen_test throws its TimeoutError into the coroutine so that the
 // traceback points at the await that never returned.
 //
+// After a timeout the coroutine stays suspended: Go cannot interrupt it,
+// and once the loop stops nothing resumes it, so its goroutine lives until
+// the test binary exits (CheckLeaks counts it too).
+//
 // body gets a testing.TB to assert with: the test's, except that FailNow
 // (and Fatal, Fatalf, SkipNow, Skip, Skipf, and so require's checks) ends
 // the coroutine and then the test, instead of calling runtime.Goexit on the
