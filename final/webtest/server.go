@@ -109,6 +109,15 @@ func (l *Loop) start(s *httpserver.HTTPServer, opts []Option) *Server {
 // the deadline. Tornado's tearDown stops the server and closes all its
 // connections at once.
 func (s *Server) stop() {
+	select {
+	case <-s.done:
+		// The loop's goroutine is gone (the test has failed saying
+		// why): nothing graceful can run; stop accepting, and the
+		// loop's close takes the descriptors.
+		s.HTTP.Close()
+		return
+	default:
+	}
 	if _, err := await(s.Loop, stopTimeout, func() *concurrent.Future[struct{}] {
 		s.client.Close()
 		for _, c := range s.sockets {
