@@ -1004,6 +1004,8 @@ func (f *fetch) finish(from turn) {
 	f.client.loop.RemoveTimeout(f.reqTimer)
 	f.client.loop.RemoveTimeout(f.queueTimer)
 	switch from {
+	case turnNew:
+		// Failed before it was queued or started: nothing to give back.
 	case turnActive:
 		f.client.release()
 	case turnQueued:

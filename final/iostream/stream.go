@@ -1218,8 +1218,8 @@ func (s *Stream) CloseWrite() error {
 	if s.Closed() {
 		return &StreamClosedError{RealError: s.err}
 	}
-	if s.end == endWriteShut {
-		return nil
+	if s.end != endOpen {
+		return nil // shut already
 	}
 	s.end = endWriteShut
 	if s.blocked || s.notReady() {

@@ -275,7 +275,23 @@ func NewApplication(handlers []*URLSpec, settings Settings) *Application {
 	}
 	a.notFound = URL("", nf)
 	a.add(&hostRules{}, []*URLSpec{a.notFound})
+	if (a.Settings.TemplatePath != "" || a.Settings.TemplateFS != nil) && !a.Settings.Debug {
+		// Every page's set is built once, now; a broken template is
+		// reported at startup as well as answered 500 when rendered.
+		if err := a.LoadTemplates(); err != nil {
+			a.startupLogger().Error("web: templates", "error", err.Error())
+		}
+	}
 	return a
+}
+
+// startupLogger is the logger for what NewApplication reports: the
+// Logger setting, or slog's default (the loops are not known yet).
+func (a *Application) startupLogger() *slog.Logger {
+	if a.Settings.Logger != nil {
+		return a.Settings.Logger
+	}
+	return slog.Default()
 }
 
 // AddHandlers adds specs that apply to hosts matching hostPattern (a

@@ -36,6 +36,7 @@ package web
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -264,6 +265,46 @@ func (ix *templateIndex) buildPage(page string, funcs template.FuncMap) (*templa
 		return nil, err
 	}
 	return root, nil
+}
+
+// LoadTemplates reads every template under TemplatePath (or TemplateFS)
+// and builds the set of every page now, rather than at each page's first
+// render, and reports what is broken: every file that does not parse
+// ("template: page.html:3: ..."), and every set that cannot be built for a
+// reason other than a name it leaves to the pages that call it (a layout
+// alone is not a page). NewApplication calls it when a template path or
+// file system is set, and logs what it reports; a main that wants to stop
+// on a broken template calls it itself. With Debug nothing is kept, as
+// every render reads the files again.
+func (a *Application) LoadTemplates() error {
+	ix, err := scanTemplates(a.templateRoot())
+	if err != nil {
+		return err
+	}
+	masters := map[string]*template.Template{}
+	var errs []error
+	for _, name := range slices.Sorted(maps.Keys(ix.files)) {
+		f := ix.files[name]
+		switch {
+		case f.err != nil:
+			errs = append(errs, f.err)
+		case f.library:
+		default:
+			t, err := ix.buildPage(name, a.templateFuncs(nil))
+			switch {
+			case err == nil:
+				masters[name] = t
+			case !errors.Is(err, ErrTemplateNotFound):
+				errs = append(errs, err)
+			}
+		}
+	}
+	if !a.Settings.Debug {
+		a.tmpl.mu.Lock()
+		a.tmpl.index, a.tmpl.masters = ix, masters
+		a.tmpl.mu.Unlock()
+	}
+	return errors.Join(errs...)
 }
 
 // master returns page's set as parsed, building it at first use; with

@@ -441,3 +441,28 @@ func TestTemplateTranslation(t *testing.T) {
 	resp, _ := do(t, c, "GET", base+"/bad", "")
 	assert.Equal(t, 500, resp.StatusCode, "a misused _ fails the render, not the loop")
 }
+
+func TestTemplatesAreBuiltAtStartup(t *testing.T) {
+	fsys := fstest.MapFS{
+		"base.html": {Data: []byte(`<main>{{template "content" .}}</main>`)},
+		"page.html": {Data: []byte(`{{template "base.html" .}}{{define "content"}}built{{end}}`)},
+	}
+	app := NewApplication([]*URLSpec{page("/", "page.html", nil)}, Settings{TemplateFS: fsys})
+	// The files go away after NewApplication: the page renders from the
+	// set built then. (A layout alone, whose "content" only pages define,
+	// is not an error.)
+	delete(fsys, "page.html")
+	delete(fsys, "base.html")
+	code, body := fetch(t, serve(t, app))
+	assert.Equal(t, 200, code)
+	assert.Equal(t, "<main>built</main>", body)
+
+	broken := fstest.MapFS{
+		"ok.html":  {Data: []byte(`fine`)},
+		"bad.html": {Data: []byte("line one\n{{if}}")},
+	}
+	err := NewApplication(nil, Settings{TemplateFS: broken, Logger: quiet}).LoadTemplates()
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "bad.html:2", "the file and line")
+	assert.NotContains(t, err.Error(), "ok.html")
+}
