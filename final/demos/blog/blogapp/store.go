@@ -95,11 +95,13 @@ type Entry struct {
 const (
 	// DefaultMaxConns bounds the connections to the database, and so the
 	// queries running at once: the executor that runs them has as many
-	// slots, so a burst of requests waits in the executor rather than
-	// piling goroutines up inside database/sql. 8 is aiopg's and pgx's
-	// order of magnitude (aiopg's pool defaults to 10, pgxpool to 4 or the
-	// number of CPUs), small enough for Postgres's default 100 connections
-	// to serve several instances.
+	// slots, so that a query never holds a goroutine inside database/sql
+	// waiting for a connection. A burst of requests waits in the
+	// executor instead, a parked goroutine each (LimitExecutor), in no
+	// bounded queue, as Tornado's thread pool queues without bound. 8 is
+	// aiopg's and pgx's order of magnitude (aiopg's pool defaults to 10,
+	// pgxpool to 4 or the number of CPUs), small enough for Postgres's
+	// default 100 connections to serve several instances.
 	DefaultMaxConns = 8
 	// DefaultQueryTimeout bounds each query, so that a database that stops
 	// answering gives a 500 after this long rather than a request that
