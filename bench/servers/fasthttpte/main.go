@@ -1,0 +1,115 @@
+// Command fasthttpte is the fasthttp peer of the te workloads: the six
+// TechEmpower test types on valyala/fasthttp, written as TechEmpower's
+// fasthttp entry (frameworks/Go/fasthttp) writes them: a switch on the
+// path, the database called straight from the handler (fasthttp runs each
+// connection on a goroutine of its own, so a blocking pgx call blocks only
+// that connection), the updates batched in id order. Its fortunes go
+// through html/template where the entry uses quicktemplate (generated
+// code, one more tool to run); both escape in the template engine.
+//
+//	TE_DSN=postgres://... fasthttpte -addr 127.0.0.1:8080
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"html/template"
+	"log"
+	"net"
+	"os"
+	"time"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/gornado/gornado/bench/internal/payload"
+	"github.com/gornado/gornado/bench/internal/te"
+)
+
+// fortunesPage is the fortunes template, escaped by html/template.
+var fortunesPage = template.Must(template.New("fortunes").Parse(`<!DOCTYPE html>
+<html>
+<head><title>Fortunes</title></head>
+<body>
+<table>
+<tr><th>id</th><th>message</th></tr>
+{{range .}}<tr><td>{{.ID}}</td><td>{{.Message}}</td></tr>
+{{end}}</table>
+</body>
+</html>
+`))
+
+var plaintextBody = []byte(te.Message)
+
+// handler answers the six paths; db may be nil (no TE_DSN): the database
+// paths then answer 500.
+func handler(db *te.DB) fasthttp.RequestHandler {
+	return func(ctx *fasthttp.RequestCtx) {
+		path := string(ctx.Path())
+		if db == nil && path != te.PathJSON && path != te.PathPlaintext {
+			ctx.Error(te.EnvDSN+" is not set", fasthttp.StatusInternalServerError)
+			return
+		}
+		var v any
+		var err error
+		switch path {
+		case te.PathPlaintext:
+			ctx.SetContentType("text/plain")
+			ctx.Response.SetBodyRaw(plaintextBody)
+			return
+		case te.PathJSON:
+			v = &struct {
+				Message string `json:"message"`
+			}{te.Message}
+		case te.PathDB:
+			v, err = db.World(context.Background())
+		case te.PathQueries:
+			v, err = db.Worlds(context.Background(), te.Queries(string(ctx.QueryArgs().Peek("queries"))))
+		case te.PathUpdates:
+			v, err = db.Update(context.Background(), te.Queries(string(ctx.QueryArgs().Peek("queries"))))
+		case te.PathFortunes:
+			var fs []te.Fortune
+			if fs, err = db.Fortunes(context.Background()); err == nil {
+				ctx.SetContentType("text/html; charset=utf-8")
+				err = fortunesPage.Execute(ctx, te.AddFortune(fs))
+			}
+			if err != nil {
+				ctx.Error(err.Error(), fasthttp.StatusInternalServerError)
+			}
+			return
+		default:
+			ctx.Error("not found", fasthttp.StatusNotFound)
+			return
+		}
+		if err != nil {
+			ctx.Error(err.Error(), fasthttp.StatusInternalServerError)
+			return
+		}
+		body, _ := json.Marshal(v)
+		ctx.SetContentType("application/json")
+		ctx.Response.SetBody(body)
+	}
+}
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:8080", "listen address")
+	pool := flag.Int("pool", te.DefaultPool, "database connections")
+	flag.Parse()
+	var db *te.DB
+	if dsn := os.Getenv(te.EnvDSN); dsn != "" {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		var err error
+		db, err = te.Open(ctx, dsn, *pool)
+		cancel()
+		if err != nil {
+			log.Fatal(err)
+		}
+	}
+	ln, err := net.Listen("tcp4", *addr)
+	if err != nil {
+		log.Fatal(err)
+	}
+	srv := &fasthttp.Server{Handler: handler(db), Name: "fasthttp"}
+	payload.Ready(ln.Addr().String())
+	log.Fatal(srv.Serve(ln))
+}
