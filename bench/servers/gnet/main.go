@@ -19,6 +19,7 @@ import (
 	"github.com/panjf2000/gnet/v2"
 
 	"github.com/gornado/gornado/bench/internal/payload"
+	"github.com/gornado/gornado/bench/internal/te"
 )
 
 type server struct {
@@ -30,6 +31,9 @@ type server struct {
 	// hello, json and big are the response heads without the Date line, and
 	// bodies, built once.
 	hello, json, big, notFound response
+	// plaintext is TechEmpower's plaintext answer (the te workload
+	// plaintext, the one te test gnet takes part in).
+	plaintext response
 }
 
 type response struct {
@@ -107,6 +111,8 @@ func (s *server) route(req []byte) *response {
 		return &s.json
 	case payload.Path64K:
 		return &s.big
+	case te.PathPlaintext:
+		return &s.plaintext
 	}
 	return &s.notFound
 }
@@ -116,11 +122,12 @@ func main() {
 	flag.Parse()
 
 	s := &server{
-		addr:     *addr,
-		hello:    newResponse("text/plain", []byte(payload.Hello), "200 OK"),
-		json:     newResponse("application/json", []byte(payload.JSON), "200 OK"),
-		big:      newResponse("application/octet-stream", payload.Body64K(), "200 OK"),
-		notFound: newResponse("text/plain", []byte("not found"), "404 Not Found"),
+		addr:      *addr,
+		hello:     newResponse("text/plain", []byte(payload.Hello), "200 OK"),
+		json:      newResponse("application/json", []byte(payload.JSON), "200 OK"),
+		big:       newResponse("application/octet-stream", payload.Body64K(), "200 OK"),
+		plaintext: newResponse("text/plain", []byte(te.Message), "200 OK"),
+		notFound:  newResponse("text/plain", []byte("not found"), "404 Not Found"),
 	}
 	s.OnTick()
 	multicore := runtime.GOMAXPROCS(0) > 1
