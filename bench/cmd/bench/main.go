@@ -32,6 +32,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gornado/gornado/bench/internal/pgserver"
 	"github.com/gornado/gornado/bench/internal/procmem"
 	"github.com/gornado/gornado/bench/internal/report"
 	"github.com/gornado/gornado/bench/internal/results"
@@ -46,6 +47,8 @@ type env struct {
 	missing           map[string]string // peer name -> why it cannot run
 	wrk, nginx        string
 	python            string
+	db                *pgserver.Server // the te workloads' database, nil when none runs
+	dsn               string           // its URL, the servers' TE_DSN
 	d, warmup         time.Duration
 	idleConns         int
 }
@@ -104,11 +107,15 @@ func main() {
 		<-sig
 		log.Print("interrupted; stopping the running servers")
 		running.stopAll()
+		e.stopDatabase()
 		os.RemoveAll(e.tmp)
 		os.Exit(130)
 	}()
 
 	e.build(selP)
+	e.buildTE(selW, selP)
+	dbNote := e.startDatabase(selW)
+	defer e.stopDatabase()
 
 	start := time.Now().UTC()
 	if *name == "" {
@@ -121,6 +128,9 @@ func main() {
 		Duration: d.String(),
 		Warmup:   warmup.String(),
 		Reps:     *reps,
+	}
+	if dbNote != "" {
+		run.Notes = append(run.Notes, dbNote)
 	}
 	if cores() < 2 {
 		run.Notes = append(run.Notes, "fewer than 2 cores: server and load generator share a core")
@@ -212,6 +222,9 @@ func main() {
 
 // skip says why peer p cannot take part in workload w, or "".
 func (e *env) skip(w Workload, p Peer) string {
+	if w.TE {
+		return e.teSkip(w, p)
+	}
 	if why := e.missing[p.Name]; why != "" {
 		if p.Optional && strings.HasPrefix(p.Name, "final") {
 			// The table cell is short; the note holds the whole reason.
@@ -284,6 +297,9 @@ func (e *env) measure(w Workload, p Peer) (measurement, error) {
 		return measurement{rep.Rate, rep.Errors, client, others}, nil
 	}
 
+	if w.TE {
+		p = e.tePeer(p)
+	}
 	s, err := e.startServer(p, server)
 	if err != nil {
 		return measurement{}, err
@@ -292,7 +308,11 @@ func (e *env) measure(w Workload, p Peer) (measurement, error) {
 
 	switch w.Method {
 	case wrkLoad:
-		if err := checkEndpoints(s.addr); err != nil {
+		check := checkEndpoints
+		if w.TE {
+			check = func(addr string) error { return teCheck(w, addr) }
+		}
+		if err := check(s.addr); err != nil {
 			return measurement{}, fmt.Errorf("%s answers wrongly: %w", p.Name, err)
 		}
 		threads := 1

@@ -26,8 +26,11 @@ type Peer struct {
 	InRoot bool
 	// Args are passed before -addr (clientload's "-client nethttp").
 	Args []string
-	HTTP bool // serves GET /, /json and /64k
-	WS   bool // serves a WebSocket echo on /echo
+	// Script is a python peer's program in servers/tornado ("app.py" when
+	// empty; te.go's Tornado peer runs te.py).
+	Script string
+	HTTP   bool // serves GET /, /json and /64k
+	WS     bool // serves a WebSocket echo on /echo
 	// Client marks an HTTP client measured by the client workload; it runs
 	// as clientload does: flags -url -c -d -warmup, one JSON line with "rate".
 	Client bool

@@ -20,6 +20,7 @@ import (
 
 	"github.com/gornado/gornado/bench/internal/payload"
 	"github.com/gornado/gornado/bench/internal/procmem"
+	"github.com/gornado/gornado/bench/internal/te"
 )
 
 // server is a running peer.
@@ -86,7 +87,11 @@ func (e *env) startServer(p Peer, pl placement) (*server, error) {
 	case goProgram:
 		cmd = pl.command(append([]string{e.bin(p)}, append(p.Args, "-addr", addr)...)...)
 	case python:
-		argv := []string{e.python, filepath.Join(e.benchDir, "servers", "tornado", "app.py"), "-addr", addr}
+		script := p.Script
+		if script == "" {
+			script = "app.py"
+		}
+		argv := []string{e.python, filepath.Join(e.benchDir, "servers", "tornado", script), "-addr", addr}
 		if pl.allCores {
 			argv = append(argv, "-procs", strconv.Itoa(cores()))
 		}
@@ -97,6 +102,9 @@ func (e *env) startServer(p Peer, pl placement) (*server, error) {
 			return nil, err
 		}
 		cmd = pl.command(e.nginx, "-p", dir, "-c", filepath.Join(dir, "nginx.conf"), "-e", filepath.Join(dir, "error.log"))
+	}
+	if e.dsn != "" {
+		cmd.Env = append(cmd.Env, te.EnvDSN+"="+e.dsn) // the te servers' database
 	}
 	s.cmd = cmd
 	stdout, err := cmd.StdoutPipe()

@@ -155,6 +155,7 @@ func printList(e *env) {
 		}
 		fmt.Fprintf(&b, "  %-16s %s [%s]\n", p.Name, p.About, status)
 	}
+	teList(&b, e)
 	if e.wrk == "" {
 		fmt.Fprintln(&b, "wrk: not installed (run bench/setup.sh); the wrk workloads will be skipped")
 	}

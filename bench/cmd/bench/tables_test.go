@@ -55,7 +55,7 @@ func TestFinalRaw(t *testing.T) {
 		}
 		assert.NotEqual(t, "final-raw", w.Fallback, w.Name)
 	}
-	assert.Equal(t, []string{"hello64", "hello512", "pipeline16", "json", "64k", "idlemem", "allcores"}, in)
+	assert.Equal(t, []string{"hello64", "hello512", "pipeline16", "hellojson", "64k", "idlemem", "allcores"}, in)
 	// It is built from the tree final is built from: bench's module
 	// replaces the root module with the directory above.
 	mod, err := os.ReadFile(filepath.Join("..", "..", "go.mod"))

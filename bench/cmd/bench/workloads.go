@@ -27,6 +27,9 @@ type Workload struct {
 	AllCores bool // no pinning, GOMAXPROCS=2, wrk with 2 threads
 	// Fallback is the reference for ratios while final has no number.
 	Fallback string
+	// TE marks TechEmpower's test types (te.go): the peers run their te
+	// programs, and TechEmpower's checks replace checkEndpoints.
+	TE bool
 	// Applies reports whether a peer takes part.
 	Applies func(Peer) bool
 }
@@ -42,7 +45,9 @@ var workloads = []Workload{
 		Method: wrkLoad, Path: "/", Conns: 512, Fallback: "nethttp", Applies: httpServer},
 	{Name: "pipeline16", Title: "GET / pipelined, depth 16, 64 connections", Unit: "requests/s", Higher: true,
 		Method: wrkLoad, Path: "/", Conns: 64, Pipeline: 16, Fallback: "nethttp", Applies: httpServer},
-	{Name: "json", Title: "GET /json, 64 connections", Unit: "requests/s", Higher: true,
+	// hellojson was "json" until the te workloads (te.go) took that name
+	// for TechEmpower's json test; results before 2026-12-07 call it json.
+	{Name: "hellojson", Title: "GET /json, 64 connections", Unit: "requests/s", Higher: true,
 		Method: wrkLoad, Path: "/json", Conns: 64, Fallback: "nethttp", Applies: httpServer},
 	{Name: "64k", Title: "GET /64k, a 64 KiB answer, 64 connections", Unit: "requests/s", Higher: true,
 		Method: wrkLoad, Path: "/64k", Conns: 64, Fallback: "nethttp", Applies: httpServer},
