@@ -118,3 +118,47 @@ func TestPlacement(t *testing.T) {
 	assert.Equal(t, []string{"srv"}, cmd.Args)
 	assert.Contains(t, cmd.Env, "GOMAXPROCS="+strconv.Itoa(cores()))
 }
+
+// The te workloads: TechEmpower's six tests, on the peers with a te
+// program, gnet on plaintext only; TechEmpower's json takes the name json
+// and the hello-world peers' GET /json is hellojson.
+func TestTEWorkloads(t *testing.T) {
+	takes := func(name string) []string {
+		var out []string
+		for _, w := range workloads {
+			if w.TE && w.Applies(*peerByName(name)) {
+				out = append(out, w.Name)
+			}
+		}
+		return out
+	}
+	all := []string{"json", "plaintext", "db", "queries", "fortunes", "updates"}
+	for _, p := range []string{"final", "fasthttp", "nethttp", "tornado"} {
+		assert.Equal(t, all, takes(p), p)
+	}
+	assert.Equal(t, []string{"plaintext"}, takes("gnet"))
+	for _, p := range []string{"final-raw", "nbio", "nginx", "gorilla", "final-client"} {
+		assert.Empty(t, takes(p), p)
+	}
+	sel, err := selectWorkloads("json,plaintext,db,queries,fortunes,updates")
+	require.NoError(t, err)
+	for _, w := range sel {
+		assert.True(t, w.TE, w.Name)
+		assert.Equal(t, "fasthttp", w.Fallback, w.Name)
+	}
+	hj, err := selectWorkloads("hellojson")
+	require.NoError(t, err)
+	assert.False(t, hj[0].TE)
+	assert.Equal(t, "/json", hj[0].Path)
+
+	// The te program runs under its own binary name; gnet's is its usual.
+	e := &env{missing: map[string]string{}, wrk: "wrk"}
+	assert.Equal(t, "final-te", e.tePeer(*peerByName("final")).Name)
+	assert.Equal(t, "te.py", e.tePeer(*peerByName("tornado")).Script)
+	assert.Equal(t, "gnet", e.tePeer(*peerByName("gnet")).Name)
+	// Without a database the database tests are skipped, json is not.
+	assert.Equal(t, "no database", e.skip(sel[2], *peerByName("final")))
+	assert.Equal(t, "", e.skip(sel[0], *peerByName("final")))
+	e.missing["final-te"] = "build failed: go build ..."
+	assert.Equal(t, "build failed", e.skip(sel[0], *peerByName("final")))
+}

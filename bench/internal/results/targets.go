@@ -29,6 +29,15 @@ var Targets = []Target{
 	{Workload: "idlemem", Final: "final", MaxValue: 1000, What: "≤ 1 KB resident per idle keep-alive connection"},
 	{Workload: "wsecho", Final: "final", Peer: "gorilla", At: 1.0, What: "WebSocket echo ≥ 1.0x gorilla/websocket"},
 	{Workload: "client", Final: "final-client", Peer: "nethttp-client", At: 1.0, What: "client ≥ 1.0x net/http's client"},
+	// TechEmpower's six tests (bench/cmd/bench/te.go): final's te program
+	// against fasthttp's in each, and pipelined plaintext against gnet.
+	{Workload: "json", Final: "final", Peer: "fasthttp", At: 1.0, What: "TechEmpower json ≥ 1.0x fasthttp"},
+	{Workload: "plaintext", Final: "final", Peer: "fasthttp", At: 1.0, What: "TechEmpower plaintext (pipelined) ≥ 1.0x fasthttp"},
+	{Workload: "plaintext", Final: "final", Peer: "gnet", At: 1.0, What: "TechEmpower plaintext (pipelined) through Application ≥ 1.0x gnet"},
+	{Workload: "db", Final: "final", Peer: "fasthttp", At: 1.0, What: "TechEmpower db ≥ 1.0x fasthttp"},
+	{Workload: "queries", Final: "final", Peer: "fasthttp", At: 1.0, What: "TechEmpower queries (20) ≥ 1.0x fasthttp"},
+	{Workload: "fortunes", Final: "final", Peer: "fasthttp", At: 1.0, What: "TechEmpower fortunes ≥ 1.0x fasthttp"},
+	{Workload: "updates", Final: "final", Peer: "fasthttp", At: 1.0, What: "TechEmpower updates (20) ≥ 1.0x fasthttp"},
 }
 
 // Verdict is a target's outcome in one run.
