@@ -18,6 +18,9 @@ import (
 	"log"
 	"net"
 	"os"
+	"os/signal"
+	"runtime/pprof"
+	"syscall"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -94,7 +97,25 @@ func handler(db *te.DB) fasthttp.RequestHandler {
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "listen address")
 	pool := flag.Int("pool", te.DefaultPool, "database connections")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile to this file (pprof) until SIGTERM, for explaining a figure")
 	flag.Parse()
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			log.Fatal(err)
+		}
+		sigs := make(chan os.Signal, 1)
+		signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+		go func() {
+			<-sigs
+			pprof.StopCPUProfile()
+			f.Close()
+			os.Exit(0)
+		}()
+	}
 	var db *te.DB
 	if dsn := os.Getenv(te.EnvDSN); dsn != "" {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

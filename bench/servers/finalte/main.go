@@ -20,6 +20,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strconv"
 	"syscall"
 	"time"
@@ -35,7 +36,22 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "listen address")
 	loops := flag.Int("loops", 0, "event loops (0: one per GOMAXPROCS)")
 	pool := flag.Int("pool", te.DefaultPool, "database connections")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file (pprof), for explaining a figure")
 	flag.Parse()
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "finalte:", err)
+			os.Exit(1)
+		}
+		defer func() {
+			pprof.StopCPUProfile()
+			f.Close()
+		}()
+	}
 	if err := run(*addr, *loops, *pool); err != nil {
 		fmt.Fprintln(os.Stderr, "finalte:", err)
 		os.Exit(1)
