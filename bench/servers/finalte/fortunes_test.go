@@ -108,7 +108,7 @@ func (r *request) do(tb testing.TB) []byte {
 // costing fewer allocations than that cannot be cloning.
 func BenchmarkFortunes(b *testing.B) {
 	b.Run("request", func(b *testing.B) {
-		s, addr, err := start(App(memStore{}), "127.0.0.1:0", 1)
+		s, addr, err := start(App(memStore{}, 4), "127.0.0.1:0", 1)
 		require.NoError(b, err)
 		defer s.Close()
 		r := newRequest(b, addr, te.PathFortunes)
@@ -154,7 +154,7 @@ func BenchmarkFortunes(b *testing.B) {
 func BenchmarkRequest(b *testing.B) {
 	paths := []string{te.PathJSON, te.PathPlaintext, te.PathDB, te.PathQueries + "?queries=20", te.PathFortunes, te.PathUpdates + "?queries=20"}
 	run := func(b *testing.B, store Store, path string) {
-		s, addr, err := start(App(store), "127.0.0.1:0", 1)
+		s, addr, err := start(App(store, 4), "127.0.0.1:0", 1)
 		require.NoError(b, err)
 		defer s.Close()
 		r := newRequest(b, addr, path)

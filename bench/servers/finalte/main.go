@@ -72,7 +72,7 @@ func run(addr string, loops, pool int) error {
 		defer db.Pool.Close()
 		store = db
 	}
-	s, bound, err := start(App(store), addr, loops)
+	s, bound, err := start(App(store, pool), addr, loops)
 	if err != nil {
 		return err
 	}

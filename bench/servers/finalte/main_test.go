@@ -18,7 +18,7 @@ func TestTechEmpower(t *testing.T) {
 	db, err := te.Open(context.Background(), dsn, 4)
 	require.NoError(t, err)
 	defer db.Pool.Close()
-	s, addr, err := start(App(db), "127.0.0.1:0", 1)
+	s, addr, err := start(App(db, 4), "127.0.0.1:0", 1)
 	require.NoError(t, err)
 	defer s.Close()
 	tetest.CheckAll(t, "http://"+addr, dsn)
