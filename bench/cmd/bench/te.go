@@ -173,7 +173,7 @@ func (e *env) startDatabase(ws []Workload) (note string) {
 	case 2:
 		return "te: PostgreSQL pinned to core 2 (taskset), the server to core 0, wrk to core 1"
 	case 1:
-		return "te: 2 cores: PostgreSQL pinned to core 1 with wrk (taskset), the server alone on core 0; the database tests measure the server's work per CPU best"
+		return "te: 2 cores: PostgreSQL pinned to core 1 with wrk (taskset), the server alone on core 0: in the database tests wrk and Postgres share a core"
 	}
 	return "te: PostgreSQL unpinned (one core)"
 }

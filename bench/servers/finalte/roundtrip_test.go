@@ -19,14 +19,14 @@ import (
 //
 //   - driver: pgx's QueryRow of one World row, on the benchmark's
 //     goroutine: the driver's cost and Postgres's;
-//   - loop: the same call as the handlers make it, on the executor,
-//     awaited by a coroutine on an IOLoop;
+//   - loop: the same call as the handlers make it, on the workers
+//     executor, awaited by a coroutine on an IOLoop;
 //   - loop-noop: the executor and the coroutine around a call that does
 //     nothing: final's part alone.
 //
-// Run it with -cpu 1,2: with one P the loop, blocked in epoll_wait,
-// holds the only P until the runtime's sysmon takes it back for the
-// executor's goroutine.
+// Run it with -cpu 1,2: with one P the loop, blocked in epoll_wait (a
+// system call, not Go's network poller), holds the only P until the
+// runtime's sysmon takes it back for the executor's goroutine.
 func BenchmarkRoundTrip(b *testing.B) {
 	dsn := tetest.Postgres(b)
 	db, err := te.Open(context.Background(), dsn, 1)
@@ -46,11 +46,12 @@ func BenchmarkRoundTrip(b *testing.B) {
 		loop, err := ioloop.New()
 		require.NoError(b, err)
 		defer loop.Close(true)
+		exec := newWorkers(1)
 		b.ReportAllocs()
 		b.ResetTimer()
 		_, err = gen.Run(loop, 0, func(c *gen.Co) (struct{}, error) {
 			for range b.N {
-				if _, err := gen.Await(c, concurrent.RunOnExecutor(loop, concurrent.GoExecutor{}, fn)); err != nil {
+				if _, err := gen.Await(c, concurrent.RunOnExecutor(loop, exec, fn)); err != nil {
 					return struct{}{}, err
 				}
 			}
