@@ -190,8 +190,11 @@ type MessageDelegate interface {
 // one read in the stream's buffer) is delivered first once the Awaitable
 // is done, on a loop callback of its own, then reading resumes. An
 // Awaitable that fails answers the request like an error from
-// DataReceived: with httputil.StatusOf(err), closing the connection. A
-// nil or done Awaitable costs nothing: the next piece follows at once.
+// DataReceived, closing the connection, with the status of the
+// *httputil.HTTPInputError it carries, or else 500: what the delegate
+// waited for is the server's own work, where an error DataReceived
+// returns is taken for the input's (400). A nil or done Awaitable costs
+// nothing: the next piece follows at once.
 //
 // While the connection waits, BodyIdleTimeout does not run: the server is
 // slow, not the client, which gets the whole BodyIdleTimeout again from

@@ -4,6 +4,7 @@
 package http1connection
 
 import (
+	"errors"
 	"time"
 
 	"github.com/gornado/gornado/final/concurrent"
@@ -22,7 +23,9 @@ func (c *Conn) dataReceived(md MessageDelegate, p []byte) {
 		err = md.DataReceived(p)
 	}
 	if err == nil && aw != nil && aw.Done() {
-		err = aw.Exception()
+		if e := aw.Exception(); e != nil {
+			err = waitError(e)
+		}
 		aw = nil
 	}
 	switch {
@@ -71,7 +74,7 @@ func (c *Conn) bodyWaited(aw concurrent.Awaitable) {
 	}
 	c.phase = phaseBody
 	if err := aw.Exception(); err != nil {
-		c.fail(err)
+		c.fail(waitError(err))
 		return
 	}
 	c.bodyDeadline()
@@ -88,4 +91,18 @@ func (c *Conn) bodyWaited(aw concurrent.Awaitable) {
 	} else {
 		c.read()
 	}
+}
+
+// waitError is the error a failed Awaitable answers the request with:
+// itself when it carries a status (an *httputil.HTTPInputError), else a
+// 500. What a delegate waits for is the server's own work (a write to
+// disk, a call to a backend), so its failure is the server's, where an
+// error DataReceived returns without a status is taken for the input's
+// (400), as the connection's own errors are.
+func waitError(err error) error {
+	var in *httputil.HTTPInputError
+	if errors.As(err, &in) {
+		return err
+	}
+	return &httputil.HTTPInputError{Status: 500, Msg: "http1connection: the body's wait failed", Err: err}
 }
