@@ -109,7 +109,7 @@ func buildRequest(rawURL string) (*unix.SockaddrInet4, []byte, error) {
 
 // connect opens a non-blocking socket and starts connecting. A non-blocking
 // connect returns EINPROGRESS at once; the socket becomes writable when the
-// connection is up (or has failed), so the first handler waits for Write.
+// connection is up (or has failed), so the first handler waits for WRITE.
 func (f *fetch) connect(addr *unix.SockaddrInet4) error {
 	// Hold ForkLock so a child process started meanwhile by another goroutine
 	// cannot inherit the socket before it is marked close-on-exec.
@@ -131,7 +131,7 @@ func (f *fetch) connect(addr *unix.SockaddrInet4) error {
 		return fmt.Errorf("callbacks: connect: %w", err)
 	}
 	f.fd = fd
-	f.loop.AddHandler(fd, Write, f.onConnected)
+	f.loop.AddHandler(fd, WRITE, f.onConnected)
 	return nil
 }
 
@@ -146,13 +146,13 @@ func (f *fetch) onConnected(Events) {
 		f.finish(nil, fmt.Errorf("callbacks: connect: %w", err))
 		return
 	}
-	f.loop.AddHandler(f.fd, Write, f.onWritable)
-	f.onWritable(Write)
+	f.loop.AddHandler(f.fd, WRITE, f.onWritable)
+	f.onWritable(WRITE)
 }
 
 // onWritable writes as much of the request as the socket takes. A request of
 // a hundred bytes nearly always goes in one write, but "nearly" is not a
-// protocol: the rest waits for the next Write event.
+// protocol: the rest waits for the next WRITE event.
 func (f *fetch) onWritable(Events) {
 	n, err := unix.Write(f.fd, f.unsent)
 	if err == unix.EAGAIN {
@@ -164,7 +164,7 @@ func (f *fetch) onWritable(Events) {
 	}
 	f.unsent = f.unsent[n:]
 	if len(f.unsent) == 0 {
-		f.loop.AddHandler(f.fd, Read, f.onReadable)
+		f.loop.AddHandler(f.fd, READ, f.onReadable)
 	}
 }
 

@@ -28,24 +28,24 @@ var (
 type Events uint8
 
 const (
-	// Read means the descriptor has bytes to read, or the peer closed it (a
+	// READ means the descriptor has bytes to read, or the peer closed it (a
 	// read then returns 0 bytes or the error).
-	Read Events = 1 << iota
-	// Write means the descriptor can take more bytes, or a connect finished.
-	Write
-	// Error means the descriptor is in an error state. Handlers always hear
+	READ Events = 1 << iota
+	// WRITE means the descriptor can take more bytes, or a connect finished.
+	WRITE
+	// ERROR means the descriptor is in an error state. Handlers always hear
 	// about it, whatever they asked for.
-	Error
+	ERROR
 )
 
-// String spells an event set as "Read|Write", so that logs and test failures
+// String spells an event set as "READ|WRITE", so that logs and test failures
 // are readable.
 func (e Events) String() string {
 	var names []string
 	for _, ev := range []struct {
 		bit  Events
 		name string
-	}{{Read, "Read"}, {Write, "Write"}, {Error, "Error"}} {
+	}{{READ, "READ"}, {WRITE, "WRITE"}, {ERROR, "ERROR"}} {
 		if e&ev.bit != 0 {
 			names = append(names, ev.name)
 		}
@@ -132,7 +132,7 @@ func NewLoop() (*Loop, error) {
 	// The read end of the pipe is watched like any other descriptor. Its
 	// handler only empties the pipe: the queue itself is run at the top of the
 	// next turn.
-	l.AddHandler(l.wakeR, Read, func(Events) {
+	l.AddHandler(l.wakeR, READ, func(Events) {
 		var buf [128]byte
 		for {
 			if n, err := unix.Read(l.wakeR, buf[:]); n <= 0 || err != nil {
@@ -204,8 +204,8 @@ func (l *Loop) AddHandler(fd int, events Events, fn func(Events)) {
 	l.handlers[fd] = &handler{events: events, fn: fn}
 }
 
-// UpdateHandler changes the events the loop watches fd for, say from Write
-// (waiting for a connect) to Read (waiting for the answer).
+// UpdateHandler changes the events the loop watches fd for, say from WRITE
+// (waiting for a connect) to READ (waiting for the answer).
 func (l *Loop) UpdateHandler(fd int, events Events) {
 	if h := l.handlers[fd]; h != nil {
 		h.events = events
@@ -311,10 +311,10 @@ func (l *Loop) poll() error {
 	fds := make([]unix.PollFd, 0, len(l.handlers))
 	for fd, h := range l.handlers {
 		var ev int16
-		if h.events&Read != 0 {
+		if h.events&READ != 0 {
 			ev |= unix.POLLIN
 		}
-		if h.events&Write != 0 {
+		if h.events&WRITE != 0 {
 			ev |= unix.POLLOUT
 		}
 		fds = append(fds, unix.PollFd{Fd: int32(fd), Events: ev})
@@ -340,15 +340,15 @@ func (l *Loop) poll() error {
 		}
 		var ev Events
 		if p.Revents&(unix.POLLIN|unix.POLLHUP) != 0 {
-			ev |= Read
+			ev |= READ
 		}
 		if p.Revents&unix.POLLOUT != 0 {
-			ev |= Write
+			ev |= WRITE
 		}
 		if p.Revents&(unix.POLLERR|unix.POLLNVAL) != 0 {
-			ev |= Error
+			ev |= ERROR
 		}
-		if ev &= h.events | Error; ev != 0 {
+		if ev &= h.events | ERROR; ev != 0 {
 			l.safely(func() { h.fn(ev) })
 		}
 	}

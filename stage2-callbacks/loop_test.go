@@ -18,10 +18,10 @@ func TestEventsString(t *testing.T) {
 		want string
 	}{
 		{0, "0"},
-		{Read, "Read"},
-		{Write, "Write"},
-		{Read | Write, "Read|Write"},
-		{Read | Write | Error, "Read|Write|Error"},
+		{READ, "READ"},
+		{WRITE, "WRITE"},
+		{READ | WRITE, "READ|WRITE"},
+		{READ | WRITE | ERROR, "READ|WRITE|ERROR"},
 	} {
 		assert.Equal(t, tc.want, tc.ev.String())
 	}
@@ -198,10 +198,10 @@ func TestHandlerEvents(t *testing.T) {
 		events  Events
 		want    Events
 	}{
-		{"bytes waiting", func(r, w int) { _, _ = unix.Write(w, []byte("x")) }, false, Read, Read},
-		{"writer closed", func(r, w int) { unix.Close(w) }, false, Read, Read},
-		{"room to write", func(r, w int) {}, true, Write, Write},
-		{"read end closed", func(r, w int) { unix.Close(r) }, true, Write, Write | Error},
+		{"bytes waiting", func(r, w int) { _, _ = unix.Write(w, []byte("x")) }, false, READ, READ},
+		{"writer closed", func(r, w int) { unix.Close(w) }, false, READ, READ},
+		{"room to write", func(r, w int) {}, true, WRITE, WRITE},
+		{"read end closed", func(r, w int) { unix.Close(r) }, true, WRITE, WRITE | ERROR},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var p [2]int
@@ -222,15 +222,15 @@ func TestHandlerEvents(t *testing.T) {
 			})
 			run(t, l)
 			require.Len(t, got, 1)
-			// Linux reports a write end whose reader is gone as Write|Error;
+			// Linux reports a write end whose reader is gone as WRITE|ERROR;
 			// other systems may report only one of them.
 			assert.NotZero(t, got[0]&tc.want, "got %v, want %v", got[0], tc.want)
-			assert.Zero(t, got[0]&^(tc.events|Error), "got %v, asked for %v", got[0], tc.events)
+			assert.Zero(t, got[0]&^(tc.events|ERROR), "got %v, asked for %v", got[0], tc.events)
 		})
 	}
 }
 
-// A descriptor whose handler waits for Read is not reported while it is only
+// A descriptor whose handler waits for READ is not reported while it is only
 // writable: the loop asks poll for what the handler wants, nothing more.
 func TestUpdateHandlerChangesWhatIsWatched(t *testing.T) {
 	var p [2]int
@@ -239,14 +239,14 @@ func TestUpdateHandlerChangesWhatIsWatched(t *testing.T) {
 	t.Cleanup(func() { unix.Close(r); unix.Close(w) })
 	l := newLoop(t)
 	var got []Events
-	l.AddHandler(w, Read, func(ev Events) { got = append(got, ev) })
+	l.AddHandler(w, READ, func(ev Events) { got = append(got, ev) })
 	l.CallLater(20*time.Millisecond, func() {
-		assert.Empty(t, got, "reported before it was asked for Write")
-		l.UpdateHandler(w, Write)
+		assert.Empty(t, got, "reported before it was asked for WRITE")
+		l.UpdateHandler(w, WRITE)
 		l.AddCallback(func() { l.RemoveHandler(w); l.Stop() })
 	})
 	run(t, l)
-	assert.Equal(t, []Events{Write}, got)
+	assert.Equal(t, []Events{WRITE}, got)
 }
 
 func TestNewLoopAndCloseLeaveNoDescriptors(t *testing.T) {

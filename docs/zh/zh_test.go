@@ -42,8 +42,9 @@ var chapterName = regexp.MustCompile(`^\d\d-[a-z0-9-]+\.md$`)
 // translatedPages are the pages of docs/ that are not numbered chapters but
 // are translated and checked the same way: the API map, which a reader of the
 // Chinese chapters looks names up in, the reference pages of final/'s HTTP
-// layer, web framework, WebSockets and performance, and the design page.
-var translatedPages = []string{"api.md", "http-server.md", "web.md", "websocket.md", "http-hostile-input.md", "performance-notes.md", "performance.md", "design.md"}
+// layer, web framework, WebSockets and performance, the testing page, the
+// design page, and the deployment page.
+var translatedPages = []string{"api.md", "testing.md", "http-server.md", "web.md", "websocket.md", "http-hostile-input.md", "performance-notes.md", "performance.md", "design.md", "deploy.md"}
 
 // sourceLine is the first line of every edition, such as
 // "> 译自 [docs/01-blocking.md](../01-blocking.md)，英文版提交 9f3b359。"

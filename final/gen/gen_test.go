@@ -40,7 +40,7 @@ func TestCoroutineRunsAtOnceUntilFirstAwait(t *testing.T) {
 		v, err := Await(c, later(l, 2))
 		steps = append(steps, "resumed")
 		assert.True(t, l == c.Loop())
-		assert.Nil(t, ioloop.Running(), "iter.Pull's goroutine is not the loop's unless bound")
+		assert.Nil(t, ioloop.CurrentOrNil(), "iter.Pull's goroutine is not the loop's unless bound")
 		unbind := ioloop.BindGoroutine(c.Loop())
 		assert.True(t, l == ioloop.Current(), "bound, Current is the running loop")
 		unbind()

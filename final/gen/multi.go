@@ -182,7 +182,7 @@ next:
 // default of every loop. Only a failed Multi pays for the lookup.
 func loggerOf(loop *ioloop.IOLoop) *slog.Logger {
 	if loop == nil {
-		loop = ioloop.Running()
+		loop = ioloop.CurrentOrNil()
 	}
 	if loop != nil {
 		return loop.Logger()

@@ -91,7 +91,7 @@ func (c *AsyncHTTPClient) Fetch(req *HTTPRequest) *concurrent.Future[*HTTPRespon
 	if c.active >= c.maxClients() {
 		// Like Tornado, a queued request times out after the smaller of
 		// its connect and request timeouts.
-		f.queued = true
+		f.turn = turnQueued
 		c.queue = append(c.queue, f)
 		f.queueTimer = c.loop.CallLater(min(f.connectTimeout(), f.requestTimeout()), func() {
 			f.fail("Timeout in request queue", ErrTimeoutInQueue)
@@ -112,7 +112,7 @@ func (c *AsyncHTTPClient) maxClients() int {
 // startFetch moves f out of the queue into progress.
 func (c *AsyncHTTPClient) startFetch(f *fetch) {
 	c.active++
-	f.started = true
+	f.turn = turnActive
 	// The request timeout counts from here, connecting included, and says
 	// "during request" as Tornado's does; the connect timeout says
 	// "while connecting".
@@ -129,10 +129,9 @@ func (c *AsyncHTTPClient) release() {
 		f := c.queue[0]
 		c.queue[0] = nil
 		c.queue = c.queue[1:]
-		if f.done {
+		if f.turn == turnDone {
 			continue
 		}
-		f.queued = false
 		c.loop.RemoveTimeout(f.queueTimer)
 		c.startFetch(f)
 	}
@@ -153,7 +152,7 @@ func (c *AsyncHTTPClient) Close() {
 		c.sweeping = false
 	}
 	for _, f := range c.queue {
-		if !f.done {
+		if f.turn != turnDone {
 			f.fail("client closed", ErrClientClosed)
 		}
 	}
@@ -284,21 +283,20 @@ type fetch struct {
 	tls      bool
 	redirect int
 
-	queued, started, done, connecting bool
-	queueTimer, reqTimer              ioloop.Timeout
+	// turn is where f is in its turn with the client; queueTimer and
+	// reqTimer end the queued wait and the whole request.
+	turn                 turn
+	queueTimer, reqTimer ioloop.Timeout
 
-	stream  *iostream.IOStream
-	reused  bool
-	retried bool
-	gotData bool
-	// waiting100 is set while the body waits for 100 Continue.
-	waiting100 bool
-	bodySent   bool
+	// stream is the connection the request is on; retry says whether its
+	// failure may be retried on a fresh one.
+	stream *iostream.IOStream
+	retry  retry
+	// sending is how far the request's body has gone.
+	sending sending
 
 	// chunkedBody: the BodyProducer's body goes out chunked.
 	chunkedBody bool
-	// noReuse: the connection cannot carry another request.
-	noReuse bool
 
 	// headBuf holds a response head that arrived in pieces, from its
 	// first byte; the parser bounds it (httputil.DefaultMaxHeaderBytes).
@@ -321,6 +319,57 @@ type fetch struct {
 	// size counts the body bytes received, before decompression.
 	size int
 }
+
+// turn is a fetch's place in the client: MaxClients fetches are active at
+// once, the rest wait in the queue. Each fetch moves forward only:
+// turnNew to turnQueued or turnActive, turnQueued to turnActive, and any
+// of them to turnDone.
+type turn uint8
+
+const (
+	// turnNew: made, not yet queued or started.
+	turnNew turn = iota
+	// turnQueued: waiting in the client's queue for a slot.
+	turnQueued
+	// turnActive: holding a slot, connecting, sending or reading.
+	turnActive
+	// turnDone: its Future is resolved, and its slot, if it held one,
+	// handed to the next queued fetch.
+	turnDone
+)
+
+// retry says what a failure of the fetch's connection means. A pooled
+// connection may have been closed by the server while it sat idle, which
+// the client learns only when it sends: such a failure, before any byte
+// of the answer, is retried once on a new connection, as browsers do.
+type retry uint8
+
+const (
+	// retryNo: the connection is new, or the answer has started: its
+	// failure is the fetch's.
+	retryNo retry = iota
+	// retryArmed: a pooled connection that has given nothing yet.
+	retryArmed
+	// retrySpent: the one retry has been used.
+	retrySpent
+)
+
+// sending is how far a request's body has gone (RFC 9110, section
+// 10.1.1, for 100 Continue).
+type sending uint8
+
+const (
+	// sendingHead: the head is being written; the body follows it.
+	sendingHead sending = iota
+	// sendingHeld: the head asked for 100 Continue, and the body waits.
+	sendingHeld
+	// sendingDone: the body (if any) has been written.
+	sendingDone
+	// sendingWithheld: a final answer came instead of 100 Continue, so
+	// the body was never sent and the connection cannot carry another
+	// request (the server may still be reading a body).
+	sendingWithheld
+)
 
 func (f *fetch) connectTimeout() time.Duration {
 	if f.req.ConnectTimeout > 0 {
@@ -394,7 +443,10 @@ func (f *fetch) setURL(raw string) error {
 func (f *fetch) run() {
 	f.resetResponse()
 	if s := f.client.getIdle(f.key); s != nil {
-		f.stream, f.reused = s, true
+		f.stream = s
+		if f.retry != retrySpent {
+			f.retry = retryArmed
+		}
 		f.send()
 		return
 	}
@@ -404,7 +456,7 @@ func (f *fetch) run() {
 func (f *fetch) resetResponse() {
 	f.dropBody()
 	f.headBuf, f.size, f.left, f.interim, f.interimBytes = nil, 0, 0, 0, 0
-	f.headDone, f.gotData, f.waiting100, f.bodySent, f.noReuse = false, false, false, false, false
+	f.headDone, f.sending = false, sendingHead
 	f.parser.Reset()
 	f.chunked.Reset()
 }
@@ -427,8 +479,9 @@ func (f *fetch) maxBodySize() int {
 }
 
 func (f *fetch) connect() {
-	f.connecting = true
-	f.reused = false
+	if f.retry == retryArmed {
+		f.retry = retryNo
+	}
 	opts := tcpclient.Options{Timeout: f.connectTimeout()}
 	if f.tls {
 		opts.TLS = f.req.TLSConfig
@@ -439,13 +492,12 @@ func (f *fetch) connect() {
 	fut := f.client.TCP.Connect(f.client.loop, f.host, f.port, opts)
 	fut.AddDoneCallback(func(fut *concurrent.Future[*iostream.IOStream]) {
 		s, err := fut.Result()
-		if f.done {
+		if f.turn == turnDone {
 			if s != nil {
 				s.Close()
 			}
 			return
 		}
-		f.connecting = false
 		if err != nil {
 			if errors.Is(err, tcpclient.ErrConnectTimeout) {
 				f.fail("Timeout while connecting", ErrTimeoutConnecting)
@@ -516,12 +568,12 @@ func (f *fetch) send() {
 	}
 	if r.Expect100Continue && (len(r.Body) > 0 || r.BodyProducer != nil) {
 		b = append(b, "Expect: 100-continue\r\n"...)
-		f.waiting100 = true
+		f.sending = sendingHeld
 	}
 	b = append(b, "\r\n"...)
 	f.stream.Write(b)
 	f.chunkedBody = chunked
-	if !f.waiting100 {
+	if f.sending != sendingHeld {
 		f.sendBody()
 	}
 	f.read()
@@ -531,7 +583,7 @@ func (f *fetch) send() {
 func needsBody(m string) bool { return m == "POST" || m == "PUT" || m == "PATCH" }
 
 func (f *fetch) sendBody() {
-	f.bodySent = true
+	f.sending = sendingDone
 	r := f.req
 	if r.BodyProducer == nil {
 		if len(r.Body) > 0 {
@@ -559,7 +611,7 @@ func (f *fetch) sendBody() {
 }
 
 func (f *fetch) read() {
-	if f.done || f.stream == nil {
+	if f.turn == turnDone || f.stream == nil {
 		return
 	}
 	f.stream.ReadBytesFunc(64*1024, true, f.onData)
@@ -567,7 +619,7 @@ func (f *fetch) read() {
 
 // onData receives response bytes.
 func (f *fetch) onData(p []byte, err error) {
-	if f.done {
+	if f.turn == turnDone {
 		return
 	}
 	if err != nil {
@@ -575,10 +627,10 @@ func (f *fetch) onData(p []byte, err error) {
 			f.complete(false)
 			return
 		}
-		if f.reused && !f.gotData && !f.retried {
+		if f.retry == retryArmed {
 			// A pooled connection the server had closed: try once on a
 			// new one, as browsers do for idempotent requests.
-			f.retried = true
+			f.retry = retrySpent
 			f.stream = nil
 			f.resetResponse()
 			f.connect()
@@ -587,7 +639,9 @@ func (f *fetch) onData(p []byte, err error) {
 		f.fail("connection closed", err)
 		return
 	}
-	f.gotData = true
+	if f.retry == retryArmed {
+		f.retry = retryNo // the answer has started
+	}
 	f.take(p)
 }
 
@@ -616,7 +670,7 @@ const passHeads = 64
 
 // resumeHeads goes on with the heads a pass left in headBuf.
 func (f *fetch) resumeHeads() {
-	if !f.done {
+	if f.turn != turnDone {
 		f.take(nil)
 	}
 }
@@ -693,25 +747,23 @@ func (f *fetch) interimResponse(n int) bool {
 		f.fail(fmt.Sprintf("interim responses over %d bytes", maxBytes), ErrTooManyInterimResponses)
 		return false
 	}
-	if f.head.StatusCode == 100 && f.waiting100 {
-		f.waiting100 = false
+	if f.head.StatusCode == 100 && f.sending == sendingHeld {
 		f.sendBody()
 	}
-	return !f.done
+	return f.turn != turnDone
 }
 
 // finalHead acts on the final head: the header callback, and the body's
 // limit and storage. It reports whether f goes on to read the body.
 func (f *fetch) finalHead() bool {
 	f.headDone = true
-	if f.waiting100 {
+	if f.sending == sendingHeld {
 		// A final answer instead of 100 Continue: the body was never
 		// sent, so the connection cannot be reused.
-		f.waiting100 = false
-		f.noReuse = true
+		f.sending = sendingWithheld
 	}
 	f.callHeaderCallback()
-	if f.done {
+	if f.turn == turnDone {
 		return false
 	}
 	switch f.head.Framing {
@@ -815,7 +867,7 @@ func (f *fetch) addBody(d []byte) bool {
 	switch {
 	case f.req.StreamingCallback != nil:
 		f.req.StreamingCallback(d)
-		return !f.done
+		return f.turn != turnDone
 	case f.gz != nil:
 		err = f.gz.write(d)
 	default:
@@ -844,7 +896,7 @@ func (f *fetch) complete(reusable bool) {
 	f.stream = nil
 	// Unread bytes in the stream's buffer are, like bytes after the
 	// response in the last read, none of the next request's answer.
-	if reusable && f.head.KeepAlive && !f.noReuse && s != nil && !s.Closed() && f.bodySent && s.BufferedLen() == 0 {
+	if reusable && f.head.KeepAlive && f.sending == sendingDone && s != nil && !s.Closed() && s.BufferedLen() == 0 {
 		f.client.putIdle(f.key, s)
 	} else if s != nil {
 		s.Close()
@@ -882,7 +934,7 @@ func (f *fetch) complete(reusable bool) {
 	if resp.Reason == "" {
 		resp.Reason = httputil.StatusText(code)
 	}
-	f.finish()
+	f.finish(f.turn)
 	if (code < 200 || code >= 300) && !f.req.AllowNonOK {
 		resp.Error = &HTTPClientError{Code: code, Message: resp.Reason, Response: resp}
 		f.fut.SetException(resp.Error)
@@ -944,31 +996,19 @@ func (f *fetch) followRedirect(code int, loc string) bool {
 	return true
 }
 
-// finish ends f's turn in the client.
-func (f *fetch) finish() {
-	f.done = true
+// finish ends f's turn in the client: from turn (what it was before it
+// became turnDone), giving back the slot an active fetch held, or leaving
+// the queue.
+func (f *fetch) finish(from turn) {
+	f.turn = turnDone
 	f.client.loop.RemoveTimeout(f.reqTimer)
 	f.client.loop.RemoveTimeout(f.queueTimer)
-	if f.started {
+	switch from {
+	case turnNew:
+		// Failed before it was queued or started: nothing to give back.
+	case turnActive:
 		f.client.release()
-	}
-}
-
-// fail ends f with a 599 error (or an error wrapping err).
-func (f *fetch) fail(msg string, err error) {
-	if f.done {
-		return
-	}
-	// Done first: closing the stream fails its pending read at once,
-	// and that callback must see a finished fetch.
-	f.done = true
-	f.dropBody()
-	if f.stream != nil {
-		s := f.stream
-		f.stream = nil
-		s.Close()
-	}
-	if f.queued {
+	case turnQueued:
 		q := f.client.queue
 		for i, x := range q {
 			if x == f {
@@ -977,6 +1017,23 @@ func (f *fetch) fail(msg string, err error) {
 			}
 		}
 	}
-	f.finish()
+}
+
+// fail ends f with a 599 error (or an error wrapping err).
+func (f *fetch) fail(msg string, err error) {
+	from := f.turn
+	if from == turnDone {
+		return
+	}
+	// Done first: closing the stream fails its pending read at once,
+	// and that callback must see a finished fetch.
+	f.turn = turnDone
+	f.dropBody()
+	if f.stream != nil {
+		s := f.stream
+		f.stream = nil
+		s.Close()
+	}
+	f.finish(from)
 	f.fut.SetException(&HTTPClientError{Code: 599, Message: msg, Err: err})
 }

@@ -65,7 +65,7 @@ func unregisterRunning(l *IOLoop) {
 // default loop (see the file comment), creating it if needed. It panics only
 // if no poller can be created at all.
 func Current() *IOLoop {
-	if l := Running(); l != nil {
+	if l := CurrentOrNil(); l != nil {
 		return l
 	}
 	defaultMu.Lock()
@@ -80,9 +80,10 @@ func Current() *IOLoop {
 	return defaultLoop
 }
 
-// Running returns the loop running on the calling goroutine, or nil
-// (Tornado's IOLoop.current(instance=False) inside a running loop).
-func Running() *IOLoop {
+// CurrentOrNil returns the loop running on the calling goroutine, or nil:
+// Tornado's IOLoop.current(instance=False), which does not make a default
+// loop. (Go has no keyword arguments; Current is current() itself.)
+func CurrentOrNil() *IOLoop {
 	id := goid()
 	runningMu.Lock()
 	l := runningLoops[id]

@@ -398,10 +398,10 @@ func TestCurrent(t *testing.T) {
 	def := Current()
 	assert.NotSame(t, l, def)
 	assert.Same(t, def, Instance())
-	assert.Nil(t, Running())
+	assert.Nil(t, CurrentOrNil())
 	runUntil(t, l, func(stop func()) {
 		assert.Same(t, l, Current(), "inside Start, Current is the running loop")
-		assert.Same(t, l, Running())
+		assert.Same(t, l, CurrentOrNil())
 		stop()
 	})
 	l.MakeCurrent()
@@ -422,7 +422,7 @@ func TestGroup(t *testing.T) {
 	for i := 0; i < 3; i++ {
 		l := g.Next()
 		wg.Add(1)
-		l.AddCallback(func() { seen[i] = Running(); wg.Done() })
+		l.AddCallback(func() { seen[i] = CurrentOrNil(); wg.Done() })
 	}
 	wg.Wait()
 	assert.ElementsMatch(t, g.Loops(), seen, "round robin visits each loop, and each runs on its own goroutine")

@@ -17,7 +17,7 @@ func TestAddSignalHandlerRunsOnTheLoop(t *testing.T) {
 		var unsubscribe func()
 		unsubscribe = l.AddSignalHandler(func(sig os.Signal) {
 			got = append(got, sig)
-			onLoop = Running() == l
+			onLoop = CurrentOrNil() == l
 			unsubscribe()
 			stop()
 		}, syscall.SIGUSR2)

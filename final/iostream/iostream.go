@@ -80,7 +80,7 @@ func (s *IOStream) Connect(sa unix.Sockaddr) *concurrent.Future[struct{}] {
 		f.SetException(ErrAlreadyConnecting)
 		return f
 	}
-	if s.closed {
+	if s.Closed() {
 		f.SetException(&StreamClosedError{RealError: s.err})
 		return f
 	}
@@ -107,7 +107,7 @@ func (s *Stream) handleConnect() {
 	if f != nil {
 		f.SetResult(struct{}{})
 	}
-	if s.closed {
+	if s.Closed() {
 		return
 	}
 	if s.Writing() {

@@ -18,7 +18,7 @@ import "golang.org/x/sys/unix"
 // what the server sent last before the client reads it. Call it on the
 // stream's loop.
 func (s *Stream) InputPending() bool {
-	if s.closed {
+	if s.Closed() {
 		return false
 	}
 	if s.BufferedLen() > 0 || s.deferred&deferRead != 0 {

@@ -202,15 +202,10 @@ type Stream struct {
 	// blocked is true while the descriptor refused writes and the stream
 	// waits for WRITE readiness.
 	blocked bool
-	// writeShut is set by CloseWrite: nothing more may be written.
-	writeShut bool
 	// registered says whether the loop has a handler for fd.
 	registered bool
-	// closed is set once by close.
-	closed bool
-	// detached is set by StartTLS: the descriptor now belongs to another
-	// stream, so close must not close it.
-	detached bool
+	// end is how far the stream has ended.
+	end end
 }
 
 // readExtra is the part of a pending read that ReadBytesFunc, the HTTP
@@ -275,7 +270,25 @@ func (s *Stream) Loop() *ioloop.IOLoop { return s.bufs.loop }
 func (s *Stream) Fileno() int { return s.fd }
 
 // Closed reports whether the stream is closed.
-func (s *Stream) Closed() bool { return s.closed }
+func (s *Stream) Closed() bool { return s.end >= endClosed }
+
+// end is how far a stream has ended. It moves forward only: endOpen to
+// endWriteShut (CloseWrite), and either of them to endClosed or, when the
+// descriptor goes on in another stream (Upgrade), to endHandedOver.
+type end uint8
+
+const (
+	// endOpen: reads and writes.
+	endOpen end = iota
+	// endWriteShut: CloseWrite was called; nothing more may be written,
+	// and reading goes on.
+	endWriteShut
+	// endClosed: closed, and the descriptor with it.
+	endClosed
+	// endHandedOver: closed, but the descriptor now belongs to another
+	// stream (StartTLS, Upgrade), which will close it.
+	endHandedOver
+)
 
 // Error returns the error that closed the stream, or nil (Tornado's
 // stream.error).
@@ -292,7 +305,7 @@ func (s *Stream) Writing() bool { return s.w != nil && s.w.size > 0 }
 // schedules it at once.
 func (s *Stream) SetCloseCallback(fn func()) {
 	s.closeCallback = fn
-	if s.closed && fn != nil {
+	if s.Closed() && fn != nil {
 		s.closeCallback = nil
 		s.bufs.loop.AddCallback(fn)
 		return
@@ -391,7 +404,7 @@ func (s *Stream) ReadUntilClose() *concurrent.Future[[]byte] {
 		f.SetException(err)
 		return f
 	}
-	if s.closed {
+	if s.Closed() {
 		f.SetResult(s.take(s.BufferedLen()))
 		return f
 	}
@@ -626,7 +639,7 @@ func (s *Stream) readLoop(pass readPass) {
 				continue
 			}
 		}
-		if s.closed {
+		if s.Closed() {
 			s.failRead(&StreamClosedError{RealError: s.err})
 			break
 		}
@@ -670,11 +683,11 @@ func (s *Stream) readLoop(pass readPass) {
 // resumeRead runs the read pass an earlier one deferred (deferRead), then
 // sends what its receivers wrote, as a READ event does.
 func (s *Stream) resumeRead() {
-	if s.closed || s.pass != passNone {
+	if s.Closed() || s.pass != passNone {
 		return
 	}
 	s.readLoop(passInline)
-	if s.deferred&deferFlush != 0 && !s.closed {
+	if s.deferred&deferFlush != 0 && !s.Closed() {
 		s.flush()
 	}
 }
@@ -846,10 +859,10 @@ func (s *Stream) writeFull() bool {
 // queue adds data to the write buffer and makes sure it will be flushed;
 // with keep, data itself is queued rather than a copy.
 func (s *Stream) queue(data []byte, keep bool) error {
-	if s.closed {
+	if s.Closed() {
 		return &StreamClosedError{RealError: s.err}
 	}
-	if s.writeShut {
+	if s.end == endWriteShut {
 		return ErrWriteClosed
 	}
 	if s.writeFull() && len(data) > 0 {
@@ -961,7 +974,7 @@ func (s *Stream) appendKept(data []byte) {
 // flush is the end-of-iteration write of the gathered bytes.
 func (s *Stream) flush() {
 	s.deferred &^= deferFlush
-	if s.closed || s.blocked || s.notReady() {
+	if s.Closed() || s.blocked || s.notReady() {
 		return
 	}
 	s.handleWrite()
@@ -995,7 +1008,7 @@ func (s *Stream) handleWrite() {
 	}
 	if s.queued() == 0 && !s.pending() {
 		s.blocked = false
-		if s.writeShut {
+		if s.end == endWriteShut {
 			_ = s.shutWrite()
 		}
 	}
@@ -1104,7 +1117,7 @@ func (s *Stream) closeFD() error {
 // handleEvents is the stream's descriptor handler: one switch over what the
 // descriptor is ready for.
 func (s *Stream) handleEvents(fd int, ev ioloop.Events) {
-	if s.closed {
+	if s.Closed() {
 		return
 	}
 	if s.connecting() && ev&(ioloop.WRITE|ioloop.ERROR) != 0 {
@@ -1117,7 +1130,7 @@ func (s *Stream) handleEvents(fd int, ev ioloop.Events) {
 	}
 	if ev&ioloop.READ != 0 {
 		s.readOnEvent()
-		if s.deferred&deferFlush != 0 && !s.closed {
+		if s.deferred&deferFlush != 0 && !s.Closed() {
 			// What the reads' receivers wrote (a response, or sixteen
 			// pipelined ones) goes out now in one system call rather than
 			// at the end of the iteration: the peer works on it while
@@ -1128,11 +1141,11 @@ func (s *Stream) handleEvents(fd int, ev ioloop.Events) {
 			s.flush()
 		}
 	}
-	if !s.closed && ev&ioloop.WRITE != 0 {
+	if !s.Closed() && ev&ioloop.WRITE != 0 {
 		s.blocked = false
 		s.handleWrite()
 	}
-	if !s.closed && ev&ioloop.ERROR != 0 {
+	if !s.Closed() && ev&ioloop.ERROR != 0 {
 		// Tornado's _handle_events: an error or hang-up closes the stream
 		// with the socket's pending error, after the readable data was
 		// taken above. (ERROR is reported whatever the interest, so
@@ -1159,7 +1172,7 @@ func (s *Stream) readOnEvent() { s.readLoop(passEvent) }
 // Tornado's _handle_events listens when idle), WRITE while writes are
 // blocked or a connect is in progress.
 func (s *Stream) updateState() {
-	if s.closed {
+	if s.Closed() {
 		return
 	}
 	var want ioloop.Events
@@ -1202,13 +1215,13 @@ func (s *Stream) updateState() {
 // close_notify alert first (RFC 8446, section 6.1). Writes after it fail
 // with ErrWriteClosed.
 func (s *Stream) CloseWrite() error {
-	if s.closed {
+	if s.Closed() {
 		return &StreamClosedError{RealError: s.err}
 	}
-	if s.writeShut {
-		return nil
+	if s.end != endOpen {
+		return nil // shut already
 	}
-	s.writeShut = true
+	s.end = endWriteShut
 	if s.blocked || s.notReady() {
 		return nil // handleWrite finishes it once the queue is sent
 	}
@@ -1251,8 +1264,12 @@ func (s *Stream) Close() error {
 func (s *Stream) CloseWithError(err error) { s.close(err) }
 
 // close is Tornado's close followed by _signal_closed.
-func (s *Stream) close(err error) {
-	if s.closed {
+func (s *Stream) close(err error) { s.closeAs(err, endClosed) }
+
+// closeAs closes the stream into how (endClosed, or endHandedOver, which
+// leaves the descriptor open for the stream it was handed to).
+func (s *Stream) closeAs(err error, how end) {
+	if s.Closed() {
 		return
 	}
 	if err != nil && s.err == nil {
@@ -1264,7 +1281,7 @@ func (s *Stream) close(err error) {
 		// socket takes now; the rest is dropped, as in Tornado.
 		s.flushBeforeClose()
 	}
-	s.closed = true
+	s.end = how
 	switch s.kind {
 	case readUntilClose:
 		s.finishRead(s.BufferedLen())
@@ -1278,7 +1295,7 @@ func (s *Stream) close(err error) {
 		s.bufs.loop.RemoveHandler(s.fd)
 		s.registered = false
 	}
-	if !s.detached {
+	if how != endHandedOver {
 		_ = s.closeFD()
 	}
 	s.signalClosed()

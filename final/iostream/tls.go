@@ -437,7 +437,7 @@ func (s *Stream) handshakeEvents(ev ioloop.Events) {
 // handshakeFlush sends handshake ciphertext, waiting for WRITE if the
 // socket is full.
 func (s *Stream) handshakeFlush() {
-	if s.closed || s.tls == nil {
+	if s.Closed() || s.tls == nil {
 		return
 	}
 	err := s.tls.t.flushOut()
@@ -455,7 +455,7 @@ func (s *Stream) handshakeFlush() {
 
 // handshakeDone runs on the loop when the handshake goroutine returns.
 func (s *Stream) handshakeDone(err error) {
-	if s.closed {
+	if s.Closed() {
 		return
 	}
 	ts := s.tls
@@ -472,7 +472,7 @@ func (s *Stream) handshakeDone(err error) {
 	ts.done = true
 	ts.blocked = false
 	s.handleWrite() // the handshake's last flight, then queued writes
-	if s.closed {
+	if s.Closed() {
 		return
 	}
 	ts.fut.SetResult(struct{}{})
@@ -519,13 +519,12 @@ func (s *IOStream) StartTLS(server bool, cfg *tls.Config) *concurrent.Future[*IO
 // way (WaitForHandshake), so that the caller can close it early (a connect
 // timeout, say).
 func (s *IOStream) Upgrade(server bool, cfg *tls.Config) (*IOStream, error) {
-	if s.closed || s.kind != readNone || s.Writing() || s.BufferedLen() > 0 || s.notReady() || s.tls != nil {
+	if s.Closed() || s.kind != readNone || s.Writing() || s.BufferedLen() > 0 || s.notReady() || s.tls != nil {
 		return nil, errors.New("iostream: stream is not idle; cannot start TLS")
 	}
 	cb := s.closeCallback
 	s.closeCallback = nil
-	s.detached = true
-	s.close(nil)
+	s.closeAs(nil, endHandedOver)
 	ns := &IOStream{}
 	ns.startTLS(s.bufs.loop, s.fd, cfg, server)
 	ns.MaxBufferSize, ns.ReadChunkSize, ns.MaxWriteBufferSize = s.MaxBufferSize, s.ReadChunkSize, s.MaxWriteBufferSize

@@ -174,8 +174,7 @@ func TestSSLServerAgainstCryptoTLSClient(t *testing.T) {
 	raw, err := FromConn(l, conn.(*net.TCPConn))
 	require.NoError(t, err)
 	fd := raw.Fileno()
-	raw.detached = true
-	raw.Close()
+	raw.closeAs(nil, endHandedOver)
 	server, err := NewSSL(l, fd, scfg, true)
 	require.NoError(t, err)
 	defer server.Close()

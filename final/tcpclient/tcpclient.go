@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/gornado/gornado/final/concurrent"
+	"github.com/gornado/gornado/final/gen"
 	"github.com/gornado/gornado/final/internal/sys"
 	"github.com/gornado/gornado/final/ioloop"
 	"github.com/gornado/gornado/final/iostream"
@@ -59,6 +60,13 @@ type TCPClient struct {
 // Connect connects to host:port on loop and resolves with the stream
 // (Tornado's TCPClient.connect). Call it on the loop's goroutine.
 func (c *TCPClient) Connect(loop *ioloop.IOLoop, host string, port int, opts Options) *concurrent.Future[*iostream.IOStream] {
+	resolver := c.Resolver
+	if resolver == nil {
+		resolver = &netutil.DefaultResolver{}
+	}
+	// out is what the caller sees: the coroutine's result, or
+	// ErrConnectTimeout once Timeout passes. A coroutine that finishes
+	// after that closes what it made, since nobody will.
 	out := concurrent.NewFuture[*iostream.IOStream]()
 	var timeout ioloop.Timeout
 	if opts.Timeout > 0 {
@@ -68,8 +76,11 @@ func (c *TCPClient) Connect(loop *ioloop.IOLoop, host string, port int, opts Opt
 			}
 		})
 	}
-	finish := func(s *iostream.IOStream, err error) {
+	gen.Go(loop, func(co *gen.Co) (*iostream.IOStream, error) {
+		return connect(co, resolver, host, port, opts, out)
+	}).AddDoneCallback(func(f *concurrent.Future[*iostream.IOStream]) {
 		loop.RemoveTimeout(timeout)
+		s, err := f.Result()
 		if out.Done() {
 			if s != nil {
 				s.Close() // too late: the caller gave up
@@ -77,60 +88,53 @@ func (c *TCPClient) Connect(loop *ioloop.IOLoop, host string, port int, opts Opt
 			return
 		}
 		out.Set(s, err)
-	}
-	resolver := c.Resolver
-	if resolver == nil {
-		resolver = &netutil.DefaultResolver{}
-	}
-	resolver.Resolve(loop, host, port, opts.Family).AddDoneCallback(func(rf *concurrent.Future[[]netip.AddrPort]) {
-		addrs, err := rf.Result()
-		if err != nil {
-			finish(nil, err)
-			return
-		}
-		if out.Done() {
-			return
-		}
-		conn := newConnector(loop, addrs, func(ap netip.AddrPort) (*iostream.IOStream, *concurrent.Future[struct{}]) {
-			return dial(loop, ap, opts)
-		})
-		if opts.Timeout > 0 {
-			// The connector gives up with the connect: its streams close.
-			out.AddDoneCallback(func(*concurrent.Future[*iostream.IOStream]) { conn.abandon() })
-		}
-		conn.start().AddDoneCallback(func(cf *concurrent.Future[*iostream.IOStream]) {
-			s, err := cf.Result()
-			if err != nil || opts.TLS == nil {
-				finish(s, err)
-				return
-			}
-			cfg := opts.TLS
-			if cfg.ServerName == "" && !cfg.InsecureSkipVerify {
-				cfg = cfg.Clone()
-				cfg.ServerName = host
-			}
-			ts, err := s.Upgrade(false, cfg)
-			if err != nil {
-				s.Close()
-				finish(nil, err)
-				return
-			}
-			// A timeout during the handshake closes the TLS stream.
-			out.AddDoneCallback(func(*concurrent.Future[*iostream.IOStream]) {
-				if _, err := out.Result(); err != nil {
-					ts.Close()
-				}
-			})
-			ts.WaitForHandshake().AddDoneCallback(func(hf *concurrent.Future[struct{}]) {
-				if err := hf.Exception(); err != nil {
-					finish(nil, err)
-					return
-				}
-				finish(ts, nil)
-			})
-		})
 	})
 	return out
+}
+
+// connect is Connect's coroutine: resolve, race the addresses (connector),
+// then the TLS handshake if asked. out is the caller's Future: once it is
+// done (the timeout), what is in flight closes.
+func connect(co *gen.Co, resolver netutil.Resolver, host string, port int, opts Options, out *concurrent.Future[*iostream.IOStream]) (*iostream.IOStream, error) {
+	loop := co.Loop()
+	addrs, err := gen.Await(co, resolver.Resolve(loop, host, port, opts.Family))
+	if err != nil {
+		return nil, err
+	}
+	if out.Done() {
+		return nil, ErrConnectTimeout
+	}
+	conn := newConnector(loop, addrs, func(ap netip.AddrPort) (*iostream.IOStream, *concurrent.Future[struct{}]) {
+		return dial(loop, ap, opts)
+	})
+	if opts.Timeout > 0 {
+		// The connector gives up with the connect: its streams close.
+		out.AddDoneCallback(func(*concurrent.Future[*iostream.IOStream]) { conn.abandon() })
+	}
+	s, err := gen.Await(co, conn.start())
+	if err != nil || opts.TLS == nil {
+		return s, err
+	}
+	cfg := opts.TLS
+	if cfg.ServerName == "" && !cfg.InsecureSkipVerify {
+		cfg = cfg.Clone()
+		cfg.ServerName = host
+	}
+	ts, err := s.Upgrade(false, cfg)
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	// A timeout during the handshake closes the TLS stream.
+	out.AddDoneCallback(func(*concurrent.Future[*iostream.IOStream]) {
+		if _, err := out.Result(); err != nil {
+			ts.Close()
+		}
+	})
+	if _, err := gen.Await(co, ts.WaitForHandshake()); err != nil {
+		return nil, err
+	}
+	return ts, nil
 }
 
 // dial starts a non-blocking connect to ap.

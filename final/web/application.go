@@ -21,6 +21,7 @@ import (
 	"github.com/gornado/gornado/final/http1connection"
 	"github.com/gornado/gornado/final/httpserver"
 	"github.com/gornado/gornado/final/ioloop"
+	"github.com/gornado/gornado/final/locale"
 )
 
 // Settings are an Application's settings, the keyword arguments of
@@ -28,7 +29,7 @@ import (
 // Tornado's defaults.
 type Settings struct {
 	// Debug shows stack traces in error pages (serve_traceback) and
-	// reloads templates on every Render (compiled_template_cache=False).
+	// reads templates again on every Render (compiled_template_cache=False).
 	// Never on in production: a traceback tells an attacker a lot.
 	Debug bool
 	// StaticPath is the directory StaticFileHandler serves under
@@ -44,14 +45,26 @@ type Settings struct {
 	TemplatePath string
 	// TemplateFS holds the templates instead of TemplatePath (an embed.FS).
 	TemplateFS fs.FS
-	// TemplateFuncs are added to every template's functions.
+	// TemplateFuncs are added to every template's functions (Tornado's
+	// ui_methods); an entry may replace one of the framework's.
 	TemplateFuncs template.FuncMap
+	// UIModules are the UI modules templates embed with
+	// {{module "Name" arg}}, by name (Tornado's ui_modules).
+	UIModules map[string]*UIModule
 	// CookieSecret signs cookies (SetSignedCookie); use 32 random bytes or
 	// more.
 	CookieSecret string
 	// XSRFCookies checks an _xsrf token on every POST, PUT, PATCH and
 	// DELETE (and any method but GET, HEAD and OPTIONS).
 	XSRFCookies bool
+	// XSRFCookieName names the cookie holding the XSRF secret; "" means
+	// "_xsrf" (xsrf_cookie_name). A "__Host-" name makes browsers keep
+	// it to this host and to HTTPS, with XSRFCookieOptions.Secure.
+	XSRFCookieName string
+	// XSRFCookieOptions are the XSRF cookie's attributes
+	// (xsrf_cookie_kwargs): Secure, HTTPOnly, SameSite, Domain, Path. An
+	// expiry left unset is 30 days, as in Tornado.
+	XSRFCookieOptions CookieOptions
 	// LoginURL is where Authenticated redirects a request without a
 	// current user.
 	LoginURL string
@@ -64,19 +77,34 @@ type Settings struct {
 	// (default_handler_class, the prototype's fields its
 	// default_handler_args); nil answers 404.
 	DefaultHandler Handler
-	// Logger receives the access log and errors; nil means the loop's.
+	// Logger receives the access log and errors; nil means the loop's
+	// (slog.Default unless the loop was given another). The access log
+	// writes a line per request at INFO, as Tornado's does once logging
+	// is configured: a server that must not pay for it (a benchmark)
+	// gives a Logger above INFO, or a LogFunction that does nothing.
 	Logger *slog.Logger
+	// LogFunction, if set, replaces the access log: it is called once per
+	// finished response, with the handler, Tornado's log_function.
+	// Status, Request.Method, Request.URI and Request.RequestTime are
+	// what the default line shows.
+	LogFunction func(h *RequestHandler)
 	// MaxBodySize bounds a request body read under net/http (ServeHTTP);
 	// 0 means 100 MiB. Under httpserver, its own limit applies.
 	MaxBodySize int64
+	// Translations are the locales RequestHandler.Locale chooses among;
+	// nil means the locale package's set (locale.Current), which Tornado
+	// apps fill with locale.LoadTranslations.
+	Translations *locale.Translations
 }
 
 // Handler is a request handler: a pointer to a struct that embeds
 // RequestHandler and has some of the methods Get, Head, Post, Put, Delete,
 // Patch and Options, each `func(args ...string) error`. Embedding
-// RequestHandler is what makes a type a Handler.
+// RequestHandler is what makes a type a Handler; its Hooks are
+// RequestHandler's unless the type defines its own.
 type Handler interface {
 	base() *RequestHandler
+	Hooks
 }
 
 // URLSpec maps a path pattern to a handler, Tornado's URLSpec (url()).
@@ -218,9 +246,8 @@ type Application struct {
 	named map[string]*URLSpec
 	// notFound serves requests no spec matches: DefaultHandler, or a 404.
 	notFound *URLSpec
-	// templates caches the parsed template set (reloaded with Debug).
-	tmplMu    sync.Mutex
-	templates *template.Template
+	// tmpl holds the templates' index and each page's set (template.go).
+	tmpl templateCache
 	// staticHashes caches static_url versions by path.
 	staticHashes sync.Map
 	// net runs handlers for ServeHTTP (nethttp.go).
@@ -248,7 +275,23 @@ func NewApplication(handlers []*URLSpec, settings Settings) *Application {
 	}
 	a.notFound = URL("", nf)
 	a.add(&hostRules{}, []*URLSpec{a.notFound})
+	if (a.Settings.TemplatePath != "" || a.Settings.TemplateFS != nil) && !a.Settings.Debug {
+		// Every page's set is built once, now; a broken template is
+		// reported at startup as well as answered 500 when rendered.
+		if err := a.LoadTemplates(); err != nil {
+			a.startupLogger().Error("web: templates", "error", err.Error())
+		}
+	}
 	return a
+}
+
+// startupLogger is the logger for what NewApplication reports: the
+// Logger setting, or slog's default (the loops are not known yet).
+func (a *Application) startupLogger() *slog.Logger {
+	if a.Settings.Logger != nil {
+		return a.Settings.Logger
+	}
+	return slog.Default()
 }
 
 // AddHandlers adds specs that apply to hosts matching hostPattern (a

@@ -15,6 +15,7 @@ import (
 	"html"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -91,6 +92,24 @@ func (rh *RequestHandler) ClearCookie(name string, opts CookieOptions) error {
 	opts.Expires = time.Unix(0, 0).Add(24 * time.Hour) // 1970-01-02, as Tornado
 	opts.ExpiresDays, opts.MaxAge = 0, 0
 	return rh.SetCookie(name, "", opts)
+}
+
+// ClearAllCookies deletes every cookie the request carried (Tornado's
+// clear_all_cookies), with opts' Path and Domain, which must match those
+// the cookies were set with. The first cookie that cannot be cleared
+// (its name cannot be sent back) ends it with an error.
+func (rh *RequestHandler) ClearAllCookies(opts CookieOptions) error {
+	names := make([]string, 0, len(rh.req.Cookies()))
+	for name := range rh.req.Cookies() {
+		names = append(names, name)
+	}
+	slices.Sort(names) // one order, so that responses are reproducible
+	for _, name := range names {
+		if err := rh.ClearCookie(name, opts); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // SetSignedCookie sets a cookie whose value is signed with the
@@ -211,8 +230,17 @@ func consumeField(s string) (field, rest string, ok bool) {
 
 // ---- XSRF -----------------------------------------------------------------
 
-// xsrfCookie is the cookie holding the XSRF token, Tornado's default name.
+// xsrfCookie is the default name of the cookie holding the XSRF token,
+// Tornado's.
 const xsrfCookie = "_xsrf"
+
+// xsrfCookieName returns the XSRFCookieName setting or its default.
+func (rh *RequestHandler) xsrfCookieName() string {
+	if n := rh.app.Settings.XSRFCookieName; n != "" {
+		return n
+	}
+	return xsrfCookie
+}
 
 // XSRFToken returns the XSRF token for this request, setting the _xsrf
 // cookie when the client has none (Tornado's xsrf_token, version 2). The
@@ -223,14 +251,19 @@ func (rh *RequestHandler) XSRFToken() string {
 	if rh.xsrfToken != "" {
 		return rh.xsrfToken
 	}
-	token, ok := decodeXSRF(rh.GetCookie(xsrfCookie, ""))
+	name := rh.xsrfCookieName()
+	token, ok := decodeXSRF(rh.GetCookie(name, ""))
 	if !ok {
 		token = make([]byte, 16)
 		rand.Read(token)
 	}
 	out := maskToken(token, time.Now())
 	if !ok {
-		rh.SetCookie(xsrfCookie, out, CookieOptions{ExpiresDays: 30})
+		opts := rh.app.Settings.XSRFCookieOptions
+		if opts.Expires.IsZero() && opts.ExpiresDays == 0 && opts.MaxAge == 0 {
+			opts.ExpiresDays = 30 // Tornado's, unless the options say
+		}
+		rh.SetCookie(name, out, opts)
 	}
 	rh.xsrfToken = out
 	return out
@@ -294,7 +327,7 @@ func (rh *RequestHandler) CheckXSRFCookie() error {
 		return &HTTPError{Code: 403, LogMessage: "'_xsrf' argument missing from POST"}
 	}
 	got, ok1 := decodeXSRF(tok)
-	want, ok2 := decodeXSRF(rh.GetCookie(xsrfCookie, ""))
+	want, ok2 := decodeXSRF(rh.GetCookie(rh.xsrfCookieName(), ""))
 	if !ok1 || !ok2 {
 		return &HTTPError{Code: 403, LogMessage: "'_xsrf' argument has invalid format"}
 	}
@@ -312,24 +345,18 @@ func (rh *RequestHandler) XSRFFormHTML() string {
 
 // ---- the current user -------------------------------------------------------
 
-// CurrentUserGetter is implemented by handlers that know who is logged in
-// (Tornado's get_current_user), usually from a signed cookie; nil means
-// nobody.
-type CurrentUserGetter interface {
-	GetCurrentUser() (any, error)
-}
-
-// CurrentUser returns the handler's GetCurrentUser result, computed once
-// per request; nil when there is none or the handler does not say.
+// CurrentUser returns the handler's GetCurrentUser result (Tornado's
+// current_user), computed once per request; nil when there is nobody, or
+// GetCurrentUser failed (the error is logged).
 func (rh *RequestHandler) CurrentUser() any {
 	if !rh.userDone {
 		rh.userDone = true
-		if g, ok := rh.self.(CurrentUserGetter); ok {
-			u, err := g.GetCurrentUser()
-			if err == nil {
-				rh.currentUser = u
-			}
+		u, err := rh.self.GetCurrentUser()
+		if err != nil {
+			rh.logger().Warn("web: GetCurrentUser failed", "error", err.Error(), "uri", rh.req.URI())
+			u = nil
 		}
+		rh.currentUser = u
 	}
 	return rh.currentUser
 }
@@ -339,8 +366,11 @@ func (rh *RequestHandler) CurrentUser() any {
 func (rh *RequestHandler) SetCurrentUser(u any) { rh.currentUser, rh.userDone = u, true }
 
 // Authenticated runs fn if there is a current user, Tornado's
-// @authenticated: otherwise a GET or HEAD is redirected to LoginURL with
-// ?next=<this URI>, and anything else is refused with 403.
+// @authenticated: otherwise a GET or HEAD is redirected to the handler's
+// GetLoginURL (the LoginURL setting by default) with ?next=<this URI>
+// unless that URL has a query of its own, and anything else is refused
+// with 403. Without a login URL, a GET is answered 500 (RequireSetting),
+// as Tornado's get_login_url raises: the application is incomplete.
 //
 //	func (h *Admin) Get(args ...string) error {
 //		return h.Authenticated(func() error { ... })
@@ -350,20 +380,17 @@ func (rh *RequestHandler) Authenticated(fn func() error) error {
 		return fn()
 	}
 	m := rh.req.Method
-	if (m == "GET" || m == "HEAD") && rh.app.Settings.LoginURL != "" {
-		login := rh.app.Settings.LoginURL
-		u, err := url.Parse(login)
-		if err == nil {
+	if m == "GET" || m == "HEAD" {
+		login := rh.self.GetLoginURL()
+		if login == "" {
+			return rh.RequireSetting("login_url", "Authenticated")
+		}
+		if !strings.Contains(login, "?") {
 			next := rh.req.URI()
-			if u.Scheme != "" {
+			if u, err := url.Parse(login); err == nil && u.Scheme != "" {
 				next = rh.req.FullURL()
 			}
-			if u.Query().Get("next") == "" {
-				q := u.Query()
-				q.Set("next", next)
-				u.RawQuery = q.Encode()
-				login = u.String()
-			}
+			login += "?" + url.Values{"next": {next}}.Encode()
 		}
 		return rh.Redirect(login, false)
 	}

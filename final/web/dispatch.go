@@ -235,8 +235,13 @@ func (d *dispatch) OnConnectionClose() {
 		return
 	}
 	if d.streaming || rh.bodyDone {
-		if oc, ok := d.h.(interface{ OnConnectionClose() }); ok {
-			oc.OnConnectionClose()
+		var err error
+		func() {
+			defer rh.recoverPanic(&err)
+			d.h.OnConnectionClose()
+		}()
+		if err != nil {
+			rh.logger().Error("web: panic in OnConnectionClose", "error", err.Error())
 		}
 	}
 	// While a step runs (a write inside the method found the connection
@@ -280,15 +285,14 @@ const (
 
 // The method interfaces a handler implements (Tornado's get, post...).
 type (
-	getter   interface{ Get(args ...string) error }
-	header   interface{ Head(args ...string) error }
-	poster   interface{ Post(args ...string) error }
-	putter   interface{ Put(args ...string) error }
-	deleter  interface{ Delete(args ...string) error }
-	patcher  interface{ Patch(args ...string) error }
-	optser   interface{ Options(args ...string) error }
-	preparer interface{ Prepare() error }
-	finisher interface{ OnFinish() }
+	getMethod     interface{ Get(args ...string) error }
+	headMethod    interface{ Head(args ...string) error }
+	postMethod    interface{ Post(args ...string) error }
+	putMethod     interface{ Put(args ...string) error }
+	deleteMethod  interface{ Delete(args ...string) error }
+	patchMethod   interface{ Patch(args ...string) error }
+	optionsMethod interface{ Options(args ...string) error }
+	preparer      interface{ Prepare() error }
 )
 
 // run advances the handler through its steps until it waits for an
@@ -374,9 +378,12 @@ func (rh *RequestHandler) resume() {
 	rh.run()
 }
 
-// prepareStep answers a refusal, checks XSRF and runs Prepare.
+// prepareStep runs SetDefaultHeaders, answers a refusal, checks XSRF and
+// runs Prepare, Tornado's order (its constructor sets the default headers;
+// _execute checks the method, then the XSRF cookie, then prepares).
 func (rh *RequestHandler) prepareStep() (err error) {
 	defer rh.recoverPanic(&err)
+	rh.self.SetDefaultHeaders()
 	m := rh.req.Method
 	if code := refusal(rh.self, m); code != 0 {
 		if code == 405 {
@@ -385,7 +392,7 @@ func (rh *RequestHandler) prepareStep() (err error) {
 		return &HTTPError{Code: code}
 	}
 	if rh.app.Settings.XSRFCookies && m != "GET" && m != "HEAD" && m != "OPTIONS" {
-		if err := rh.CheckXSRFCookie(); err != nil {
+		if err := rh.self.CheckXSRFCookie(); err != nil {
 			return err
 		}
 	}
@@ -438,19 +445,19 @@ func hasMethod(h Handler, method string) bool {
 	var ok bool
 	switch method {
 	case "GET":
-		_, ok = h.(getter)
+		_, ok = h.(getMethod)
 	case "HEAD":
-		_, ok = h.(header)
+		_, ok = h.(headMethod)
 	case "POST":
-		_, ok = h.(poster)
+		_, ok = h.(postMethod)
 	case "PUT":
-		_, ok = h.(putter)
+		_, ok = h.(putMethod)
 	case "DELETE":
-		_, ok = h.(deleter)
+		_, ok = h.(deleteMethod)
 	case "PATCH":
-		_, ok = h.(patcher)
+		_, ok = h.(patchMethod)
 	case "OPTIONS":
-		_, ok = h.(optser)
+		_, ok = h.(optionsMethod)
 	}
 	return ok
 }
@@ -462,31 +469,31 @@ func (rh *RequestHandler) methodStep() (err error) {
 	h := rh.self
 	switch rh.req.Method {
 	case "GET":
-		if x, ok := h.(getter); ok {
+		if x, ok := h.(getMethod); ok {
 			return x.Get(args...)
 		}
 	case "HEAD":
-		if x, ok := h.(header); ok {
+		if x, ok := h.(headMethod); ok {
 			return x.Head(args...)
 		}
 	case "POST":
-		if x, ok := h.(poster); ok {
+		if x, ok := h.(postMethod); ok {
 			return x.Post(args...)
 		}
 	case "PUT":
-		if x, ok := h.(putter); ok {
+		if x, ok := h.(putMethod); ok {
 			return x.Put(args...)
 		}
 	case "DELETE":
-		if x, ok := h.(deleter); ok {
+		if x, ok := h.(deleteMethod); ok {
 			return x.Delete(args...)
 		}
 	case "PATCH":
-		if x, ok := h.(patcher); ok {
+		if x, ok := h.(patchMethod); ok {
 			return x.Patch(args...)
 		}
 	case "OPTIONS":
-		if x, ok := h.(optser); ok {
+		if x, ok := h.(optionsMethod); ok {
 			return x.Options(args...)
 		}
 	}

@@ -31,9 +31,18 @@
 // answers 405. Returning an error answers it: an *HTTPError with its code,
 // a *MissingArgumentError with 400, anything else with 500. A panic is
 // recovered, logged with its stack and answered 500, and the loop goes on.
-// Prepare, OnFinish, OnConnectionClose, WriteError, GetCurrentUser and
-// ComputeETag are optional methods with Tornado's meanings, and a handler with
+// Prepare is an optional method with Tornado's meaning, and a handler with
 // DataReceived (StreamingHandler) gets the request body as it arrives.
+//
+// # Hooks
+//
+// The methods Tornado users override (SetDefaultHeaders, CheckXSRFCookie,
+// GetCurrentUser, GetLoginURL, GetUserLocale, GetBrowserLocale, WriteError,
+// ComputeETag, OnConnectionClose, OnFinish: see Hooks) have Tornado's
+// defaults on RequestHandler and are called on the handler value, so a
+// method of the same name on the handler's type, or on a BaseHandler it
+// embeds, is the one that runs. Locale returns what the two locale hooks
+// choose among Settings.Translations (final/locale), Tornado's self.locale.
 //
 // # Coroutines
 //
@@ -46,7 +55,9 @@
 //
 // Write takes strings, bytes, and maps or structs as JSON; SetStatus,
 // SetHeader, SetCookie, SetSignedCookie, Redirect, Render (html/template,
-// autoescaped, with static_url and xsrf_form_html), Flush (a Future) and
+// autoescaped, one template set per page so that a page's blocks override
+// its layout's for it alone, with Tornado's namespace as functions and UI
+// modules), Flush (a Future) and
 // Finish are Tornado's. A 200 answer to GET gets an ETag of its body and
 // If-None-Match gives 304; CompressResponse gzips.
 //

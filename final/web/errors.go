@@ -48,6 +48,18 @@ var (
 	// ErrReverseArgs is returned by ReverseURL when the number of
 	// arguments differs from the pattern's groups.
 	ErrReverseArgs = errors.New("web: wrong number of arguments for the URL pattern")
+	// ErrTemplateNotFound is returned by Render and RenderString for a
+	// template that is no .html file under the template root, or that
+	// calls a template neither a file nor defined in its set; the message
+	// names the page and the template missing.
+	ErrTemplateNotFound = errors.New("web: template not found")
+	// ErrUnknownUIModule is returned when a template calls
+	// {{module "Name"}} for a name Settings.UIModules does not have.
+	ErrUnknownUIModule = errors.New("web: no UI module with that name")
+	// ErrNoPlaceForResources is returned by Render for a page whose UI
+	// modules have CSS or JavaScript and that has no </head> or </body>
+	// to put them before (Tornado fails the same way).
+	ErrNoPlaceForResources = errors.New("web: no </head> or </body> for the UI modules' resources")
 )
 
 // HTTPError ends a request with an HTTP error status, Tornado's

@@ -103,6 +103,8 @@ type perRequest struct {
 	userDone    bool
 	// xsrfToken caches XSRFToken.
 	xsrfToken string
+	// locale caches Locale (locale.go).
+	locale localeCache
 	// gzipping is set when the first Flush chose to gzip a streamed
 	// response; gz is its writer, from gzipWriters (nil for HEAD, which
 	// sends no body).
@@ -277,9 +279,11 @@ func (rh *RequestHandler) ClearHeader(name string) { rh.headers.Del(name) }
 // written.
 func (rh *RequestHandler) ResponseHeaders() *httputil.HTTPHeaders { return &rh.headers }
 
-// Clear resets the status, headers and unflushed body (Tornado's clear).
+// Clear resets the status, headers and unflushed body (Tornado's clear):
+// the headers are the defaults again, the handler's SetDefaultHeaders
+// included.
 func (rh *RequestHandler) Clear() {
-	rh.setDefaultHeaders()
+	rh.resetHeaders()
 	rh.status, rh.reason = 200, ""
 	rh.buf = rh.buf[:0]
 }
@@ -502,57 +506,54 @@ var contentLengthName = []byte("Content-Length")
 
 // onFinish runs the handler's OnFinish.
 func (rh *RequestHandler) onFinish() {
-	if f, ok := rh.self.(finisher); ok {
-		func() {
-			var err error
-			defer rh.recoverPanic(&err)
-			f.OnFinish()
-			if err != nil {
-				rh.logger().Error("web: panic in OnFinish", "error", err.Error())
-			}
-		}()
+	var err error
+	func() {
+		defer rh.recoverPanic(&err)
+		rh.self.OnFinish()
+	}()
+	if err != nil {
+		rh.logger().Error("web: panic in OnFinish", "error", err.Error())
 	}
 }
 
-// logRequest writes the access log line, Tornado's log_request: 5xx as
-// errors, 4xx as warnings, the rest at debug level (checked first, so that
-// a quiet log costs nothing).
+// logRequest writes the access log line, Tornado's log_request: the
+// LogFunction setting if there is one; otherwise 2xx and 3xx at INFO, 4xx
+// at WARN and 5xx at ERROR, as "200 GET /path (127.0.0.1) 0.52ms" with the
+// same fields as attributes. The level is checked first, so that a logger
+// set above it costs a request nothing.
 func (rh *RequestHandler) logRequest() {
+	if f := rh.app.Settings.LogFunction; f != nil {
+		f(rh)
+		return
+	}
 	l := rh.logger()
-	lvl := slog.LevelDebug
+	lvl := slog.LevelInfo
 	switch {
 	case rh.status >= 500:
 		lvl = slog.LevelError
 	case rh.status >= 400:
 		lvl = slog.LevelWarn
 	}
-	if !l.Enabled(context.Background(), lvl) {
+	ctx := context.Background()
+	if !l.Enabled(ctx, lvl) {
 		return
 	}
-	l.Log(context.Background(), lvl, "web: request", "status", rh.status, "method", rh.req.Method, "uri", rh.req.URI(), "remote", rh.req.RemoteIP, "ms", float64(time.Since(rh.req.StartTime).Microseconds())/1000)
+	uri := rh.req.URI()
+	ms := float64(time.Since(rh.req.StartTime).Microseconds()) / 1000
+	msg := fmt.Sprintf("%d %s %s (%s) %.2fms", rh.status, rh.req.Method, uri, rh.req.RemoteIP, ms)
+	l.Log(ctx, lvl, msg, "status", rh.status, "method", rh.req.Method, "uri", uri, "remote_ip", rh.req.RemoteIP, "ms", ms)
 }
 
-// ETagComputer is implemented by handlers that compute their own ETag
-// (Tornado's compute_etag): the value, quotes included, or nil for none,
-// which also skips the If-None-Match check. A handler that serves a large
-// constant body can return a precomputed tag instead of hashing it on
-// every request.
-type ETagComputer interface {
-	ComputeETag() []byte
-}
-
-// setETag sets Etag to the handler's ComputeETag or to a hash of the body,
-// Tornado's compute_etag (appendETag), and reports whether there is one.
+// setETag sets Etag to the handler's ComputeETag (by default a hash of
+// the body, appendETag) and reports whether there is one. A handler that
+// serves a large constant body can return a precomputed tag instead of
+// hashing it on every request.
 func (rh *RequestHandler) setETag() bool {
-	if ec, ok := rh.self.(ETagComputer); ok {
-		tag := ec.ComputeETag()
-		if tag == nil {
-			return false
-		}
-		rh.headers.AddBytes(etagName, tag)
-		return true
+	tag := rh.self.ComputeETag()
+	if tag == nil {
+		return false
 	}
-	rh.headers.AddBytes(etagName, appendETag(rh.num[:0], rh.buf))
+	rh.headers.AddBytes(etagName, tag)
 	return true
 }
 
@@ -802,13 +803,6 @@ func (rh *RequestHandler) RedirectStatus(to string, code int) error {
 	return rh.Finish()
 }
 
-// ErrorWriter is implemented by handlers that write their own error pages
-// (Tornado's write_error): it is called by SendError with the status set
-// and the response cleared, and should Write the page; SendError finishes.
-type ErrorWriter interface {
-	WriteError(code int, err error)
-}
-
 // SendError answers the request with an error status (Tornado's
 // send_error): it clears the response, calls WriteError, and finishes. If
 // the head has already been sent, it can only end the response (the
@@ -838,18 +832,19 @@ func (rh *RequestHandler) SendError(code int, err error) {
 		_, reason = statusOf(err)
 	}
 	rh.SetStatus(code, reason)
-	if ew, ok := rh.self.(ErrorWriter); ok && !rh.inSendError {
-		// A WriteError that fails in turn (an unsafe header) gets the
+	if !rh.inSendError {
+		// The handler's WriteError (RequestHandler's unless it has its
+		// own). One that fails in turn (an unsafe header) gets the
 		// default page the second time round, not a loop.
 		rh.inSendError = true
+		var perr error
 		func() {
-			var perr error
 			defer rh.recoverPanic(&perr)
-			ew.WriteError(code, err)
-			if perr != nil {
-				rh.logger().Error("web: panic in WriteError", "error", perr.Error())
-			}
+			rh.self.WriteError(code, err)
 		}()
+		if perr != nil {
+			rh.logger().Error("web: panic in WriteError", "error", perr.Error())
+		}
 	} else {
 		rh.WriteError(code, err)
 	}

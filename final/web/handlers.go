@@ -32,10 +32,12 @@ type RedirectHandler struct {
 	RequestHandler
 	// URL is the target, with {0}, {1}... for the groups.
 	URL string
-	// Permanent answers 301 rather than 302 (Tornado's default is
-	// permanent; set Status for another code).
-	Permanent bool
-	// Status, if set, is the redirect status (301, 302, 303, 307, 308).
+	// Temporary answers 302 rather than 301. The zero value is
+	// Tornado's default, permanent=True: a RedirectHandler usually
+	// marks a page that moved for good.
+	Temporary bool
+	// Status, if set, is the redirect status (301, 302, 303, 307, 308),
+	// whatever Temporary says.
 	Status int
 }
 
@@ -62,9 +64,9 @@ func (h *RedirectHandler) Get(args ...string) error {
 	}
 	code := h.Status
 	if code == 0 {
-		code = 302
-		if h.Permanent {
-			code = 301
+		code = 301
+		if h.Temporary {
+			code = 302
 		}
 	}
 	h.SetStatus(code)

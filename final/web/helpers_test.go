@@ -83,8 +83,9 @@ func (h failOnLoopPanic) Handle(_ context.Context, r slog.Record) error {
 func (h failOnLoopPanic) WithAttrs([]slog.Attr) slog.Handler { return h }
 func (h failOnLoopPanic) WithGroup(string) slog.Handler      { return h }
 
-// quiet discards the logs of handlers that fail on purpose.
-var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+// quiet discards the logs of handlers that fail on purpose, and the
+// access log, without formatting them: its level is above every record's.
+var quiet = slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelError + 1}))
 
 // client does not follow redirects and keeps no connections between tests.
 func client(t testing.TB) *http.Client {

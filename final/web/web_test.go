@@ -306,8 +306,9 @@ func TestPrepareAndOnFinish(t *testing.T) {
 func TestRedirects(t *testing.T) {
 	base := serve(t, NewApplication([]*URLSpec{
 		URL("/r/go", &redirector{}),
-		URL(`/old/(.*)`, &RedirectHandler{URL: "/new/{0}", Permanent: true}),
+		URL(`/old/(.*)`, &RedirectHandler{URL: "/new/{0}"}),
 		URL(`/fwd(.*)`, &RedirectHandler{URL: "{0}"}),
+		URL(`/moving`, &RedirectHandler{URL: "/elsewhere", Temporary: true}),
 	}, Settings{}))
 	c := client(t)
 	resp, _ := do(t, c, "GET", base+"/r/go", "")
@@ -316,8 +317,10 @@ func TestRedirects(t *testing.T) {
 	resp, _ = do(t, c, "GET", base+"/r/go?p=1", "")
 	assert.Equal(t, 301, resp.StatusCode)
 	resp, _ = do(t, c, "GET", base+"/old/a/b?q=1", "")
-	assert.Equal(t, 301, resp.StatusCode)
+	assert.Equal(t, 301, resp.StatusCode, "RedirectHandler is permanent by default, as Tornado's")
 	assert.Equal(t, "/new/a/b?q=1", resp.Header.Get("Location"))
+	resp, _ = do(t, c, "GET", base+"/moving", "")
+	assert.Equal(t, 302, resp.StatusCode, "Temporary asks for 302")
 	resp, _ = do(t, c, "GET", base+"/fwd//evil.example", "")
 	assert.Equal(t, 403, resp.StatusCode, "no open redirect through a group")
 	resp, _ = do(t, c, "GET", base+"/fwd/local", "")

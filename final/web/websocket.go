@@ -11,7 +11,6 @@ import (
 	"github.com/gornado/gornado/final/concurrent"
 	"github.com/gornado/gornado/final/httpserver"
 	"github.com/gornado/gornado/final/ioloop"
-	"github.com/gornado/gornado/final/iostream"
 	"github.com/gornado/gornado/final/websocket"
 )
 
@@ -41,13 +40,9 @@ import (
 // started. A refused handshake is answered by websocket.Upgrade and is not
 // an error here (it is logged at Debug level).
 func (rh *RequestHandler) WebSocketUpgrade(h websocket.Handler, opts websocket.Options) error {
-	d := rh.d
-	n, netHTTP := d.out.(*netResponder)
-	if !netHTTP && (d.conn == nil || d.raw == nil) {
-		return ErrNotUpgradable
-	}
-	if rh.headersWritten || rh.finished {
-		return ErrHeadersSent
+	stream, rest, relay, err := rh.takeConnection()
+	if stream == nil {
+		return err
 	}
 	r := &websocket.Request{
 		Method:   rh.req.Method,
@@ -55,24 +50,9 @@ func (rh *RequestHandler) WebSocketUpgrade(h websocket.Handler, opts websocket.O
 		Target:   rh.req.URI(),
 		Headers:  rh.req.Headers,
 		RemoteIP: rh.req.RemoteIP,
+		Rest:     rest,
 	}
-	var stream *iostream.IOStream
-	tracked := &trackedSocket{Handler: h, set: &rh.app.stateOf(rh.loop).sockets}
-	if netHTTP {
-		s, rest, relay, taken, err := n.hijack(rh.loop)
-		if !taken {
-			return err
-		}
-		rh.detached, rh.finished = true, true
-		if err != nil {
-			rh.onFinish()
-			return err
-		}
-		stream, r.Rest, tracked.relay = s, rest, relay
-	} else {
-		rh.detached, rh.finished = true, true
-		stream, r.Rest = d.conn.Detach()
-	}
+	tracked := &trackedSocket{Handler: h, set: &rh.app.stateOf(rh.loop).sockets, relay: relay}
 	h = tracked
 	if _, err := websocket.Upgrade(stream, r, h, opts); err != nil {
 		rh.logger().Debug("web: websocket handshake refused", "error", err.Error(), "uri", r.Target)

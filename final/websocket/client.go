@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gornado/gornado/final/concurrent"
+	"github.com/gornado/gornado/final/gen"
 	"github.com/gornado/gornado/final/httputil"
 	"github.com/gornado/gornado/final/ioloop"
 	"github.com/gornado/gornado/final/iostream"
@@ -122,118 +123,147 @@ func (c *Conn) ReadMessage() *concurrent.Future[*ClientMessage] {
 // websocket_connect). Call it on the loop's goroutine. A refused handshake
 // fails with a *HandshakeError carrying the server's status.
 func WebSocketConnect(loop *ioloop.IOLoop, rawURL string, opts ClientOptions) *concurrent.Future[*Conn] {
+	t, err := parseTarget(rawURL, opts.TLS)
+	if err != nil {
+		return concurrent.Failed[*Conn](err)
+	}
+	// out is what the caller sees: the coroutine's connection, or
+	// tcpclient.ErrConnectTimeout once ConnectTimeout passes, which also
+	// closes the stream the handshake is read from (see handshake).
 	out := concurrent.NewFuture[*Conn]()
+	var timer ioloop.Timeout
+	if opts.ConnectTimeout > 0 {
+		timer = loop.CallLater(opts.ConnectTimeout, func() {
+			if !out.Done() {
+				out.SetException(tcpclient.ErrConnectTimeout)
+			}
+		})
+	}
+	gen.Go(loop, func(co *gen.Co) (*Conn, error) {
+		return handshake(co, t, opts, out)
+	}).AddDoneCallback(func(f *concurrent.Future[*Conn]) {
+		loop.RemoveTimeout(timer)
+		c, err := f.Result()
+		if out.Done() {
+			if c != nil {
+				c.stream.Close() // too late: the caller gave up
+			}
+			return
+		}
+		out.Set(c, err)
+		if c != nil {
+			c.start()
+		}
+	})
+	return out
+}
+
+// target is where WebSocketConnect goes, from its URL.
+type target struct {
+	// host and port are connected to; hostHeader and path are sent.
+	host       string
+	port       int
+	hostHeader string
+	path       string
+	// tls is the configuration for wss://, nil for ws://.
+	tls *tls.Config
+}
+
+// parseTarget reads a ws:// or wss:// URL; conf is the caller's TLS
+// configuration for wss (nil: the defaults).
+func parseTarget(rawURL string, conf *tls.Config) (target, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
-		out.SetException(err)
-		return out
+		return target{}, err
 	}
-	port := 80
-	var tlsConf *tls.Config
+	t := target{port: 80, hostHeader: u.Host, path: u.RequestURI()}
 	switch u.Scheme {
 	case "ws":
 	case "wss":
-		port = 443
-		tlsConf = opts.TLS
-		if tlsConf == nil {
-			tlsConf = &tls.Config{}
+		t.port = 443
+		t.tls = conf
+		if t.tls == nil {
+			t.tls = &tls.Config{}
 		}
 	default:
-		out.SetException(errors.New("websocket: URL scheme must be ws or wss: " + rawURL))
-		return out
+		return target{}, errors.New("websocket: URL scheme must be ws or wss: " + rawURL)
 	}
-	host := u.Hostname()
+	t.host = strings.Trim(u.Hostname(), "[]")
 	if p := u.Port(); p != "" {
 		n, err := strconv.Atoi(p)
 		if err != nil {
-			out.SetException(err)
-			return out
+			return target{}, err
 		}
-		port = n
+		t.port = n
 	}
-	hostHeader := u.Host
-	path := u.RequestURI()
+	return t, nil
+}
+
+// handshake is WebSocketConnect's coroutine: connect, send the opening
+// handshake, read and check the server's answer (RFC 6455, section 4.1),
+// and return the connection, not yet started. out is the caller's Future:
+// once it has failed (the timeout), the stream closes, which ends a read
+// in progress.
+func handshake(co *gen.Co, t target, opts ClientOptions, out *concurrent.Future[*Conn]) (*Conn, error) {
 	client := opts.Client
 	if client == nil {
 		client = &tcpclient.TCPClient{}
 	}
-	var timer ioloop.Timeout
-	var stream *iostream.IOStream
-	fail := func(err error) {
-		if out.Done() {
-			return
-		}
-		if opts.ConnectTimeout > 0 {
-			loop.RemoveTimeout(timer)
-		}
-		// Resolve first: closing the stream fails the pending read, which
-		// would call fail again with a less telling error.
-		out.SetException(err)
-		if stream != nil {
-			stream.Close()
-		}
+	s, err := gen.Await(co, client.Connect(co.Loop(), t.host, t.port, tcpclient.Options{TLS: t.tls}))
+	if err != nil {
+		return nil, err
 	}
-	if opts.ConnectTimeout > 0 {
-		timer = loop.CallLater(opts.ConnectTimeout, func() { fail(tcpclient.ErrConnectTimeout) })
+	if out.Done() { // timed out meanwhile
+		s.Close()
+		return nil, tcpclient.ErrConnectTimeout
 	}
-	connecting := client.Connect(loop, strings.Trim(host, "[]"), port, tcpclient.Options{TLS: tlsConf})
-	connecting.AddDoneCallback(func(f *concurrent.Future[*iostream.IOStream]) {
-		s, err := f.Result()
-		if err != nil {
-			fail(err)
-			return
-		}
-		if out.Done() { // timed out meanwhile
+	out.AddDoneCallback(func(*concurrent.Future[*Conn]) {
+		if out.Exception() != nil {
 			s.Close()
-			return
 		}
-		stream = s
-		key := NewKey()
-		req := &ClientRequest{Host: hostHeader, Path: path, Key: key, Origin: opts.Origin,
-			Subprotocols: opts.Subprotocols, Header: opts.Header}
-		if opts.Compression != nil {
-			req.Extensions = DeflateOffer(opts.Compression)
-		}
-		if err := s.WriteBuffered(AppendRequest(nil, req)); err != nil {
-			fail(err)
-			return
-		}
-		s.ReadUntilFunc([]byte("\r\n\r\n"), maxResponseHead, func(head []byte, err error) {
-			if err != nil {
-				fail(err)
-				return
-			}
-			if out.Done() {
-				return
-			}
-			var p httputil.ResponseParser
-			var resp httputil.ResponseHead
-			if _, err := p.Parse(head, "GET", &resp); err != nil {
-				fail(&HandshakeError{Msg: "websocket: malformed handshake response: " + err.Error()})
-				return
-			}
-			sub, err := CheckResponse(resp.StatusCode, &resp.Headers, key, opts.Subprotocols)
-			if err != nil {
-				fail(err)
-				return
-			}
-			params, found, err := AcceptDeflate(strings.Join(resp.Headers.GetList("Sec-WebSocket-Extensions"), ","), opts.Compression)
-			if err != nil {
-				fail(err)
-				return
-			}
-			var deflate *DeflateParams
-			if found {
-				deflate = &params
-			}
-			if opts.ConnectTimeout > 0 {
-				loop.RemoveTimeout(timer)
-			}
-			c := newConn(s, &clientHandler{onMessage: opts.OnMessage}, false, opts.Options, deflate, opts.Compression)
-			c.subprotocol = sub
-			out.SetResult(c)
-			c.start()
-		})
 	})
-	return out
+	key := NewKey()
+	req := &ClientRequest{Host: t.hostHeader, Path: t.path, Key: key, Origin: opts.Origin,
+		Subprotocols: opts.Subprotocols, Header: opts.Header}
+	if opts.Compression != nil {
+		req.Extensions = DeflateOffer(opts.Compression)
+	}
+	if err := s.WriteBuffered(AppendRequest(nil, req)); err != nil {
+		s.Close()
+		return nil, err
+	}
+	head, err := gen.Await(co, s.ReadUntil([]byte("\r\n\r\n"), maxResponseHead))
+	if err == nil {
+		var c *Conn
+		if c, err = accept(s, head, key, opts); err == nil {
+			return c, nil
+		}
+	}
+	s.Close()
+	return nil, err
+}
+
+// accept checks the server's handshake response head and makes the
+// connection from it.
+func accept(s *iostream.IOStream, head []byte, key string, opts ClientOptions) (*Conn, error) {
+	var p httputil.ResponseParser
+	var resp httputil.ResponseHead
+	if _, err := p.Parse(head, "GET", &resp); err != nil {
+		return nil, &HandshakeError{Msg: "websocket: malformed handshake response: " + err.Error()}
+	}
+	sub, err := CheckResponse(resp.StatusCode, &resp.Headers, key, opts.Subprotocols)
+	if err != nil {
+		return nil, err
+	}
+	params, found, err := AcceptDeflate(strings.Join(resp.Headers.GetList("Sec-WebSocket-Extensions"), ","), opts.Compression)
+	if err != nil {
+		return nil, err
+	}
+	var deflate *DeflateParams
+	if found {
+		deflate = &params
+	}
+	c := newConn(s, &clientHandler{onMessage: opts.OnMessage}, false, opts.Options, deflate, opts.Compression)
+	c.subprotocol = sub
+	return c, nil
 }

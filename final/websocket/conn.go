@@ -181,26 +181,71 @@ type Conn struct {
 	// connection.
 	writeErr error
 
-	// sentClose is set once we sent a Close frame (Tornado's
-	// server_terminated); gotClose once we received one
-	// (client_terminated).
-	sentClose bool
-	gotClose  bool
+	// closing is where the closing handshake stands.
+	closing closing
 	// closeCode and closeReason are the peer's Close frame's, 1006 when
 	// none came.
 	closeCode   int
 	closeReason string
-	// waiting is the timer that aborts a closing handshake.
-	waiting    ioloop.Timeout
-	waitingSet bool
-	// pingTimer is the next ping; lastPing and lastPong are when we sent
-	// one and received one.
+	// waiting is the timer that aborts a closing handshake, the zero
+	// Timeout when none is set.
+	waiting ioloop.Timeout
+	// pingTimer is the next ping (the zero Timeout: none); lastPing and
+	// lastPong are when we sent one and received one.
 	pingTimer ioloop.Timeout
-	pingSet   bool
 	lastPing  time.Time
 	lastPong  time.Time
-	// closed is set once the stream closed and OnClose ran.
-	closed bool
+}
+
+// closing is where a connection's closing handshake stands (RFC 6455,
+// section 7): which Close frames have crossed, then the end. It only moves
+// forward: closeOpen to closeSent or closeReceived, either of those to
+// closeBoth, and any of them to closeDone once the stream has closed and
+// OnClose has run.
+type closing uint8
+
+const (
+	// closeOpen: no Close frame either way.
+	closeOpen closing = iota
+	// closeSent: ours went out (Tornado's server_terminated); the peer's
+	// is awaited, for at most Options.CloseTimeout.
+	closeSent
+	// closeReceived: the peer's came (client_terminated) and ours has not
+	// gone yet; Close answers at once, so it does not last.
+	closeReceived
+	// closeBoth: both frames have crossed; the stream closes.
+	closeBoth
+	// closeDone: the stream has closed and OnClose has run.
+	closeDone
+)
+
+// sent reports whether our Close frame is out (or no longer matters).
+func (s closing) sent() bool { return s == closeSent || s >= closeBoth }
+
+// received reports whether the peer's Close frame came (or no longer
+// matters).
+func (s closing) received() bool { return s >= closeReceived }
+
+// withSent is s once our Close frame went out.
+func (s closing) withSent() closing {
+	switch s {
+	case closeOpen:
+		return closeSent
+	case closeReceived:
+		return closeBoth
+	}
+	return s
+}
+
+// withReceived is s once the peer's Close frame came.
+func (s closing) withReceived() closing {
+	switch s {
+	case closeOpen:
+		return closeReceived
+	case closeSent:
+		return closeBoth
+	}
+	return s
 }
 
 // newConn returns a connection on stream; start runs it.
@@ -228,7 +273,7 @@ func (c *Conn) start() {
 	c.stream.SetCloseCallback(c.onClosedFn)
 	c.lastPong = c.loop.Time()
 	if c.opts.PingInterval > 0 {
-		c.pingTimer, c.pingSet = c.loop.CallLater(c.opts.PingInterval, c.pingFn), true
+		c.pingTimer = c.loop.CallLater(c.opts.PingInterval, c.pingFn)
 	}
 	aw := c.call(func() concurrent.Awaitable { return c.handler.Open(c) })
 	if c.stream.Closed() {
@@ -268,7 +313,7 @@ func (c *Conn) CloseReason() string { return c.closeReason }
 func (c *Conn) SetNodelay(on bool) error { return c.stream.SetNodelay(on) }
 
 // IsClosing reports whether the connection is closed or closing.
-func (c *Conn) IsClosing() bool { return c.stream.Closed() || c.sentClose || c.gotClose }
+func (c *Conn) IsClosing() bool { return c.stream.Closed() || c.closing != closeOpen }
 
 // The reading cycle. A pass feeds received bytes to the Reader and
 // dispatches the messages, then reads more, unless it must wait for one of
@@ -375,7 +420,7 @@ func (c *Conn) dispatch(m Message) concurrent.Awaitable {
 		// "Upon receipt of a Ping frame, an endpoint MUST send a Pong
 		// frame in response, unless it already received a Close frame"
 		// (section 5.5.2).
-		if !c.gotClose && !c.sentClose {
+		if c.closing == closeOpen {
 			c.writeFrame(OpPong, m.Data)
 		}
 		c.call(func() concurrent.Awaitable { c.handler.OnPing(c, m.Data); return nil })
@@ -383,7 +428,7 @@ func (c *Conn) dispatch(m Message) concurrent.Awaitable {
 		c.lastPong = c.loop.Time()
 		c.call(func() concurrent.Awaitable { c.handler.OnPong(c, m.Data); return nil })
 	case OpClose:
-		c.gotClose = true
+		c.closing = c.closing.withReceived()
 		c.closeCode, c.closeReason = m.CloseCode, m.CloseReason
 		// Echo the received code (section 5.5.1), as Tornado does.
 		c.Close(m.CloseCode, "")
@@ -433,8 +478,8 @@ func (c *Conn) failCode(code int) { c.failReason(code, "") }
 
 // failReason is failCode with a reason.
 func (c *Conn) failReason(code int, reason string) {
-	if !c.sentClose && !c.stream.Closed() {
-		c.sentClose = true
+	if !c.closing.sent() && !c.stream.Closed() {
+		c.closing = c.closing.withSent()
 		h, b := c.writer.PrepareClose(code, reason)
 		c.stream.WriteBuffered(h)
 		c.stream.WriteBuffered(b)
@@ -554,34 +599,32 @@ func (c *Conn) writable() error {
 // frame arrives, or after Options.CloseTimeout (5 s) without it, as
 // Tornado's close does.
 func (c *Conn) Close(code int, reason string) {
-	if !c.sentClose {
-		c.sentClose = true
+	if !c.closing.sent() {
+		c.closing = c.closing.withSent()
 		if !c.stream.Closed() {
 			h, b := c.writer.PrepareClose(code, reason)
 			c.stream.WriteBuffered(h)
 			c.stream.WriteBuffered(b)
 		}
 	}
-	if c.gotClose || c.stream.Closed() {
+	if c.closing.received() || c.stream.Closed() {
 		c.stopWaiting()
 		c.stream.Close()
-	} else if !c.waitingSet {
-		c.waiting, c.waitingSet = c.loop.CallLater(c.opts.closeTimeout(), c.abortFn), true
+	} else if c.waiting == (ioloop.Timeout{}) {
+		c.waiting = c.loop.CallLater(c.opts.closeTimeout(), c.abortFn)
 	}
 }
 
 // stopWaiting cancels the closing-handshake timer.
 func (c *Conn) stopWaiting() {
-	if c.waitingSet {
-		c.loop.RemoveTimeout(c.waiting)
-		c.waitingSet = false
-	}
+	c.loop.RemoveTimeout(c.waiting)
+	c.waiting = ioloop.Timeout{}
 }
 
 // periodicPing sends a ping, or closes the connection when the last pong
 // is older than the ping timeout (Tornado's periodic_ping).
 func (c *Conn) periodicPing() {
-	c.pingSet = false
+	c.pingTimer = ioloop.Timeout{} // it has fired
 	if c.IsClosing() {
 		return
 	}
@@ -594,20 +637,18 @@ func (c *Conn) periodicPing() {
 		return
 	}
 	c.Ping(nil)
-	c.pingTimer, c.pingSet = c.loop.CallLater(c.opts.PingInterval, c.pingFn), true
+	c.pingTimer = c.loop.CallLater(c.opts.PingInterval, c.pingFn)
 }
 
 // onStreamClosed runs once the stream has closed: timers stop and the
 // handler's OnClose runs with the peer's code and reason.
 func (c *Conn) onStreamClosed() {
-	if c.closed {
+	if c.closing == closeDone {
 		return
 	}
-	c.closed = true
+	c.closing = closeDone
 	c.stopWaiting()
-	if c.pingSet {
-		c.loop.RemoveTimeout(c.pingTimer)
-		c.pingSet = false
-	}
+	c.loop.RemoveTimeout(c.pingTimer)
+	c.pingTimer = ioloop.Timeout{}
 	c.call(func() concurrent.Awaitable { c.handler.OnClose(c, c.closeCode, c.closeReason); return nil })
 }

@@ -38,7 +38,9 @@ type Peer struct {
 
 var peers = []Peer{
 	{Name: "final", About: "gornado final/: final/demos/helloworld, Application + RequestHandler",
-		Kind: goProgram, Pkg: "./final/demos/helloworld", InRoot: true, HTTP: true, WS: true, Optional: true},
+		Kind: goProgram, Pkg: "./final/demos/helloworld", InRoot: true, HTTP: true, WS: true, Optional: true,
+		// No access log: none of the peers writes a line per request.
+		Args: []string{"-logging", "none"}},
 	// final-raw is final's HTTP layer without the framework (what gnet is to
 	// the frameworks): built in bench's module, which replaces the root
 	// module with ../ so that it compiles the same final/ as "final".

@@ -16,6 +16,16 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// start runs the demo as its main does, on one loop, for the tests that
+// check the server Start configures (its backlog, its Shutdown).
+func start(t *testing.T) *Server {
+	t.Helper()
+	s, err := Start("127.0.0.1:0", 1)
+	require.NoError(t, err)
+	t.Cleanup(func() { s.HTTP.Close() })
+	return s
+}
+
 // Hostile clients share the demo's one loop with well-behaved ones: bad
 // heads, a head that never ends, a body cut short, garbage pipelined after
 // a good request, an oversized head, and a client that asks for 64 KiB

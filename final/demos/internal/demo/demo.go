@@ -9,10 +9,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log"
+	"log/slog"
 	"net"
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -29,8 +32,8 @@ type Program struct {
 	// is a usage error (exit 2).
 	Check func() error
 
-	addr, addrFile *string
-	stderr         io.Writer
+	addr, addrFile, logging *string
+	stderr                  io.Writer
 }
 
 // New returns a program whose flag errors and messages go to stderr.
@@ -42,6 +45,7 @@ func New(name string, stderr io.Writer) *Program {
 		Flags:    fs,
 		addr:     fs.String("addr", "127.0.0.1:8888", "address to listen on"),
 		addrFile: fs.String("addrfile", "", "write the URL to this file once listening"),
+		logging:  fs.String("logging", "info", "log level: debug, info, warning, error or none (the access log is at info)"),
 		stderr:   stderr,
 	}
 }
@@ -63,6 +67,16 @@ func (p *Program) Run(args []string, stdout io.Writer, start func() (url string,
 			return 2
 		}
 	}
+	level, err := LogLevel(*p.logging)
+	if err != nil {
+		fmt.Fprintf(p.stderr, "%s: %v\n", p.Name, err)
+		return 2
+	}
+	// The demos log through slog's default logger (the loops take it when
+	// they are made, in start): its level is -logging's, its output the
+	// demo's stderr, as Tornado's --logging configures the root logger.
+	log.SetOutput(p.stderr)
+	slog.SetLogLoggerLevel(level)
 	// Catch the signals before starting, so one that arrives while the
 	// server starts still stops it gracefully.
 	sigs := make(chan os.Signal, 1)
@@ -88,6 +102,24 @@ func (p *Program) Run(args []string, stdout io.Writer, start func() (url string,
 	}
 	fmt.Fprintf(stdout, "%s stopped\n", p.Name)
 	return 0
+}
+
+// LogLevel parses a -logging value, Tornado's --logging names: debug,
+// info, warning (or warn), error, or none, which is above every level.
+func LogLevel(name string) (slog.Level, error) {
+	switch strings.ToLower(name) {
+	case "debug":
+		return slog.LevelDebug, nil
+	case "info":
+		return slog.LevelInfo, nil
+	case "warning", "warn":
+		return slog.LevelWarn, nil
+	case "error":
+		return slog.LevelError, nil
+	case "none":
+		return slog.LevelError + 1, nil
+	}
+	return 0, fmt.Errorf("-logging %q: not debug, info, warning, error or none", name)
 }
 
 // SplitAddr splits "host:port" for HTTPServer.Bind, with an error that names
