@@ -5,6 +5,7 @@
 package web
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"runtime/debug"
@@ -162,6 +163,9 @@ func (d *dispatch) data(chunk []byte) concurrent.Awaitable {
 	if rh.finished {
 		return nil
 	}
+	if w := rh.waiting; w != nil && !w.Done() {
+		return d.afterPrepare(w, chunk)
+	}
 	var err error
 	func() {
 		defer rh.recoverPanic(&err)
@@ -191,6 +195,36 @@ func (d *dispatch) data(chunk []byte) concurrent.Awaitable {
 	return ready
 }
 
+// afterPrepare holds a piece of the body that arrived while Prepare's
+// wait (Wait or Go in Prepare, the only step that runs before the body is
+// complete) is pending: Tornado awaits prepare() before it reads the body,
+// so DataReceived must not see a piece before Prepare is done, whether it
+// looked up the current user or refused the request. The piece is copied
+// (the connection reuses its memory), the body waits, and once Prepare's
+// wait is done (and the steps it resumed have run: its callback was added
+// first) the piece goes to DataReceived, or is dropped if Prepare answered
+// the request.
+func (d *dispatch) afterPrepare(w concurrent.Awaitable, chunk []byte) concurrent.Awaitable {
+	held := bytes.Clone(chunk)
+	ready := concurrent.NewFuture[struct{}]()
+	d.bodyWait = w
+	w.OnDone(func() {
+		d.bodyWait = nil
+		if d.h.base().clientGone {
+			d.endIfGone()
+			ready.SetResult(struct{}{})
+			return
+		}
+		next := d.data(held)
+		if next == nil {
+			ready.SetResult(struct{}{})
+			return
+		}
+		next.OnDone(func() { ready.SetResult(struct{}{}) })
+	})
+	return ready
+}
+
 // bodyWaited runs when what DataReceived made the body wait for is done:
 // its error is answered, and the reader of the body is told to go on
 // (ready). A client that went away meanwhile left the handler to this
@@ -202,12 +236,20 @@ func (d *dispatch) bodyWaited(aw concurrent.Awaitable, ready *concurrent.Future[
 	if err := aw.Exception(); err != nil {
 		rh.handleError(err)
 	}
+	d.endIfGone()
+	ready.SetResult(struct{}{})
+}
+
+// endIfGone ends a request whose client went away while its body waited
+// (OnConnectionClose leaves a handler with a wait in progress to this), as
+// OnConnectionClose would have ended it.
+func (d *dispatch) endIfGone() {
+	rh := d.h.base()
 	if rh.clientGone && rh.waiting == nil && !rh.running && rh.step == stepMethod {
 		rh.finished = true
 		rh.step = stepDone
 		rh.run()
 	}
-	ready.SetResult(struct{}{})
 }
 
 // Finish runs the handler once the request has been read.

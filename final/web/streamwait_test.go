@@ -277,3 +277,88 @@ func TestStreamingWaitReleasesAfterWait(t *testing.T) {
 	p.resolve(t, nil)
 	assert.Equal(t, 1, pooled(), "released once its wait ended")
 }
+
+// lookup is a streaming handler whose Prepare waits (a user looked up,
+// say) before it knows whether to take the body: the log says in which
+// order its steps ran.
+type lookup struct {
+	RequestHandler
+	gate   *concurrent.Future[struct{}]
+	events chan string
+	n      int
+}
+
+func (h *lookup) Prepare() error {
+	h.n = 0
+	h.events <- "prepare"
+	return h.Go(func(c *gen.Co) error {
+		if _, err := gen.Await(c, h.gate); err != nil {
+			return err
+		}
+		h.events <- "prepared"
+		if h.GetArgumentDefault("refuse", "") != "" {
+			return &HTTPError{Code: 403}
+		}
+		return nil
+	})
+}
+
+func (h *lookup) DataReceived(chunk []byte) error {
+	h.n += len(chunk)
+	h.events <- "data"
+	return nil
+}
+
+func (h *lookup) Put(...string) error { return h.WriteString(fmt.Sprint(h.n)) }
+
+// TestPrepareWaitHoldsTheBody: as Tornado awaits prepare() before it
+// reads the body, no piece reaches DataReceived while Prepare's wait is
+// pending, and none at all once Prepare refused the request.
+func TestPrepareWaitHoldsTheBody(t *testing.T) {
+	for _, refuse := range []bool{false, true} {
+		events := make(chan string, 64)
+		var loop *ioloop.IOLoop
+		gate := concurrent.NewFuture[struct{}]()
+		app := NewApplication([]*URLSpec{URL("/up", &lookup{gate: gate, events: events})}, Settings{Logger: quiet})
+		addr, l := serveOn(t, app, withDelegate)
+		loop = l
+		conn, err := net.Dial("tcp", addr)
+		require.NoError(t, err)
+		defer conn.Close()
+		q := ""
+		if refuse {
+			q = "?refuse=1"
+		}
+		body := strings.Repeat("x", 1000)
+		_, err = fmt.Fprintf(conn, "PUT /up%s HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n%s", q, len(body), body)
+		require.NoError(t, err)
+		assert.Equal(t, "prepare", testutil.Recv(t, events, "Prepare"))
+		// The body has been sent; give the server a round trip on its
+		// loop to have read it, then check nothing reached DataReceived.
+		sync := make(chan struct{})
+		loop.AddCallback(func() { loop.AddCallback(func() { close(sync) }) })
+		testutil.Recv(t, sync, "the loop")
+		select {
+		case e := <-events:
+			t.Fatalf("refuse=%v: %q before Prepare's wait was done", refuse, e)
+		default:
+		}
+		loop.AddCallback(func() { gate.SetResult(struct{}{}) })
+		assert.Equal(t, "prepared", testutil.Recv(t, events, "Prepare's end"))
+		conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		require.NoError(t, err)
+		resp.Body.Close()
+		if refuse {
+			assert.Equal(t, 403, resp.StatusCode)
+			select {
+			case e := <-events:
+				t.Fatalf("%q after Prepare refused the request", e)
+			default:
+			}
+			continue
+		}
+		assert.Equal(t, 200, resp.StatusCode)
+		assert.Equal(t, "data", testutil.Recv(t, events, "the body"))
+	}
+}
