@@ -14,7 +14,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -23,16 +22,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gornado/gornado/final/ioloop"
+	"github.com/gornado/gornado/final/webtest"
 )
 
 func TestStreamingMultipartUpload(t *testing.T) {
+	webtest.CheckLeaks(t)
 	dir := t.TempDir()
-	s, err := Start("127.0.0.1:0", dir)
-	require.NoError(t, err)
-	defer s.HTTP.Close()
-	tr := &http.Transport{}
-	defer tr.CloseIdleConnections()
-	c := &http.Client{Transport: tr}
+	s := webtest.Serve(t, App(dir))
 
 	big := bytes.Repeat([]byte("0123456789abcdef"), 1<<18) // 4 MiB
 	var body bytes.Buffer
@@ -43,30 +39,22 @@ func TestStreamingMultipartUpload(t *testing.T) {
 	w, _ = mw.CreateFormFile("file", "../../small.txt")
 	w.Write([]byte("small"))
 	mw.Close()
-	resp, err := c.Post(s.URL+"/upload", mw.FormDataContentType(), &body)
-	require.NoError(t, err)
-	out, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	require.Equal(t, 200, resp.StatusCode, string(out))
+	resp := s.Fetch("/upload", webtest.Method("POST"), webtest.Body(body.String()), webtest.Header("Content-Type", mw.FormDataContentType()))
+	out := string(resp.Body)
+	require.Equal(t, 200, resp.Code, out)
 	sum := sha256.Sum256(big)
-	assert.Contains(t, string(out), `field comment = "two files"`)
-	assert.Contains(t, string(out), fmt.Sprintf("file big.bin (application/octet-stream, field file): %d bytes, sha256 %s", len(big), hex.EncodeToString(sum[:])))
-	assert.Contains(t, string(out), "file small.txt (", "mime/multipart keeps only the base name")
+	assert.Contains(t, out, `field comment = "two files"`)
+	assert.Contains(t, out, fmt.Sprintf("file big.bin (application/octet-stream, field file): %d bytes, sha256 %s", len(big), hex.EncodeToString(sum[:])))
+	assert.Contains(t, out, "file small.txt (", "mime/multipart keeps only the base name")
 	saved, err := os.ReadFile(filepath.Join(dir, "small.txt"))
 	require.NoError(t, err, "saved inside -dir whatever the filename says")
 	assert.Equal(t, "small", string(saved))
 
-	resp, err = c.Post(s.URL+"/upload", "text/plain", strings.NewReader("x"))
-	require.NoError(t, err)
-	resp.Body.Close()
-	assert.Equal(t, 400, resp.StatusCode)
+	resp = s.Fetch("/upload", webtest.Method("POST"), webtest.Body("x"), webtest.Header("Content-Type", "text/plain"))
+	assert.Equal(t, 400, resp.Code)
 
-	req, _ := http.NewRequest("PUT", s.URL+"/files/raw.bin", bytes.NewReader(big))
-	resp, err = c.Do(req)
-	require.NoError(t, err)
-	out, _ = io.ReadAll(resp.Body)
-	resp.Body.Close()
-	assert.Equal(t, fmt.Sprintf("PUT raw.bin %d bytes\n", len(big)), string(out))
+	resp = s.Fetch("/files/raw.bin", webtest.Method("PUT"), webtest.Body(string(big)))
+	assert.Equal(t, fmt.Sprintf("PUT raw.bin %d bytes\n", len(big)), string(resp.Body))
 }
 
 // slowDisk is a disk whose writes block until release: the files it
