@@ -103,7 +103,7 @@ func (d *dispatch) HeadersReceived(req *http1connection.Request) error {
 		// prepareStep answers the refusal; nothing more will be read,
 		// and release makes the connection forget the dispatcher.
 		rh.step = stepPrepare
-		rh.bodyDone = true
+		rh.peer = rh.peer.sent()
 		rh.run()
 	default:
 		req.CollectBody()
@@ -160,7 +160,7 @@ func (d *dispatch) data(chunk []byte) concurrent.Awaitable {
 		return nil
 	}
 	rh := d.h.base()
-	if rh.finished {
+	if rh.resp.finished() {
 		return nil
 	}
 	if w := rh.waiting; w != nil && !w.Done() {
@@ -210,7 +210,7 @@ func (d *dispatch) afterPrepare(w concurrent.Awaitable, chunk []byte) concurrent
 	d.bodyWait = w
 	w.OnDone(func() {
 		d.bodyWait = nil
-		if d.h.base().clientGone {
+		if d.h.base().peer.gone() {
 			d.endIfGone()
 			ready.SetResult(struct{}{})
 			return
@@ -245,8 +245,8 @@ func (d *dispatch) bodyWaited(aw concurrent.Awaitable, ready *concurrent.Future[
 // OnConnectionClose would have ended it.
 func (d *dispatch) endIfGone() {
 	rh := d.h.base()
-	if rh.clientGone && rh.waiting == nil && !rh.running && rh.step == stepMethod {
-		rh.finished = true
+	if rh.peer.gone() && rh.waiting == nil && !rh.running && rh.step == stepMethod {
+		rh.resp = respFinished
 		rh.step = stepDone
 		rh.run()
 	}
@@ -259,7 +259,7 @@ func (d *dispatch) Finish() {
 	if !d.streaming {
 		rh.step = stepPrepare
 	}
-	rh.bodyDone = true
+	rh.peer = rh.peer.sent()
 	rh.run()
 }
 
@@ -272,11 +272,11 @@ func (d *dispatch) Finish() {
 // Tornado's _HandlerDelegate then only drops the chunks.
 func (d *dispatch) OnConnectionClose() {
 	rh := d.h.base()
-	rh.clientGone = true
-	if rh.finished {
+	rh.peer = rh.peer.left()
+	if rh.resp.finished() {
 		return
 	}
-	if d.streaming || rh.bodyDone {
+	if d.streaming || rh.peer.hasSent() {
 		var err error
 		func() {
 			defer rh.recoverPanic(&err)
@@ -288,8 +288,8 @@ func (d *dispatch) OnConnectionClose() {
 	}
 	// While a step runs (a write inside the method found the connection
 	// closed), the step itself goes on to finish and release.
-	if !rh.finished && rh.waiting == nil && d.bodyWait == nil && !rh.running {
-		rh.finished = true
+	if !rh.resp.finished() && rh.waiting == nil && d.bodyWait == nil && !rh.running {
+		rh.resp = respFinished
 		rh.step = stepDone
 		rh.run()
 	}
@@ -358,11 +358,11 @@ func (rh *RequestHandler) steps(stop int) {
 				rh.handleError(err)
 			}
 		case stepMethod:
-			if !rh.bodyDone {
+			if !rh.peer.hasSent() {
 				return
 			}
 			rh.step = stepFinish
-			if rh.finished {
+			if rh.resp.finished() {
 				continue
 			}
 			if err := rh.methodStep(); err != nil {
@@ -370,11 +370,11 @@ func (rh *RequestHandler) steps(stop int) {
 			}
 		case stepFinish:
 			rh.step = stepDone
-			if !rh.finished && !rh.detached {
-				if err := rh.Finish(); err != nil && !errors.Is(err, ErrFinished) && !rh.finished {
+			if !rh.resp.finished() {
+				if err := rh.Finish(); err != nil && !errors.Is(err, ErrFinished) && !rh.resp.finished() {
 					// The response could not be ended: close rather
 					// than leave the client waiting.
-					rh.finished = true
+					rh.resp = respFinished
 					if rh.d.conn != nil {
 						rh.d.conn.Close()
 					} else {
@@ -575,7 +575,7 @@ func (rh *RequestHandler) recoverPanic(err *error) {
 // handleError answers err (Tornado's _handle_request_exception): an
 // HTTPError with its code, anything else with 500, logged.
 func (rh *RequestHandler) handleError(err error) {
-	if rh.finished || rh.detached {
+	if rh.resp.finished() {
 		rh.logger().Error("web: error after the response was finished", "error", err.Error(), "uri", rh.req.URI())
 		return
 	}

@@ -195,7 +195,7 @@ func (a *Application) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			rh.runUntil(stepMethod)
 			return // streamBody hands it the body
 		}
-		rh.bodyDone = true
+		rh.peer = rh.peer.sent()
 		rh.run()
 	})
 	ctx := r.Context()
@@ -317,7 +317,7 @@ func endBody(loop *ioloop.IOLoop, out *netResponder, dispatchOf func() *dispatch
 		if err != nil {
 			rh.handleError(err)
 		}
-		rh.bodyDone = true
+		rh.peer = rh.peer.sent()
 		rh.run()
 	})
 }
