@@ -67,7 +67,16 @@ const (
 	// shut down; what the client still sends is read and dropped until it
 	// closes too or lingerTimeout passes (linger).
 	lifeLingering
+	// lifeClosed: the stream is closed; nothing more happens.
+	lifeClosed
+	// lifeDetached: the stream was handed to another protocol (Detach):
+	// it is no longer this connection's to read, write or close.
+	lifeDetached
 )
+
+// ended reports whether the connection is closed or detached: it serves
+// nothing more.
+func (l life) ended() bool { return l >= lifeClosed }
 
 // passRequests bounds the requests one pass over received bytes starts.
 // A read brings up to 64 KiB, which a client that pipelines tiny requests
@@ -243,8 +252,6 @@ type Conn struct {
 	life      life
 	reading   bool
 	inProcess bool
-	closed    bool
-	detached  bool
 	timerOn   bool
 }
 
@@ -320,7 +327,7 @@ func (c *Conn) Loop() *ioloop.IOLoop { return c.stream.Loop() }
 func (c *Conn) RemoteIP() string { return c.remoteIP }
 
 // Closed reports whether the connection has closed.
-func (c *Conn) Closed() bool { return c.closed }
+func (c *Conn) Closed() bool { return c.life == lifeClosed }
 
 // ---- reading ------------------------------------------------------------
 
@@ -328,7 +335,7 @@ func (c *Conn) Closed() bool { return c.closed }
 // with nothing to serve closes instead: this is where every path that
 // leaves a connection idle passes (see closeIfIdle).
 func (c *Conn) read() {
-	if c.reading || c.closed || c.detached {
+	if c.reading || c.life.ended() {
 		return
 	}
 	if c.life == lifeStopping && c.closeIfIdle() {
@@ -365,7 +372,7 @@ func (c *Conn) consume(data []byte, owned bool) {
 	c.inProcess = true
 	n := c.process(data)
 	c.inProcess = false
-	if c.closed || c.detached || c.phase == phaseClosing {
+	if c.life.ended() || c.phase == phaseClosing {
 		return
 	}
 	rest := data[n:]
@@ -396,7 +403,7 @@ func (c *Conn) consume(data []byte, owned bool) {
 // resume goes on with the requests a pass left in pend (phaseYield),
 // once the loop has run its other work.
 func (c *Conn) resume() {
-	if c.closed || c.detached || c.phase != phaseYield {
+	if c.life.ended() || c.phase != phaseYield {
 		return
 	}
 	c.phase = phaseHead
@@ -413,7 +420,7 @@ func (c *Conn) process(data []byte) int {
 			c.st.cur = nil
 		}
 	}()
-	for !c.closed && !c.detached {
+	for !c.life.ended() {
 		switch c.phase {
 		case phaseIdle:
 			if off == len(data) {
@@ -499,7 +506,7 @@ func (c *Conn) startRequest() {
 		c.fail(err)
 		return
 	}
-	if c.closed || c.detached || c.phase == phaseClosing {
+	if c.life.ended() || c.phase == phaseClosing {
 		return
 	}
 	if !hasBody {
@@ -563,7 +570,7 @@ func (c *Conn) readBody(data []byte) int {
 		c.deliver(data[:k])
 		// The delegate may have closed, answered or detached: check that
 		// first (Detach drops the request state).
-		if !c.closed && !c.detached && c.phase == phaseBody && c.st.bodyLeft == 0 {
+		if !c.life.ended() && c.phase == phaseBody && c.st.bodyLeft == 0 {
 			c.finishRead()
 		}
 		return int(k)
@@ -572,7 +579,7 @@ func (c *Conn) readBody(data []byte) int {
 		c.bodyDeadline()
 	}
 	off := 0
-	for off < len(data) && !c.closed && !c.detached && c.phase == phaseBody {
+	for off < len(data) && !c.life.ended() && c.phase == phaseBody {
 		src := data[off:]
 		if cs := c.params.chunkSize(); streams && len(src) > cs {
 			// A piece of data is a part of its input: at most ChunkSize.
@@ -590,7 +597,7 @@ func (c *Conn) readBody(data []byte) int {
 			c.deliver(d)
 		}
 		if err == io.EOF {
-			if !c.closed && !c.detached && c.phase == phaseBody {
+			if !c.life.ended() && c.phase == phaseBody {
 				c.finishRead()
 			}
 			return off
@@ -641,7 +648,7 @@ func (c *Conn) finishRead() {
 	}
 	// A response finished inside md.Finish has ended the request already
 	// (Finish called endRequest): only one still waiting ends it here.
-	if c.respFinished && !c.closed && c.phase == phaseWait {
+	if c.respFinished && c.life != lifeClosed && c.phase == phaseWait {
 		c.endRequest()
 	}
 }
@@ -678,7 +685,7 @@ func (c *Conn) inflate() bool {
 			} else if md := st.md; md != nil {
 				c.dataReceived(md, st.zbuf[:n])
 			}
-			if c.closed || c.detached || c.phase != phaseBody {
+			if c.life.ended() || c.phase != phaseBody {
 				return false
 			}
 		}
@@ -702,7 +709,7 @@ var errBadGzip = &httputil.HTTPInputError{Status: 400, Msg: "http1connection: ma
 // closes the connection once the answer is sent; if the response has
 // started, it just closes.
 func (c *Conn) fail(err error) {
-	if c.closed || c.phase == phaseClosing {
+	if c.life == lifeClosed || c.phase == phaseClosing {
 		return
 	}
 	// While a head is read no response is in progress: respStarted is
@@ -759,7 +766,7 @@ func (c *Conn) endRequest() {
 // drained goes on to the next request once the answers queued at
 // endRequest are sent (phaseDrain).
 func (c *Conn) drained() {
-	if c.closed || c.detached || c.phase != phaseDrain {
+	if c.life.ended() || c.phase != phaseDrain {
 		return
 	}
 	c.phase = phaseIdle
@@ -807,7 +814,7 @@ const lingerTimeout = 2 * time.Second
 // it (an error answered while the client is still sending, say): nginx's
 // lingering_close, net/http's closeWriteAndWait.
 func (c *Conn) linger() {
-	if c.closed {
+	if c.life == lifeClosed {
 		return
 	}
 	if err := c.stream.CloseWrite(); err != nil {
@@ -823,10 +830,10 @@ func (c *Conn) linger() {
 // unfinished response at once (see Close). A detached connection's stream
 // is no longer its own to close.
 func (c *Conn) close() {
-	if c.closed || c.detached {
+	if c.life.ended() {
 		return
 	}
-	c.closed = true
+	c.life = lifeClosed
 	c.releaseBodies()
 	c.stream.Close()
 	c.closeDelegate()
@@ -902,7 +909,7 @@ func (c *Conn) Idle() bool {
 // Before Start it only marks the connection, for a server that accepts it
 // as it stops: Start then serves it as above.
 func (c *Conn) CloseWhenIdle() {
-	if c.closed || c.detached || c.life != lifeServing {
+	if c.life.ended() || c.life != lifeServing {
 		return
 	}
 	c.life = lifeStopping
@@ -972,10 +979,10 @@ func (c *Conn) Close() { c.close() }
 // stream's MaxWriteBufferSize, off while it carried HTTP, is back to
 // iostream.DefaultMaxWriteBufferSize.
 func (c *Conn) Detach() (stream *iostream.IOStream, rest []byte) {
-	if c.detached {
+	if c.life == lifeDetached {
 		return c.stream, nil
 	}
-	c.detached = true
+	c.life = lifeDetached
 	// The new protocol gets the stream's default write limit back (New
 	// turned it off); one that frames its output may turn it off again.
 	c.stream.MaxWriteBufferSize = iostream.DefaultMaxWriteBufferSize
@@ -1008,7 +1015,7 @@ func (c *Conn) Detach() (stream *iostream.IOStream, rest []byte) {
 
 // onStreamClosed runs once after the stream has closed, however it did.
 func (c *Conn) onStreamClosed() {
-	c.closed = true
+	c.life = lifeClosed
 	if c.timerOn {
 		c.Loop().RemoveTimeout(c.timer)
 		c.timerOn = false
@@ -1065,7 +1072,7 @@ func (c *Conn) arm(now int64) {
 // busy connection moves a field rather than the timer heap per request.
 func (c *Conn) onTimer() {
 	c.timerOn = false
-	if c.closed || c.deadline == 0 {
+	if c.life == lifeClosed || c.deadline == 0 {
 		return
 	}
 	if now := c.now(); now < c.deadline {
@@ -1105,7 +1112,7 @@ func (c *Conn) ResponseHeaders() *httputil.HTTPHeaders {
 // and delimited by closing on HTTP/1.0. A HEAD request, 1xx, 204 and 304
 // get no body (RFC 9110, section 6.4.1).
 func (c *Conn) WriteHeaders(code int, headers *httputil.HTTPHeaders, chunk []byte) error {
-	if c.closed || c.detached {
+	if c.life.ended() {
 		return ErrClosed
 	}
 	if c.respStarted {
@@ -1209,7 +1216,7 @@ func (c *Conn) WriteNoCopy(chunk []byte) error { return c.write(chunk, true) }
 // write is Write, keeping chunk itself with keep.
 func (c *Conn) write(chunk []byte, keep bool) error {
 	switch {
-	case c.closed || c.detached:
+	case c.life.ended():
 		return ErrClosed
 	case !c.respStarted:
 		return ErrNoHeaders
@@ -1254,7 +1261,7 @@ var (
 // the next request, or closes.
 func (c *Conn) Finish() error {
 	switch {
-	case c.closed || c.detached:
+	case c.life.ended():
 		return ErrClosed
 	case !c.respStarted:
 		return ErrNoHeaders

@@ -32,7 +32,7 @@ func (c *Conn) dataReceived(md MessageDelegate, p []byte) {
 	case err != nil:
 		c.fail(err)
 	case aw == nil:
-	case c.closed || c.detached || c.phase != phaseBody:
+	case c.life.ended() || c.phase != phaseBody:
 		// The delegate answered, closed or detached inside the call:
 		// there is no body left to wait for.
 	default:
@@ -69,7 +69,7 @@ func (c *Conn) waitBody(aw concurrent.Awaitable) {
 // socket is read again. A connection that closed, detached or answered
 // meanwhile has nothing to go on with.
 func (c *Conn) bodyWaited(aw concurrent.Awaitable) {
-	if c.closed || c.detached || c.phase != phaseBodyWait {
+	if c.life.ended() || c.phase != phaseBodyWait {
 		return
 	}
 	c.phase = phaseBody
