@@ -19,8 +19,21 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/gornado/gornado/stage5-iostream/ioloop"
+
+	"github.com/gornado/gornado/internal/exercisetest"
 	futures "github.com/gornado/gornado/stage3-futures"
 )
+
+// runWithin is run with a deadline of its own: RunSync's timeout is a timer
+// on the loop, which an answer that blocks the loop's goroutine (a blocking
+// read or write, a time.Sleep) keeps from firing, so the test would hang
+// instead of failing.
+func runWithin(t *testing.T, l *ioloop.IOLoop, fn func() *futures.Future) (v any, err error) {
+	t.Helper()
+	exercisetest.Within(t, 15*time.Second, 5*time.Second, "RunSync", func() { v, err = run(t, l, fn) })
+	return v, err
+}
 
 // Exercise 1: ReadLines, with the data arriving whole, byte by byte and split
 // at random points.
@@ -41,7 +54,7 @@ func TestExercise1ReadLines(t *testing.T) {
 				s, _ := pipeWith(t, l, tc.data, true, mode.next, Options{})
 				defer s.Close(nil)
 				var got []string
-				n, err := run(t, l, func() *futures.Future {
+				n, err := runWithin(t, l, func() *futures.Future {
 					return ReadLines(s.BaseIOStream, 0, func(line []byte) { got = append(got, string(line)) })
 				})
 				require.NoError(t, err)
@@ -65,7 +78,7 @@ func TestExercise1ReadLines(t *testing.T) {
 				defer unix.Close(w)
 			}
 			var got []string
-			_, err := run(t, l, func() *futures.Future {
+			_, err := runWithin(t, l, func() *futures.Future {
 				return ReadLines(s.BaseIOStream, 10, func(line []byte) { got = append(got, string(line)) })
 			})
 			assert.ErrorAs(t, err, new(*UnsatisfiableReadError))
@@ -102,7 +115,7 @@ func TestExercise2Copy(t *testing.T) {
 		read <- b
 	}()
 
-	n, err := run(t, l, func() *futures.Future { return Copy(dst.BaseIOStream, src.BaseIOStream) })
+	n, err := runWithin(t, l, func() *futures.Future { return Copy(dst.BaseIOStream, src.BaseIOStream) })
 	src.Close(nil) // a writer still blocked (Copy failed) gets EPIPE
 	dst.Close(nil) // the reader sees the end
 	got := <-read
