@@ -14,6 +14,8 @@ import (
 	"github.com/gornado/gornado/stage4-coroutines"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/gornado/gornado/internal/tracetest"
 )
 
 // 与回调整合 on the real thing: gen.Task wraps stage2's callback-style Fetch
@@ -266,7 +268,9 @@ func TestCoroutineStackIsTheLogic(t *testing.T) {
 	_, err = r.RunSync(fetchTitle(loop, srv.PageURL(1)), 10*time.Second)
 	var p *coroutines.PanicError
 	require.ErrorAs(t, err, &p, "the coroutine's Future failed with the panic")
-	stack := string(p.Stack)
+	// The chapter quotes this trace: paths relative to the repository, so
+	// that it reads the same on every machine.
+	stack := tracetest.Relative(string(p.Stack))
 	t.Logf("%v\n%s", err, stack)
 	assert.Contains(t, err.Error(), "interface conversion: interface {} is []uint8, not string")
 	assert.Contains(t, stack, "coroutines_test.title(")
@@ -274,4 +278,6 @@ func TestCoroutineStackIsTheLogic(t *testing.T) {
 	// made (and inlined), "...fetchTitle.func1".
 	assert.Contains(t, stack, "fetchTitle.func1(", "the caller of title is on the stack")
 	assert.NotContains(t, stack, "(*Loop).", "no loop frames between them")
+	assert.Contains(t, stack, "\tstage4-coroutines/fetch_test.go:", "file paths relative to the repository")
+	assert.NotRegexp(t, "\n\t/", stack, "no absolute file path")
 }
