@@ -43,6 +43,12 @@ const (
 	// of the next one received (IdleTimeout runs; its first byte moves the
 	// connection to phaseHead and HeaderTimeout).
 	phaseIdle
+	// phaseBodyWait: the delegate's DataReceivedWait returned an
+	// Awaitable that is not done; nothing more of the body is read or
+	// delivered until it is (BodyWaiter, bodyWaited). The bytes received
+	// behind the piece delivered wait in pend; no read is pending, so
+	// the socket's buffers fill and TCP pushes back on the client.
+	phaseBodyWait
 )
 
 // life is how far a connection has gone towards closing, apart from the
@@ -118,6 +124,13 @@ type reqState struct {
 	// reason replaces the standard reason phrase in the status line when
 	// not empty (SetReason).
 	reason string
+	// zr decompresses a gzip body being delivered (Decompress), kept
+	// between pieces so that a delegate may make it wait (inflate); zbuf
+	// is the piece it fills, and inflated counts the bytes it gave
+	// against MaxBodySize.
+	zr       *gzip.Reader
+	zbuf     []byte
+	inflated int64
 }
 
 // loopShared is a loop's state shared by its connections.
@@ -157,6 +170,7 @@ func (s *loopShared) put(st *reqState) {
 	st.req = Request{}
 	st.md, st.cur, st.curOff = nil, nil, 0
 	st.reason = ""
+	st.zr, st.zbuf, st.inflated = nil, nil, 0
 	if len(s.free) < 1024 {
 		s.free = append(s.free, st)
 	}
@@ -526,12 +540,20 @@ func (c *Conn) bodyDeadline() {
 	c.setDeadline(d)
 }
 
-// readBody consumes body bytes from data and returns how many.
+// readBody consumes body bytes from data and returns how many. Bytes for
+// a delegate that streams are consumed one piece of at most ChunkSize at a
+// time, each delivered before the next is decoded, so that a delegate
+// that makes the connection wait (phaseBodyWait) stops it at an exact
+// position: what follows the piece stays unconsumed, in pend.
 func (c *Conn) readBody(data []byte) int {
+	streams := !c.gathers()
 	if c.st.head.Framing == httputil.FramingLength {
 		k := int64(len(data))
 		if k > c.st.bodyLeft {
 			k = c.st.bodyLeft
+		}
+		if cs := int64(c.params.chunkSize()); streams && k > cs {
+			k = cs
 		}
 		c.st.bodyLeft -= k
 		c.st.curOff += int(k)
@@ -551,7 +573,12 @@ func (c *Conn) readBody(data []byte) int {
 	}
 	off := 0
 	for off < len(data) && !c.closed && !c.detached && c.phase == phaseBody {
-		n, d, err := c.st.chunked.Decode(data[off:])
+		src := data[off:]
+		if cs := c.params.chunkSize(); streams && len(src) > cs {
+			// A piece of data is a part of its input: at most ChunkSize.
+			src = src[:cs]
+		}
+		n, d, err := c.st.chunked.Decode(src)
 		off += n
 		c.st.curOff += n
 		if len(d) > 0 {
@@ -579,26 +606,21 @@ func (c *Conn) readBody(data []byte) int {
 	return off
 }
 
-// deliver hands body bytes to the delegate in pieces of at most ChunkSize,
-// or keeps them for decompression.
+// gathers reports whether the body goes into memory (collected, or kept
+// for decompression) rather than to DataReceived.
+func (c *Conn) gathers() bool { return c.decompress || c.st.req.collect }
+
+// deliver hands a piece of body, at most ChunkSize long (readBody bounds
+// it), to the delegate, or keeps it for decompression.
 func (c *Conn) deliver(b []byte) {
-	if c.decompress || c.st.req.collect {
+	if c.gathers() {
 		c.gather(b)
 		return
 	}
-	cs := c.params.chunkSize()
-	for len(b) > 0 && !c.closed && !c.detached && c.phase == phaseBody {
-		md := c.st.md
-		if md == nil {
-			return // the delegate let go of the request: drop the body
-		}
-		k := min(len(b), cs)
-		if err := md.DataReceived(b[:k]); err != nil {
-			c.fail(err)
-			return
-		}
-		b = b[k:]
+	if md := c.st.md; md != nil && len(b) > 0 {
+		c.dataReceived(md, b)
 	}
+	// Without a delegate, it let go of the request: the body is dropped.
 }
 
 // finishRead ends the reading of the current request.
@@ -625,34 +647,36 @@ func (c *Conn) finishRead() {
 }
 
 // inflate decompresses the collected gzip body into the delegate, counting
-// decompressed bytes against MaxBodySize. It reports whether to go on.
+// decompressed bytes against MaxBodySize. It reports whether to go on. The
+// reader stays in the request state, so that after a delegate made the
+// connection wait (phaseBodyWait), bodyWaited calls finishRead and inflate
+// goes on from the next piece.
 func (c *Conn) inflate() bool {
-	zr, err := gzip.NewReader(c.st.gz.reader())
-	if err != nil {
-		c.fail(errBadGzip)
-		return false
+	st := c.st
+	if st.zr == nil {
+		zr, err := gzip.NewReader(st.gz.reader())
+		if err != nil {
+			c.fail(errBadGzip)
+			return false
+		}
+		st.zr, st.zbuf, st.inflated = zr, make([]byte, c.params.chunkSize()), 0
 	}
 	max := c.params.maxBodySize()
-	buf := make([]byte, c.params.chunkSize())
-	var total int64
 	for {
-		n, err := zr.Read(buf)
+		n, err := st.zr.Read(st.zbuf)
 		if n > 0 {
-			total += int64(n)
-			if total > max {
+			st.inflated += int64(n)
+			if st.inflated > max {
 				c.fail(httputil.ErrBodyTooLarge)
 				return false
 			}
-			if c.st.req.collect {
-				if err := c.st.body.add(buf[:n]); err != nil {
+			if st.req.collect {
+				if err := st.body.add(st.zbuf[:n]); err != nil {
 					c.fail(err)
 					return false
 				}
-			} else if md := c.st.md; md != nil {
-				if derr := md.DataReceived(buf[:n]); derr != nil {
-					c.fail(derr)
-					return false
-				}
+			} else if md := st.md; md != nil {
+				c.dataReceived(md, st.zbuf[:n])
 			}
 			if c.closed || c.detached || c.phase != phaseBody {
 				return false
@@ -666,7 +690,8 @@ func (c *Conn) inflate() bool {
 			return false
 		}
 	}
-	c.st.gz.release()
+	st.zr, st.zbuf = nil, nil
+	st.gz.release()
 	return true
 }
 
