@@ -260,6 +260,8 @@ func measure(engine, tmp string, bins map[string]string, servers []server, wrkBi
 	}
 	if !bytes.Equal(pages[0], pages[1]) {
 		log.Printf("%s: the pages differ (%d and %d bytes):\n%s\n----\n%s", engine, len(pages[0]), len(pages[1]), pages[0], pages[1])
+	} else {
+		log.Printf("%s: the page is %d bytes, the same from both servers", engine, len(pages[0]))
 	}
 	return samples, nil
 }
