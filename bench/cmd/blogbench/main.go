@@ -28,6 +28,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -64,14 +65,18 @@ type running struct {
 	done chan error
 }
 
-// stop sends SIGTERM and waits for the process, for 10 s at most.
-func (r *running) stop() {
+// stop sends SIGTERM and waits for the process, for 10 s at most, and
+// returns how it exited: an error unless it stopped by itself with
+// status 0.
+func (r *running) stop() error {
 	r.cmd.Process.Signal(syscall.SIGTERM)
 	select {
-	case <-r.done:
+	case err := <-r.done:
+		return err
 	case <-time.After(10 * time.Second):
 		r.cmd.Process.Kill()
 		<-r.done
+		return errors.New("did not stop within 10 s of SIGTERM")
 	}
 }
 
@@ -121,7 +126,7 @@ func start(core int, stderr io.Writer, argv ...string) (*running, error) {
 	case err := <-r.done:
 		return nil, fmt.Errorf("%s exited at start: %v", argv, err)
 	case <-time.After(60 * time.Second):
-		r.stop()
+		_ = r.stop()
 		return nil, fmt.Errorf("%s did not start within 60 s", argv)
 	}
 }
@@ -178,7 +183,9 @@ func main() {
 	for _, engine := range strings.Split(*engines, ",") {
 		samples, err := measure(engine, tmp, bins, servers, wrkBin, *conns, *d, *warmup, *reps)
 		if err != nil {
-			log.Fatalf("%s: %v", engine, err)
+			log.Printf("%s: %v", engine, err)
+			os.RemoveAll(tmp) // log.Fatal would skip the deferred removal
+			os.Exit(1)
 		}
 		var rate, perCPU [2]float64
 		var errs [2]string
@@ -239,7 +246,9 @@ func measure(engine, tmp string, bins map[string]string, servers []server, wrkBi
 				return nil, err
 			}
 			m, page, err := load(r.url, r.cmd.Process.Pid, wrkBin, conns, d, warmup)
-			r.stop()
+			if serr := r.stop(); err == nil && serr != nil {
+				err = fmt.Errorf("exited with %v; its log:\n%s", serr, crash(logs[i].Name()))
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", s.name, err)
 			}
@@ -264,6 +273,19 @@ func measure(engine, tmp string, bins map[string]string, servers []server, wrkBi
 		log.Printf("%s: the page is %d bytes, the same from both servers", engine, len(pages[0]))
 	}
 	return samples, nil
+}
+
+// crash returns the part of a server's log that says why it crashed: 80
+// lines from the first "fatal error" or "panic", or else the last 80.
+func crash(name string) string {
+	b, _ := os.ReadFile(name)
+	lines := strings.Split(string(b), "\n")
+	for i, l := range lines {
+		if strings.HasPrefix(l, "fatal error") || strings.HasPrefix(l, "panic") {
+			return strings.Join(lines[max(0, i-5):min(len(lines), i+80)], "\n")
+		}
+	}
+	return strings.Join(lines[max(0, len(lines)-80):], "\n")
 }
 
 // sample is one measured run of one server.
