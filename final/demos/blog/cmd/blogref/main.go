@@ -18,6 +18,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/md5"
+	"database/sql"
 	"encoding/hex"
 	"errors"
 	"flag"
@@ -64,12 +65,37 @@ func main() {
 		log.Fatal(err)
 	}
 	defer store.Close()
-	tmpl, err := templates()
+	h, err := homeHandler(store.DB())
 	if err != nil {
 		log.Fatal(err)
 	}
-	db := store.DB()
 
+	l, err := net.Listen("tcp", *addr)
+	if err != nil {
+		log.Fatal(err)
+	}
+	srv := &http.Server{Handler: h}
+	fmt.Printf("blogref listening on http://%s\n", l.Addr())
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-sigs
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+	}()
+	if err := srv.Serve(l); !errors.Is(err, http.ErrServerClosed) {
+		log.Fatal(err)
+	}
+}
+
+// homeHandler returns the server's handler: GET / from db, rendered with
+// the blog's templates; every other path is a 404.
+func homeHandler(db *sql.DB) (http.Handler, error) {
+	tmpl, err := templates()
+	if err != nil {
+		return nil, err
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), queryTimeout)
@@ -108,24 +134,7 @@ func main() {
 		w.Header().Set("Content-Type", "text/html; charset=UTF-8")
 		w.Write(body.Bytes())
 	})
-
-	l, err := net.Listen("tcp", *addr)
-	if err != nil {
-		log.Fatal(err)
-	}
-	srv := &http.Server{Handler: mux}
-	fmt.Printf("blogref listening on http://%s\n", l.Addr())
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	go func() {
-		<-sigs
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		srv.Shutdown(ctx)
-	}()
-	if err := srv.Serve(l); !errors.Is(err, http.ErrServerClosed) {
-		log.Fatal(err)
-	}
+	return mux, nil
 }
 
 // templates parses base.html, the Entry module and home.html under the
