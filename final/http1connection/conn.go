@@ -43,6 +43,12 @@ const (
 	// of the next one received (IdleTimeout runs; its first byte moves the
 	// connection to phaseHead and HeaderTimeout).
 	phaseIdle
+	// phaseBodyWait: the delegate's DataReceivedWait returned an
+	// Awaitable that is not done; nothing more of the body is read or
+	// delivered until it is (BodyWaiter, bodyWaited). The bytes received
+	// behind the piece delivered wait in pend; no read is pending, so
+	// the socket's buffers fill and TCP pushes back on the client.
+	phaseBodyWait
 )
 
 // life is how far a connection has gone towards closing, apart from the
@@ -61,7 +67,16 @@ const (
 	// shut down; what the client still sends is read and dropped until it
 	// closes too or lingerTimeout passes (linger).
 	lifeLingering
+	// lifeClosed: the stream is closed; nothing more happens.
+	lifeClosed
+	// lifeDetached: the stream was handed to another protocol (Detach):
+	// it is no longer this connection's to read, write or close.
+	lifeDetached
 )
+
+// ended reports whether the connection is closed or detached: it serves
+// nothing more.
+func (l life) ended() bool { return l >= lifeClosed }
 
 // passRequests bounds the requests one pass over received bytes starts.
 // A read brings up to 64 KiB, which a client that pipelines tiny requests
@@ -118,6 +133,13 @@ type reqState struct {
 	// reason replaces the standard reason phrase in the status line when
 	// not empty (SetReason).
 	reason string
+	// zr decompresses a gzip body being delivered (Decompress), kept
+	// between pieces so that a delegate may make it wait (inflate); zbuf
+	// is the piece it fills, and inflated counts the bytes it gave
+	// against MaxBodySize.
+	zr       *gzip.Reader
+	zbuf     []byte
+	inflated int64
 }
 
 // loopShared is a loop's state shared by its connections.
@@ -157,6 +179,7 @@ func (s *loopShared) put(st *reqState) {
 	st.req = Request{}
 	st.md, st.cur, st.curOff = nil, nil, 0
 	st.reason = ""
+	st.zr, st.zbuf, st.inflated = nil, nil, 0
 	if len(s.free) < 1024 {
 		s.free = append(s.free, st)
 	}
@@ -229,8 +252,6 @@ type Conn struct {
 	life      life
 	reading   bool
 	inProcess bool
-	closed    bool
-	detached  bool
 	timerOn   bool
 }
 
@@ -306,7 +327,7 @@ func (c *Conn) Loop() *ioloop.IOLoop { return c.stream.Loop() }
 func (c *Conn) RemoteIP() string { return c.remoteIP }
 
 // Closed reports whether the connection has closed.
-func (c *Conn) Closed() bool { return c.closed }
+func (c *Conn) Closed() bool { return c.life == lifeClosed }
 
 // ---- reading ------------------------------------------------------------
 
@@ -314,7 +335,7 @@ func (c *Conn) Closed() bool { return c.closed }
 // with nothing to serve closes instead: this is where every path that
 // leaves a connection idle passes (see closeIfIdle).
 func (c *Conn) read() {
-	if c.reading || c.closed || c.detached {
+	if c.reading || c.life.ended() {
 		return
 	}
 	if c.life == lifeStopping && c.closeIfIdle() {
@@ -351,7 +372,7 @@ func (c *Conn) consume(data []byte, owned bool) {
 	c.inProcess = true
 	n := c.process(data)
 	c.inProcess = false
-	if c.closed || c.detached || c.phase == phaseClosing {
+	if c.life.ended() || c.phase == phaseClosing {
 		return
 	}
 	rest := data[n:]
@@ -382,7 +403,7 @@ func (c *Conn) consume(data []byte, owned bool) {
 // resume goes on with the requests a pass left in pend (phaseYield),
 // once the loop has run its other work.
 func (c *Conn) resume() {
-	if c.closed || c.detached || c.phase != phaseYield {
+	if c.life.ended() || c.phase != phaseYield {
 		return
 	}
 	c.phase = phaseHead
@@ -399,7 +420,7 @@ func (c *Conn) process(data []byte) int {
 			c.st.cur = nil
 		}
 	}()
-	for !c.closed && !c.detached {
+	for !c.life.ended() {
 		switch c.phase {
 		case phaseIdle:
 			if off == len(data) {
@@ -485,7 +506,7 @@ func (c *Conn) startRequest() {
 		c.fail(err)
 		return
 	}
-	if c.closed || c.detached || c.phase == phaseClosing {
+	if c.life.ended() || c.phase == phaseClosing {
 		return
 	}
 	if !hasBody {
@@ -526,12 +547,20 @@ func (c *Conn) bodyDeadline() {
 	c.setDeadline(d)
 }
 
-// readBody consumes body bytes from data and returns how many.
+// readBody consumes body bytes from data and returns how many. Bytes for
+// a delegate that streams are consumed one piece of at most ChunkSize at a
+// time, each delivered before the next is decoded, so that a delegate
+// that makes the connection wait (phaseBodyWait) stops it at an exact
+// position: what follows the piece stays unconsumed, in pend.
 func (c *Conn) readBody(data []byte) int {
+	streams := !c.gathers()
 	if c.st.head.Framing == httputil.FramingLength {
 		k := int64(len(data))
 		if k > c.st.bodyLeft {
 			k = c.st.bodyLeft
+		}
+		if cs := int64(c.params.chunkSize()); streams && k > cs {
+			k = cs
 		}
 		c.st.bodyLeft -= k
 		c.st.curOff += int(k)
@@ -541,7 +570,7 @@ func (c *Conn) readBody(data []byte) int {
 		c.deliver(data[:k])
 		// The delegate may have closed, answered or detached: check that
 		// first (Detach drops the request state).
-		if !c.closed && !c.detached && c.phase == phaseBody && c.st.bodyLeft == 0 {
+		if !c.life.ended() && c.phase == phaseBody && c.st.bodyLeft == 0 {
 			c.finishRead()
 		}
 		return int(k)
@@ -550,8 +579,13 @@ func (c *Conn) readBody(data []byte) int {
 		c.bodyDeadline()
 	}
 	off := 0
-	for off < len(data) && !c.closed && !c.detached && c.phase == phaseBody {
-		n, d, err := c.st.chunked.Decode(data[off:])
+	for off < len(data) && !c.life.ended() && c.phase == phaseBody {
+		src := data[off:]
+		if cs := c.params.chunkSize(); streams && len(src) > cs {
+			// A piece of data is a part of its input: at most ChunkSize.
+			src = src[:cs]
+		}
+		n, d, err := c.st.chunked.Decode(src)
 		off += n
 		c.st.curOff += n
 		if len(d) > 0 {
@@ -563,7 +597,7 @@ func (c *Conn) readBody(data []byte) int {
 			c.deliver(d)
 		}
 		if err == io.EOF {
-			if !c.closed && !c.detached && c.phase == phaseBody {
+			if !c.life.ended() && c.phase == phaseBody {
 				c.finishRead()
 			}
 			return off
@@ -579,26 +613,21 @@ func (c *Conn) readBody(data []byte) int {
 	return off
 }
 
-// deliver hands body bytes to the delegate in pieces of at most ChunkSize,
-// or keeps them for decompression.
+// gathers reports whether the body goes into memory (collected, or kept
+// for decompression) rather than to DataReceived.
+func (c *Conn) gathers() bool { return c.decompress || c.st.req.collect }
+
+// deliver hands a piece of body, at most ChunkSize long (readBody bounds
+// it), to the delegate, or keeps it for decompression.
 func (c *Conn) deliver(b []byte) {
-	if c.decompress || c.st.req.collect {
+	if c.gathers() {
 		c.gather(b)
 		return
 	}
-	cs := c.params.chunkSize()
-	for len(b) > 0 && !c.closed && !c.detached && c.phase == phaseBody {
-		md := c.st.md
-		if md == nil {
-			return // the delegate let go of the request: drop the body
-		}
-		k := min(len(b), cs)
-		if err := md.DataReceived(b[:k]); err != nil {
-			c.fail(err)
-			return
-		}
-		b = b[k:]
+	if md := c.st.md; md != nil && len(b) > 0 {
+		c.dataReceived(md, b)
 	}
+	// Without a delegate, it let go of the request: the body is dropped.
 }
 
 // finishRead ends the reading of the current request.
@@ -619,42 +648,44 @@ func (c *Conn) finishRead() {
 	}
 	// A response finished inside md.Finish has ended the request already
 	// (Finish called endRequest): only one still waiting ends it here.
-	if c.respFinished && !c.closed && c.phase == phaseWait {
+	if c.respFinished && c.life != lifeClosed && c.phase == phaseWait {
 		c.endRequest()
 	}
 }
 
 // inflate decompresses the collected gzip body into the delegate, counting
-// decompressed bytes against MaxBodySize. It reports whether to go on.
+// decompressed bytes against MaxBodySize. It reports whether to go on. The
+// reader stays in the request state, so that after a delegate made the
+// connection wait (phaseBodyWait), bodyWaited calls finishRead and inflate
+// goes on from the next piece.
 func (c *Conn) inflate() bool {
-	zr, err := gzip.NewReader(c.st.gz.reader())
-	if err != nil {
-		c.fail(errBadGzip)
-		return false
+	st := c.st
+	if st.zr == nil {
+		zr, err := gzip.NewReader(st.gz.reader())
+		if err != nil {
+			c.fail(errBadGzip)
+			return false
+		}
+		st.zr, st.zbuf, st.inflated = zr, make([]byte, c.params.chunkSize()), 0
 	}
 	max := c.params.maxBodySize()
-	buf := make([]byte, c.params.chunkSize())
-	var total int64
 	for {
-		n, err := zr.Read(buf)
+		n, err := st.zr.Read(st.zbuf)
 		if n > 0 {
-			total += int64(n)
-			if total > max {
+			st.inflated += int64(n)
+			if st.inflated > max {
 				c.fail(httputil.ErrBodyTooLarge)
 				return false
 			}
-			if c.st.req.collect {
-				if err := c.st.body.add(buf[:n]); err != nil {
+			if st.req.collect {
+				if err := st.body.add(st.zbuf[:n]); err != nil {
 					c.fail(err)
 					return false
 				}
-			} else if md := c.st.md; md != nil {
-				if derr := md.DataReceived(buf[:n]); derr != nil {
-					c.fail(derr)
-					return false
-				}
+			} else if md := st.md; md != nil {
+				c.dataReceived(md, st.zbuf[:n])
 			}
-			if c.closed || c.detached || c.phase != phaseBody {
+			if c.life.ended() || c.phase != phaseBody {
 				return false
 			}
 		}
@@ -666,7 +697,8 @@ func (c *Conn) inflate() bool {
 			return false
 		}
 	}
-	c.st.gz.release()
+	st.zr, st.zbuf = nil, nil
+	st.gz.release()
 	return true
 }
 
@@ -677,7 +709,7 @@ var errBadGzip = &httputil.HTTPInputError{Status: 400, Msg: "http1connection: ma
 // closes the connection once the answer is sent; if the response has
 // started, it just closes.
 func (c *Conn) fail(err error) {
-	if c.closed || c.phase == phaseClosing {
+	if c.life == lifeClosed || c.phase == phaseClosing {
 		return
 	}
 	// While a head is read no response is in progress: respStarted is
@@ -734,7 +766,7 @@ func (c *Conn) endRequest() {
 // drained goes on to the next request once the answers queued at
 // endRequest are sent (phaseDrain).
 func (c *Conn) drained() {
-	if c.closed || c.detached || c.phase != phaseDrain {
+	if c.life.ended() || c.phase != phaseDrain {
 		return
 	}
 	c.phase = phaseIdle
@@ -782,7 +814,7 @@ const lingerTimeout = 2 * time.Second
 // it (an error answered while the client is still sending, say): nginx's
 // lingering_close, net/http's closeWriteAndWait.
 func (c *Conn) linger() {
-	if c.closed {
+	if c.life == lifeClosed {
 		return
 	}
 	if err := c.stream.CloseWrite(); err != nil {
@@ -798,10 +830,10 @@ func (c *Conn) linger() {
 // unfinished response at once (see Close). A detached connection's stream
 // is no longer its own to close.
 func (c *Conn) close() {
-	if c.closed || c.detached {
+	if c.life.ended() {
 		return
 	}
-	c.closed = true
+	c.life = lifeClosed
 	c.releaseBodies()
 	c.stream.Close()
 	c.closeDelegate()
@@ -877,7 +909,7 @@ func (c *Conn) Idle() bool {
 // Before Start it only marks the connection, for a server that accepts it
 // as it stops: Start then serves it as above.
 func (c *Conn) CloseWhenIdle() {
-	if c.closed || c.detached || c.life != lifeServing {
+	if c.life.ended() || c.life != lifeServing {
 		return
 	}
 	c.life = lifeStopping
@@ -947,10 +979,10 @@ func (c *Conn) Close() { c.close() }
 // stream's MaxWriteBufferSize, off while it carried HTTP, is back to
 // iostream.DefaultMaxWriteBufferSize.
 func (c *Conn) Detach() (stream *iostream.IOStream, rest []byte) {
-	if c.detached {
+	if c.life == lifeDetached {
 		return c.stream, nil
 	}
-	c.detached = true
+	c.life = lifeDetached
 	// The new protocol gets the stream's default write limit back (New
 	// turned it off); one that frames its output may turn it off again.
 	c.stream.MaxWriteBufferSize = iostream.DefaultMaxWriteBufferSize
@@ -983,7 +1015,7 @@ func (c *Conn) Detach() (stream *iostream.IOStream, rest []byte) {
 
 // onStreamClosed runs once after the stream has closed, however it did.
 func (c *Conn) onStreamClosed() {
-	c.closed = true
+	c.life = lifeClosed
 	if c.timerOn {
 		c.Loop().RemoveTimeout(c.timer)
 		c.timerOn = false
@@ -1040,7 +1072,7 @@ func (c *Conn) arm(now int64) {
 // busy connection moves a field rather than the timer heap per request.
 func (c *Conn) onTimer() {
 	c.timerOn = false
-	if c.closed || c.deadline == 0 {
+	if c.life == lifeClosed || c.deadline == 0 {
 		return
 	}
 	if now := c.now(); now < c.deadline {
@@ -1080,7 +1112,7 @@ func (c *Conn) ResponseHeaders() *httputil.HTTPHeaders {
 // and delimited by closing on HTTP/1.0. A HEAD request, 1xx, 204 and 304
 // get no body (RFC 9110, section 6.4.1).
 func (c *Conn) WriteHeaders(code int, headers *httputil.HTTPHeaders, chunk []byte) error {
-	if c.closed || c.detached {
+	if c.life.ended() {
 		return ErrClosed
 	}
 	if c.respStarted {
@@ -1184,7 +1216,7 @@ func (c *Conn) WriteNoCopy(chunk []byte) error { return c.write(chunk, true) }
 // write is Write, keeping chunk itself with keep.
 func (c *Conn) write(chunk []byte, keep bool) error {
 	switch {
-	case c.closed || c.detached:
+	case c.life.ended():
 		return ErrClosed
 	case !c.respStarted:
 		return ErrNoHeaders
@@ -1229,7 +1261,7 @@ var (
 // the next request, or closes.
 func (c *Conn) Finish() error {
 	switch {
-	case c.closed || c.detached:
+	case c.life.ended():
 		return ErrClosed
 	case !c.respStarted:
 		return ErrNoHeaders

@@ -503,8 +503,8 @@ func (a *Application) HandleRequest(req *httpserver.Request) {
 		rh.step = stepPrepare
 		rh.runUntil(stepMethod)
 		if len(req.Body) > 0 {
-			if err := d.DataReceived(req.Body); err != nil {
-				req.Conn.Close()
+			if aw := d.data(req.Body); aw != nil {
+				aw.OnDone(d.Finish)
 				return
 			}
 		}
