@@ -78,6 +78,31 @@ const (
 // nothing more.
 func (l life) ended() bool { return l >= lifeClosed }
 
+// respProgress is how far the response to the current request has gone:
+// nothing written, its head written (WriteHeaders, or fail's error
+// answer), finished. It moves forward only, and back to respNone for the
+// next request.
+type respProgress uint8
+
+const (
+	respNone respProgress = iota
+	respStarted
+	respFinished
+)
+
+// respBody is how the response's body is framed, set from its head.
+type respBody uint8
+
+const (
+	// respBodyPlain: Content-Length, or (HTTP/1.0 without one) until the
+	// connection closes.
+	respBodyPlain respBody = iota
+	// respBodyChunked: chunked transfer coding (RFC 9112, section 7.1).
+	respBodyChunked
+	// respBodyNone: no body can follow (HEAD, 1xx, 204, 304).
+	respBodyNone
+)
+
 // passRequests bounds the requests one pass over received bytes starts.
 // A read brings up to 64 KiB, which a client that pipelines tiny requests
 // fills with a thousand of them: answering them all in one go would keep
@@ -242,17 +267,14 @@ type Conn struct {
 	// readDone is set when the current request has been read.
 	readDone bool
 	// Response state.
-	keepAlive    bool
-	closeAfter   bool
-	respStarted  bool
-	respFinished bool
-	respChunked  bool
-	respNoBody   bool
+	keepAlive  bool
+	closeAfter bool
+	resp       respProgress
+	respBody   respBody
 	// life is how far the connection has gone towards closing.
 	life      life
 	reading   bool
 	inProcess bool
-	timerOn   bool
 }
 
 // Serve starts serving HTTP/1.x on stream, whose peer is addr, with
@@ -477,7 +499,7 @@ func (c *Conn) startRequest() {
 	h := &st.head
 	c.keepAlive = h.KeepAlive && !c.params.NoKeepAlive
 	c.closeAfter = false
-	c.respStarted, c.respFinished, c.respChunked, c.respNoBody = false, false, false, false
+	c.resp, c.respBody = respNone, respBodyPlain
 	c.st.respExpect, c.st.respWritten = -1, 0
 	c.readDone, c.decompress = false, false
 	c.st.bodyLeft, c.st.bodyRead = 0, 0
@@ -517,7 +539,7 @@ func (c *Conn) startRequest() {
 		c.fail(err)
 		return
 	}
-	if h.Expect100 && !c.respStarted {
+	if h.Expect100 && c.resp == respNone {
 		// RFC 9110, section 10.1.1: the client waits for this before
 		// sending the body. The size and budget checks above came first,
 		// so a body that is too large, or that the server has no room
@@ -648,7 +670,7 @@ func (c *Conn) finishRead() {
 	}
 	// A response finished inside md.Finish has ended the request already
 	// (Finish called endRequest): only one still waiting ends it here.
-	if c.respFinished && c.life != lifeClosed && c.phase == phaseWait {
+	if c.resp == respFinished && c.life != lifeClosed && c.phase == phaseWait {
 		c.endRequest()
 	}
 }
@@ -712,10 +734,10 @@ func (c *Conn) fail(err error) {
 	if c.life == lifeClosed || c.phase == phaseClosing {
 		return
 	}
-	// While a head is read no response is in progress: respStarted is
+	// While a head is read no response is in progress: a started response is
 	// then the previous request's, answered already, and the bad head
 	// after it is answered like any other.
-	if c.respStarted && c.phase != phaseHead {
+	if c.resp != respNone && c.phase != phaseHead {
 		c.close()
 		return
 	}
@@ -725,7 +747,7 @@ func (c *Conn) fail(err error) {
 	b = append(b, "Content-Length: 0\r\nConnection: close\r\n\r\n"...)
 	c.shared.scratch = b
 	_ = c.stream.WriteBuffered(b)
-	c.respStarted = true
+	c.resp = respStarted
 	c.closeAfterWrite()
 }
 
@@ -849,7 +871,7 @@ func (c *Conn) closeDelegate() {
 	}
 	md := st.md
 	st.md = nil
-	if !c.respFinished {
+	if c.resp != respFinished {
 		md.OnConnectionClose()
 	}
 }
@@ -987,10 +1009,8 @@ func (c *Conn) Detach() (stream *iostream.IOStream, rest []byte) {
 	// turned it off); one that frames its output may turn it off again.
 	c.stream.MaxWriteBufferSize = iostream.DefaultMaxWriteBufferSize
 	c.setDeadline(0)
-	if c.timerOn {
-		c.Loop().RemoveTimeout(c.timer)
-		c.timerOn = false
-	}
+	c.Loop().RemoveTimeout(c.timer)
+	c.timer = ioloop.Timeout{}
 	c.stream.SetCloseCallback(nil)
 	if st := c.st; st != nil && st.cur != nil && st.curOff < len(st.cur) {
 		// Detached while processing received bytes: those after the
@@ -1016,10 +1036,8 @@ func (c *Conn) Detach() (stream *iostream.IOStream, rest []byte) {
 // onStreamClosed runs once after the stream has closed, however it did.
 func (c *Conn) onStreamClosed() {
 	c.life = lifeClosed
-	if c.timerOn {
-		c.Loop().RemoveTimeout(c.timer)
-		c.timerOn = false
-	}
+	c.Loop().RemoveTimeout(c.timer)
+	c.timer = ioloop.Timeout{}
 	// A close of the stream itself (the peer went away, a write failed):
 	// the delegate hears of it now, unless close already told it.
 	c.closeDelegate()
@@ -1029,7 +1047,7 @@ func (c *Conn) onStreamClosed() {
 	}
 	// The state goes back only if no response is in progress: a handler
 	// may still hold the Request.
-	if c.respFinished || !c.respStarted && c.phase == phaseHead {
+	if c.resp == respFinished || c.resp == respNone && c.phase == phaseHead {
 		c.releaseState()
 	} else {
 		c.releaseBodies()
@@ -1048,7 +1066,7 @@ func (c *Conn) setDeadline(d time.Duration) {
 	}
 	now := c.now()
 	c.deadline = now + int64(d)
-	if !c.timerOn {
+	if c.timer == (ioloop.Timeout{}) {
 		c.arm(now)
 	} else if c.deadline < c.timerAt {
 		c.Loop().RemoveTimeout(c.timer)
@@ -1065,13 +1083,12 @@ func (c *Conn) now() int64 { return c.Loop().Now().UnixNano() }
 func (c *Conn) arm(now int64) {
 	c.timerAt = c.deadline
 	c.timer = c.Loop().CallLater(time.Duration(c.deadline-now), c.onTimerFn)
-	c.timerOn = true
 }
 
 // onTimer checks the deadline; the timer is re-armed lazily, so that a
 // busy connection moves a field rather than the timer heap per request.
 func (c *Conn) onTimer() {
-	c.timerOn = false
+	c.timer = ioloop.Timeout{} // it has fired
 	if c.life == lifeClosed || c.deadline == 0 {
 		return
 	}
@@ -1115,7 +1132,7 @@ func (c *Conn) WriteHeaders(code int, headers *httputil.HTTPHeaders, chunk []byt
 	if c.life.ended() {
 		return ErrClosed
 	}
-	if c.respStarted {
+	if c.resp != respNone {
 		return ErrHeadersWritten
 	}
 	if c.st == nil {
@@ -1175,8 +1192,14 @@ func (c *Conn) WriteHeaders(code int, headers *httputil.HTTPHeaders, chunk []byt
 		b = append(b, "Connection: keep-alive\r\n"...)
 	}
 	b = append(b, '\r', '\n')
-	c.respStarted = true
-	c.respChunked, c.respNoBody, c.st.respExpect = chunked, noBody, expect
+	c.resp = respStarted
+	c.respBody, c.st.respExpect = respBodyPlain, expect
+	switch {
+	case noBody:
+		c.respBody = respBodyNone
+	case chunked:
+		c.respBody = respBodyChunked
+	}
 	if len(chunk) > 0 && !noBody {
 		if expect >= 0 && int64(len(chunk)) > expect {
 			c.shared.scratch = b
@@ -1218,11 +1241,11 @@ func (c *Conn) write(chunk []byte, keep bool) error {
 	switch {
 	case c.life.ended():
 		return ErrClosed
-	case !c.respStarted:
+	case c.resp == respNone:
 		return ErrNoHeaders
-	case c.respFinished || c.st == nil:
+	case c.resp == respFinished || c.st == nil:
 		return ErrFinished
-	case len(chunk) == 0 || c.respNoBody:
+	case len(chunk) == 0 || c.respBody == respBodyNone:
 		return nil
 	}
 	c.st.respWritten += int64(len(chunk))
@@ -1230,7 +1253,7 @@ func (c *Conn) write(chunk []byte, keep bool) error {
 		c.close()
 		return ErrContentLength
 	}
-	if c.respChunked {
+	if c.respBody == respBodyChunked {
 		c.shared.scratch = httputil.AppendChunkHeader(c.shared.scratch[:0], len(chunk))
 		if err := c.stream.WriteBuffered(c.shared.scratch); err != nil {
 			return ErrClosed
@@ -1245,7 +1268,7 @@ func (c *Conn) write(chunk []byte, keep bool) error {
 	if err != nil {
 		return ErrClosed
 	}
-	if c.respChunked {
+	if c.respBody == respBodyChunked {
 		_ = c.stream.WriteBuffered(crlf)
 	}
 	return nil
@@ -1263,16 +1286,16 @@ func (c *Conn) Finish() error {
 	switch {
 	case c.life.ended():
 		return ErrClosed
-	case !c.respStarted:
+	case c.resp == respNone:
 		return ErrNoHeaders
-	case c.respFinished || c.st == nil:
+	case c.resp == respFinished || c.st == nil:
 		return ErrFinished
 	}
-	c.respFinished = true
-	if c.respChunked {
+	c.resp = respFinished
+	if c.respBody == respBodyChunked {
 		_ = c.stream.WriteBuffered(lastChunk)
 	}
-	if c.st.respExpect >= 0 && !c.respNoBody && c.st.respWritten != c.st.respExpect {
+	if c.st.respExpect >= 0 && c.respBody != respBodyNone && c.st.respWritten != c.st.respExpect {
 		c.close()
 		return ErrContentLength
 	}
