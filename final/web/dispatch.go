@@ -576,6 +576,14 @@ func (rh *RequestHandler) recoverPanic(err *error) {
 // HTTPError with its code, anything else with 500, logged.
 func (rh *RequestHandler) handleError(err error) {
 	if rh.resp.finished() {
+		if errors.Is(err, http1connection.ErrClosed) {
+			// The client left while the handler waited (on a database,
+			// say), and the response found the connection closed:
+			// nobody is there to answer, and nothing went wrong in the
+			// application. Tornado says nothing either.
+			rh.logger().Debug("web: the client left before the response", "uri", rh.req.URI())
+			return
+		}
 		rh.logger().Error("web: error after the response was finished", "error", err.Error(), "uri", rh.req.URI())
 		return
 	}
