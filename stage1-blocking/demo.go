@@ -33,8 +33,8 @@ func CrawlMain(args []string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintf(stdout, "%s: %q\n", p.URL, p.Body)
 	}
-	fmt.Fprintf(stdout, "fetched %d pages one after another in %v (%d x %v = %v)\n",
-		len(pages)-failed, elapsed.Round(time.Millisecond), d.N, d.Delay, time.Duration(d.N)*d.Delay)
+	fmt.Fprintf(stdout, "fetched %s one after another in %v (%d x %v = %v)\n",
+		workload.Pages(len(pages)-failed), elapsed.Round(time.Millisecond), d.N, d.Delay, time.Duration(d.N)*d.Delay)
 	if failed > 0 {
 		return 1
 	}

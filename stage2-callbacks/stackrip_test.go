@@ -7,6 +7,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/gornado/gornado/internal/tracetest"
 )
 
 // startCrawl is the code that starts the work: in a real program, main or a
@@ -41,12 +43,16 @@ func TestStackRipping(t *testing.T) {
 	startCrawl(l, []string{srv.PageURL(404) + "?status=404"})
 	run(t, l)
 
-	trace := logged.String()
+	// The chapter quotes this trace: paths relative to the repository, so
+	// that it reads the same on every machine.
+	trace := tracetest.Relative(logged.String())
 	t.Logf("the loop's log:\n%s", trace)
 	require.Contains(t, trace, "panic in callback: HTTP 404: Not Found")
 	assert.Contains(t, trace, "callbacks.handlePage(")
 	assert.Contains(t, trace, "(*fetch).onReadable(")
 	assert.Contains(t, trace, "(*Loop).Start(")
+	assert.Contains(t, trace, "\tstage2-callbacks/fetch.go:", "file paths relative to the repository")
+	assert.NotRegexp(t, "\n\t/", trace, "no absolute file path")
 	assert.NotContains(t, trace, "callbacks.startCrawl(", "the trace names who started the fetch: no stack ripping?")
 }
 

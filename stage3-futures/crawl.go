@@ -64,8 +64,8 @@ func CrawlMain(args []string, stdout, stderr io.Writer) int {
 	}
 	elapsed := time.Since(start)
 
-	fmt.Fprintf(stdout, "fetched %d pages at once with Futures in %v (1 x %v; the server answered %d at once)\n",
-		d.N-failed, elapsed.Round(time.Millisecond), d.Delay, srv.PeakConcurrency())
+	fmt.Fprintf(stdout, "fetched %s at once with Futures in %v (1 x %v; the server answered %d at once)\n",
+		workload.Pages(d.N-failed), elapsed.Round(time.Millisecond), d.Delay, srv.PeakConcurrency())
 	if failed > 0 {
 		return 1
 	}

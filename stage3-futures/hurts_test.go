@@ -9,6 +9,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/gornado/gornado/internal/tracetest"
+
 	callbacks "github.com/gornado/gornado/stage2-callbacks"
 )
 
@@ -39,12 +41,16 @@ func TestFutureStackStillRipped(t *testing.T) {
 	f := buildChain(l, srv.PageURL(1))
 	require.NoError(t, l.Start())
 
-	trace := logged.String()
+	// The chapter quotes this trace: paths relative to the repository, so
+	// that it reads the same on every machine.
+	trace := tracetest.Relative(logged.String())
 	t.Logf("the loop's log:\n%s", trace)
 	require.Contains(t, trace, "interface conversion: interface {} is []uint8, not string")
 	assert.Contains(t, trace, "futures.title(")
 	assert.Contains(t, trace, "(*Future).Then.func1(")
 	assert.Contains(t, trace, "(*Loop).Start(")
+	assert.Contains(t, trace, "\tstage3-futures/chain.go:", "file paths relative to the repository")
+	assert.NotRegexp(t, "\n\t/", trace, "no absolute file path")
 	// No frame of buildChain: it returned long ago. (Its name may still
 	// appear inside a closure's name, "buildChain.(*Future).Then.func1":
 	// Go names a closure after the function it was inlined into, which

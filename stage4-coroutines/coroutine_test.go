@@ -12,6 +12,8 @@ import (
 	"github.com/gornado/gornado/stage3-futures"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/gornado/gornado/internal/tracetest"
 )
 
 // divide is the seed's example coroutine. In Python, 1/0 raises
@@ -111,13 +113,16 @@ func TestSpawnCallbackLogsTheFailureWithItsStack(t *testing.T) {
 	loop.AddCallback(loop.Stop)
 	require.NoError(t, loop.Start())
 
-	out := logs.String()
+	// The chapter quotes this log: paths relative to the repository, so
+	// that it reads the same on every machine.
+	out := tracetest.Relative(logs.String())
 	t.Logf("ErrorLog received:\n%s", out)
 	assert.Contains(t, out, "integer divide by zero")
 	assert.Contains(t, out, ".divide.", "the panic's stack is logged")
 	assert.Contains(t, out, "goroutine ")
 	assert.Contains(t, out, "plain failure")
-	assert.Contains(t, out, "coroutine_test.go:", "the spawn site is logged")
+	assert.Contains(t, out, "(from stage4-coroutines/coroutine_test.go:", "the spawn site is logged, relative to the repository")
+	assert.NotRegexp(t, "\n\t/", out, "no absolute file path")
 	assert.Equal(t, 2, strings.Count(out, "spawned coroutine"))
 }
 

@@ -89,8 +89,8 @@ func CrawlMain(args []string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintf(stdout, "%s: %q\n", p.URL, p.Body)
 	}
-	fmt.Fprintf(stdout, "fetched %d pages as coroutines on one goroutine in %v (1 x %v; the server answered %d at once)\n",
-		d.N-failed, elapsed.Round(time.Millisecond), d.Delay, srv.PeakConcurrency())
+	fmt.Fprintf(stdout, "fetched %s as coroutines on one goroutine in %v (1 x %v; the server answered %d at once)\n",
+		workload.Pages(d.N-failed), elapsed.Round(time.Millisecond), d.Delay, srv.PeakConcurrency())
 	if failed > 0 {
 		return 1
 	}

@@ -14,6 +14,8 @@ import (
 	"github.com/gornado/gornado/stage4-coroutines"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/gornado/gornado/internal/tracetest"
 )
 
 // 与回调整合 on the real thing: gen.Task wraps stage2's callback-style Fetch
@@ -39,11 +41,13 @@ func TestTaskWrapsStage2Fetch(t *testing.T) {
 	}
 	body, err := r.RunSync(callTask(srv.PageURL(4)), 5*time.Second)
 	require.NoError(t, err)
+	t.Logf("callTask(page 4) = %q", body)
 	assert.Equal(t, workload.PageBody(4), string(body.([]byte)))
 
 	_, err = r.RunSync(callTask(srv.PageURL(4)+"?status=404"), 5*time.Second)
 	var he *callbacks.HTTPError
 	require.True(t, errors.As(err, &he), "the callback's error comes out of await: %v", err)
+	t.Logf("callTask(page 4?status=404) failed: %v (a %T)", err, he)
 	assert.Equal(t, 404, he.Code)
 }
 
@@ -158,18 +162,23 @@ func TestParallelFetch(t *testing.T) {
 	start := time.Now()
 	v, err := r.RunSync(parallelFetch(srv.PageURL(1), srv.PageURL(2)), 10*time.Second)
 	require.NoError(t, err)
+	t.Logf("parallelFetch: %q in %v", v, time.Since(start).Round(time.Millisecond))
 	assert.Equal(t, []string{workload.PageBody(1), workload.PageBody(2)}, v)
 
 	urls := srv.PageURLs(8)
+	round := time.Now()
 	v, err = r.RunSync(parallelFetchMany(urls), 10*time.Second)
 	require.NoError(t, err)
+	t.Logf("parallelFetchMany: %q in %v", v, time.Since(round).Round(time.Millisecond))
 	for i, resp := range v.([]any) {
 		assert.Equal(t, workload.PageBody(i), string(resp.([]byte)))
 	}
 
+	round = time.Now()
 	v, err = r.RunSync(parallelFetchDict(urls), 10*time.Second)
 	require.NoError(t, err)
 	byURL := v.(map[string]any)
+	t.Logf("parallelFetchDict: %d pages by URL in %v; page 7 is %q", len(byURL), time.Since(round).Round(time.Millisecond), byURL[urls[7]])
 	require.Len(t, byURL, len(urls))
 	for i, u := range urls {
 		assert.Equal(t, workload.PageBody(i), string(byURL[u].([]byte)))
@@ -177,12 +186,15 @@ func TestParallelFetch(t *testing.T) {
 	// Three rounds of at most eight pages: three delays, not eighteen.
 	assert.Less(t, time.Since(start), 18*delay)
 	assert.Equal(t, int64(8), srv.PeakConcurrency())
+	t.Logf("all three in %v (a page takes %v); the server answered at most %d at once",
+		time.Since(start).Round(time.Millisecond), delay, srv.PeakConcurrency())
 
 	// One failed page fails the whole wait, with the page's own error.
 	_, err = r.RunSync(parallelFetchMany([]string{urls[0], urls[1] + "?status=404"}), 10*time.Second)
 	var he *callbacks.HTTPError
 	require.ErrorAs(t, err, &he)
 	assert.Equal(t, 404, he.Code)
+	t.Logf("parallelFetchMany with one 404: %v", err)
 }
 
 // nextLink plays a page that names the next one: page N links to page N+1,
@@ -266,7 +278,9 @@ func TestCoroutineStackIsTheLogic(t *testing.T) {
 	_, err = r.RunSync(fetchTitle(loop, srv.PageURL(1)), 10*time.Second)
 	var p *coroutines.PanicError
 	require.ErrorAs(t, err, &p, "the coroutine's Future failed with the panic")
-	stack := string(p.Stack)
+	// The chapter quotes this trace: paths relative to the repository, so
+	// that it reads the same on every machine.
+	stack := tracetest.Relative(string(p.Stack))
 	t.Logf("%v\n%s", err, stack)
 	assert.Contains(t, err.Error(), "interface conversion: interface {} is []uint8, not string")
 	assert.Contains(t, stack, "coroutines_test.title(")
@@ -274,4 +288,6 @@ func TestCoroutineStackIsTheLogic(t *testing.T) {
 	// made (and inlined), "...fetchTitle.func1".
 	assert.Contains(t, stack, "fetchTitle.func1(", "the caller of title is on the stack")
 	assert.NotContains(t, stack, "(*Loop).", "no loop frames between them")
+	assert.Contains(t, stack, "\tstage4-coroutines/fetch_test.go:", "file paths relative to the repository")
+	assert.NotRegexp(t, "\n\t/", stack, "no absolute file path")
 }

@@ -5,10 +5,11 @@ import (
 	"log"
 	"runtime"
 	"sync"
-	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/gornado/gornado/internal/exercisetest"
 )
 
 // logBuffer collects what a *log.Logger writes, safely from any goroutine.
@@ -35,7 +36,7 @@ func (b *logBuffer) logger() *log.Logger { return log.New(b, "", 0) }
 // its defers), waits up to a generous deadline for the count to come back
 // down. A coroutine paused inside iter.Pull is a parked goroutine, so one that
 // was never ended shows up here; so does a fetch that never finished.
-func checkNoLeak(t *testing.T) {
+func checkNoLeak(t exercisetest.T) {
 	t.Helper()
 	before := runtime.NumGoroutine()
 	t.Cleanup(func() {

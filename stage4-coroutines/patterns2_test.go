@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"strings"
 	"testing"
 	"time"
 
@@ -54,6 +55,7 @@ func TestInterleaving(t *testing.T) {
 	}
 	_, err := r.RunSync(get, 5*time.Second)
 	require.NoError(t, err)
+	t.Logf("interleaved:     %s", strings.Join(trace, ", "))
 	assert.Equal(t, []string{"fetch 0", "fetch 1", "flushed a", "fetch 2", "flushed b", "fetch 3", "flushed c"}, trace)
 
 	trace = nil
@@ -70,6 +72,7 @@ func TestInterleaving(t *testing.T) {
 	}
 	_, err = r.RunSync(notInterleaved, 5*time.Second)
 	require.NoError(t, err)
+	t.Logf("not interleaved: %s", strings.Join(trace, ", "))
 	assert.Equal(t, []string{"fetch 0", "flushed a", "fetch 1", "flushed b", "fetch 2", "flushed c", "fetch 3"}, trace)
 }
 
@@ -125,6 +128,7 @@ func TestLooping(t *testing.T) {
 			if err != nil {
 				return nil, err
 			}
+			t.Logf("while form: await(cursor.FetchNext()) = %v", more)
 			if !more.(bool) {
 				break
 			}
@@ -134,6 +138,7 @@ func TestLooping(t *testing.T) {
 	}
 	v, err := r.RunSync(loopExample, 5*time.Second)
 	require.NoError(t, err)
+	t.Logf("while form saw %v", v)
 	assert.Equal(t, docs, v)
 
 	rangeExample := func(await Await) (any, error) {
@@ -142,12 +147,14 @@ func TestLooping(t *testing.T) {
 			if err != nil {
 				return nil, err
 			}
+			t.Logf("range form: doc %q", doc)
 			seen = append(seen, doc)
 		}
 		return seen, nil
 	}
 	v, err = r.RunSync(rangeExample, 5*time.Second)
 	require.NoError(t, err)
+	t.Logf("range form saw %v", v)
 	assert.Equal(t, docs, v)
 }
 

@@ -2,6 +2,9 @@ package coroutines
 
 import (
 	"errors"
+	"fmt"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -155,6 +158,13 @@ func TestExecutorRunsBlockingFunctionsBounded(t *testing.T) {
 	defer pool.Shutdown()
 
 	var running, peak atomic.Int32
+	var mu sync.Mutex
+	var events []string // what the jobs did, in order, for the log
+	note := func(format string, args ...any) {
+		mu.Lock()
+		defer mu.Unlock()
+		events = append(events, fmt.Sprintf(format, args...))
+	}
 	started := make(chan struct{}, 6)
 	release := make(chan struct{})
 	blockingFunc := func(i int) func() (any, error) {
@@ -163,8 +173,10 @@ func TestExecutorRunsBlockingFunctionsBounded(t *testing.T) {
 			defer running.Add(-1)
 			for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
 			}
+			note("job %d starts (%d running)", i, n)
 			started <- struct{}{}
 			<-release // a blocking call: it holds its worker until released
+			note("job %d returns %d", i, i*10)
 			return i * 10, nil
 		}
 	}
@@ -188,6 +200,7 @@ func TestExecutorRunsBlockingFunctionsBounded(t *testing.T) {
 		if err != nil {
 			return nil, err
 		}
+		note("the coroutine resumes on the loop with %v", results)
 		_, err = await(pool.Submit(func() (any, error) { panic("blocking call explodes") }))
 		resumed++
 		return results, err
@@ -199,6 +212,9 @@ func TestExecutorRunsBlockingFunctionsBounded(t *testing.T) {
 	assert.Nil(t, v)
 	assert.Equal(t, 2, resumed)
 	assert.Equal(t, int32(2), peak.Load(), "at most two ran at once, and two did")
+	mu.Lock()
+	t.Logf("six jobs on a pool of two:\n%s\nthen the job that panics: %v", strings.Join(events, "\n"), err)
+	mu.Unlock()
 
 	v, err = r.RunSync(func(await Await) (any, error) {
 		return await(r.Multi([]*futures.Future{

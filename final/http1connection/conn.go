@@ -43,6 +43,12 @@ const (
 	// of the next one received (IdleTimeout runs; its first byte moves the
 	// connection to phaseHead and HeaderTimeout).
 	phaseIdle
+	// phaseBodyWait: the delegate's DataReceivedWait returned an
+	// Awaitable that is not done; nothing more of the body is read or
+	// delivered until it is (BodyWaiter, bodyWaited). The bytes received
+	// behind the piece delivered wait in pend; no read is pending, so
+	// the socket's buffers fill and TCP pushes back on the client.
+	phaseBodyWait
 )
 
 // life is how far a connection has gone towards closing, apart from the
@@ -61,6 +67,40 @@ const (
 	// shut down; what the client still sends is read and dropped until it
 	// closes too or lingerTimeout passes (linger).
 	lifeLingering
+	// lifeClosed: the stream is closed; nothing more happens.
+	lifeClosed
+	// lifeDetached: the stream was handed to another protocol (Detach):
+	// it is no longer this connection's to read, write or close.
+	lifeDetached
+)
+
+// ended reports whether the connection is closed or detached: it serves
+// nothing more.
+func (l life) ended() bool { return l >= lifeClosed }
+
+// respProgress is how far the response to the current request has gone:
+// nothing written, its head written (WriteHeaders, or fail's error
+// answer), finished. It moves forward only, and back to respNone for the
+// next request.
+type respProgress uint8
+
+const (
+	respNone respProgress = iota
+	respStarted
+	respFinished
+)
+
+// respBody is how the response's body is framed, set from its head.
+type respBody uint8
+
+const (
+	// respBodyPlain: Content-Length, or (HTTP/1.0 without one) until the
+	// connection closes.
+	respBodyPlain respBody = iota
+	// respBodyChunked: chunked transfer coding (RFC 9112, section 7.1).
+	respBodyChunked
+	// respBodyNone: no body can follow (HEAD, 1xx, 204, 304).
+	respBodyNone
 )
 
 // passRequests bounds the requests one pass over received bytes starts.
@@ -118,6 +158,13 @@ type reqState struct {
 	// reason replaces the standard reason phrase in the status line when
 	// not empty (SetReason).
 	reason string
+	// zr decompresses a gzip body being delivered (Decompress), kept
+	// between pieces so that a delegate may make it wait (inflate); zbuf
+	// is the piece it fills, and inflated counts the bytes it gave
+	// against MaxBodySize.
+	zr       *gzip.Reader
+	zbuf     []byte
+	inflated int64
 }
 
 // loopShared is a loop's state shared by its connections.
@@ -157,6 +204,7 @@ func (s *loopShared) put(st *reqState) {
 	st.req = Request{}
 	st.md, st.cur, st.curOff = nil, nil, 0
 	st.reason = ""
+	st.zr, st.zbuf, st.inflated = nil, nil, 0
 	if len(s.free) < 1024 {
 		s.free = append(s.free, st)
 	}
@@ -219,19 +267,14 @@ type Conn struct {
 	// readDone is set when the current request has been read.
 	readDone bool
 	// Response state.
-	keepAlive    bool
-	closeAfter   bool
-	respStarted  bool
-	respFinished bool
-	respChunked  bool
-	respNoBody   bool
+	keepAlive  bool
+	closeAfter bool
+	resp       respProgress
+	respBody   respBody
 	// life is how far the connection has gone towards closing.
 	life      life
 	reading   bool
 	inProcess bool
-	closed    bool
-	detached  bool
-	timerOn   bool
 }
 
 // Serve starts serving HTTP/1.x on stream, whose peer is addr, with
@@ -306,7 +349,7 @@ func (c *Conn) Loop() *ioloop.IOLoop { return c.stream.Loop() }
 func (c *Conn) RemoteIP() string { return c.remoteIP }
 
 // Closed reports whether the connection has closed.
-func (c *Conn) Closed() bool { return c.closed }
+func (c *Conn) Closed() bool { return c.life == lifeClosed }
 
 // ---- reading ------------------------------------------------------------
 
@@ -314,7 +357,7 @@ func (c *Conn) Closed() bool { return c.closed }
 // with nothing to serve closes instead: this is where every path that
 // leaves a connection idle passes (see closeIfIdle).
 func (c *Conn) read() {
-	if c.reading || c.closed || c.detached {
+	if c.reading || c.life.ended() {
 		return
 	}
 	if c.life == lifeStopping && c.closeIfIdle() {
@@ -351,7 +394,7 @@ func (c *Conn) consume(data []byte, owned bool) {
 	c.inProcess = true
 	n := c.process(data)
 	c.inProcess = false
-	if c.closed || c.detached || c.phase == phaseClosing {
+	if c.life.ended() || c.phase == phaseClosing {
 		return
 	}
 	rest := data[n:]
@@ -382,7 +425,7 @@ func (c *Conn) consume(data []byte, owned bool) {
 // resume goes on with the requests a pass left in pend (phaseYield),
 // once the loop has run its other work.
 func (c *Conn) resume() {
-	if c.closed || c.detached || c.phase != phaseYield {
+	if c.life.ended() || c.phase != phaseYield {
 		return
 	}
 	c.phase = phaseHead
@@ -399,7 +442,7 @@ func (c *Conn) process(data []byte) int {
 			c.st.cur = nil
 		}
 	}()
-	for !c.closed && !c.detached {
+	for !c.life.ended() {
 		switch c.phase {
 		case phaseIdle:
 			if off == len(data) {
@@ -456,7 +499,7 @@ func (c *Conn) startRequest() {
 	h := &st.head
 	c.keepAlive = h.KeepAlive && !c.params.NoKeepAlive
 	c.closeAfter = false
-	c.respStarted, c.respFinished, c.respChunked, c.respNoBody = false, false, false, false
+	c.resp, c.respBody = respNone, respBodyPlain
 	c.st.respExpect, c.st.respWritten = -1, 0
 	c.readDone, c.decompress = false, false
 	c.st.bodyLeft, c.st.bodyRead = 0, 0
@@ -485,7 +528,7 @@ func (c *Conn) startRequest() {
 		c.fail(err)
 		return
 	}
-	if c.closed || c.detached || c.phase == phaseClosing {
+	if c.life.ended() || c.phase == phaseClosing {
 		return
 	}
 	if !hasBody {
@@ -496,7 +539,7 @@ func (c *Conn) startRequest() {
 		c.fail(err)
 		return
 	}
-	if h.Expect100 && !c.respStarted {
+	if h.Expect100 && c.resp == respNone {
 		// RFC 9110, section 10.1.1: the client waits for this before
 		// sending the body. The size and budget checks above came first,
 		// so a body that is too large, or that the server has no room
@@ -526,12 +569,20 @@ func (c *Conn) bodyDeadline() {
 	c.setDeadline(d)
 }
 
-// readBody consumes body bytes from data and returns how many.
+// readBody consumes body bytes from data and returns how many. Bytes for
+// a delegate that streams are consumed one piece of at most ChunkSize at a
+// time, each delivered before the next is decoded, so that a delegate
+// that makes the connection wait (phaseBodyWait) stops it at an exact
+// position: what follows the piece stays unconsumed, in pend.
 func (c *Conn) readBody(data []byte) int {
+	streams := !c.gathers()
 	if c.st.head.Framing == httputil.FramingLength {
 		k := int64(len(data))
 		if k > c.st.bodyLeft {
 			k = c.st.bodyLeft
+		}
+		if cs := int64(c.params.chunkSize()); streams && k > cs {
+			k = cs
 		}
 		c.st.bodyLeft -= k
 		c.st.curOff += int(k)
@@ -541,7 +592,7 @@ func (c *Conn) readBody(data []byte) int {
 		c.deliver(data[:k])
 		// The delegate may have closed, answered or detached: check that
 		// first (Detach drops the request state).
-		if !c.closed && !c.detached && c.phase == phaseBody && c.st.bodyLeft == 0 {
+		if !c.life.ended() && c.phase == phaseBody && c.st.bodyLeft == 0 {
 			c.finishRead()
 		}
 		return int(k)
@@ -550,8 +601,13 @@ func (c *Conn) readBody(data []byte) int {
 		c.bodyDeadline()
 	}
 	off := 0
-	for off < len(data) && !c.closed && !c.detached && c.phase == phaseBody {
-		n, d, err := c.st.chunked.Decode(data[off:])
+	for off < len(data) && !c.life.ended() && c.phase == phaseBody {
+		src := data[off:]
+		if cs := c.params.chunkSize(); streams && len(src) > cs {
+			// A piece of data is a part of its input: at most ChunkSize.
+			src = src[:cs]
+		}
+		n, d, err := c.st.chunked.Decode(src)
 		off += n
 		c.st.curOff += n
 		if len(d) > 0 {
@@ -563,7 +619,7 @@ func (c *Conn) readBody(data []byte) int {
 			c.deliver(d)
 		}
 		if err == io.EOF {
-			if !c.closed && !c.detached && c.phase == phaseBody {
+			if !c.life.ended() && c.phase == phaseBody {
 				c.finishRead()
 			}
 			return off
@@ -579,26 +635,21 @@ func (c *Conn) readBody(data []byte) int {
 	return off
 }
 
-// deliver hands body bytes to the delegate in pieces of at most ChunkSize,
-// or keeps them for decompression.
+// gathers reports whether the body goes into memory (collected, or kept
+// for decompression) rather than to DataReceived.
+func (c *Conn) gathers() bool { return c.decompress || c.st.req.collect }
+
+// deliver hands a piece of body, at most ChunkSize long (readBody bounds
+// it), to the delegate, or keeps it for decompression.
 func (c *Conn) deliver(b []byte) {
-	if c.decompress || c.st.req.collect {
+	if c.gathers() {
 		c.gather(b)
 		return
 	}
-	cs := c.params.chunkSize()
-	for len(b) > 0 && !c.closed && !c.detached && c.phase == phaseBody {
-		md := c.st.md
-		if md == nil {
-			return // the delegate let go of the request: drop the body
-		}
-		k := min(len(b), cs)
-		if err := md.DataReceived(b[:k]); err != nil {
-			c.fail(err)
-			return
-		}
-		b = b[k:]
+	if md := c.st.md; md != nil && len(b) > 0 {
+		c.dataReceived(md, b)
 	}
+	// Without a delegate, it let go of the request: the body is dropped.
 }
 
 // finishRead ends the reading of the current request.
@@ -619,42 +670,44 @@ func (c *Conn) finishRead() {
 	}
 	// A response finished inside md.Finish has ended the request already
 	// (Finish called endRequest): only one still waiting ends it here.
-	if c.respFinished && !c.closed && c.phase == phaseWait {
+	if c.resp == respFinished && c.life != lifeClosed && c.phase == phaseWait {
 		c.endRequest()
 	}
 }
 
 // inflate decompresses the collected gzip body into the delegate, counting
-// decompressed bytes against MaxBodySize. It reports whether to go on.
+// decompressed bytes against MaxBodySize. It reports whether to go on. The
+// reader stays in the request state, so that after a delegate made the
+// connection wait (phaseBodyWait), bodyWaited calls finishRead and inflate
+// goes on from the next piece.
 func (c *Conn) inflate() bool {
-	zr, err := gzip.NewReader(c.st.gz.reader())
-	if err != nil {
-		c.fail(errBadGzip)
-		return false
+	st := c.st
+	if st.zr == nil {
+		zr, err := gzip.NewReader(st.gz.reader())
+		if err != nil {
+			c.fail(errBadGzip)
+			return false
+		}
+		st.zr, st.zbuf, st.inflated = zr, make([]byte, c.params.chunkSize()), 0
 	}
 	max := c.params.maxBodySize()
-	buf := make([]byte, c.params.chunkSize())
-	var total int64
 	for {
-		n, err := zr.Read(buf)
+		n, err := st.zr.Read(st.zbuf)
 		if n > 0 {
-			total += int64(n)
-			if total > max {
+			st.inflated += int64(n)
+			if st.inflated > max {
 				c.fail(httputil.ErrBodyTooLarge)
 				return false
 			}
-			if c.st.req.collect {
-				if err := c.st.body.add(buf[:n]); err != nil {
+			if st.req.collect {
+				if err := st.body.add(st.zbuf[:n]); err != nil {
 					c.fail(err)
 					return false
 				}
-			} else if md := c.st.md; md != nil {
-				if derr := md.DataReceived(buf[:n]); derr != nil {
-					c.fail(derr)
-					return false
-				}
+			} else if md := st.md; md != nil {
+				c.dataReceived(md, st.zbuf[:n])
 			}
-			if c.closed || c.detached || c.phase != phaseBody {
+			if c.life.ended() || c.phase != phaseBody {
 				return false
 			}
 		}
@@ -666,7 +719,8 @@ func (c *Conn) inflate() bool {
 			return false
 		}
 	}
-	c.st.gz.release()
+	st.zr, st.zbuf = nil, nil
+	st.gz.release()
 	return true
 }
 
@@ -677,13 +731,13 @@ var errBadGzip = &httputil.HTTPInputError{Status: 400, Msg: "http1connection: ma
 // closes the connection once the answer is sent; if the response has
 // started, it just closes.
 func (c *Conn) fail(err error) {
-	if c.closed || c.phase == phaseClosing {
+	if c.life == lifeClosed || c.phase == phaseClosing {
 		return
 	}
-	// While a head is read no response is in progress: respStarted is
+	// While a head is read no response is in progress: a started response is
 	// then the previous request's, answered already, and the bad head
 	// after it is answered like any other.
-	if c.respStarted && c.phase != phaseHead {
+	if c.resp != respNone && c.phase != phaseHead {
 		c.close()
 		return
 	}
@@ -693,7 +747,7 @@ func (c *Conn) fail(err error) {
 	b = append(b, "Content-Length: 0\r\nConnection: close\r\n\r\n"...)
 	c.shared.scratch = b
 	_ = c.stream.WriteBuffered(b)
-	c.respStarted = true
+	c.resp = respStarted
 	c.closeAfterWrite()
 }
 
@@ -734,7 +788,7 @@ func (c *Conn) endRequest() {
 // drained goes on to the next request once the answers queued at
 // endRequest are sent (phaseDrain).
 func (c *Conn) drained() {
-	if c.closed || c.detached || c.phase != phaseDrain {
+	if c.life.ended() || c.phase != phaseDrain {
 		return
 	}
 	c.phase = phaseIdle
@@ -782,7 +836,7 @@ const lingerTimeout = 2 * time.Second
 // it (an error answered while the client is still sending, say): nginx's
 // lingering_close, net/http's closeWriteAndWait.
 func (c *Conn) linger() {
-	if c.closed {
+	if c.life == lifeClosed {
 		return
 	}
 	if err := c.stream.CloseWrite(); err != nil {
@@ -798,10 +852,10 @@ func (c *Conn) linger() {
 // unfinished response at once (see Close). A detached connection's stream
 // is no longer its own to close.
 func (c *Conn) close() {
-	if c.closed || c.detached {
+	if c.life.ended() {
 		return
 	}
-	c.closed = true
+	c.life = lifeClosed
 	c.releaseBodies()
 	c.stream.Close()
 	c.closeDelegate()
@@ -817,7 +871,7 @@ func (c *Conn) closeDelegate() {
 	}
 	md := st.md
 	st.md = nil
-	if !c.respFinished {
+	if c.resp != respFinished {
 		md.OnConnectionClose()
 	}
 }
@@ -877,7 +931,7 @@ func (c *Conn) Idle() bool {
 // Before Start it only marks the connection, for a server that accepts it
 // as it stops: Start then serves it as above.
 func (c *Conn) CloseWhenIdle() {
-	if c.closed || c.detached || c.life != lifeServing {
+	if c.life.ended() || c.life != lifeServing {
 		return
 	}
 	c.life = lifeStopping
@@ -947,18 +1001,16 @@ func (c *Conn) Close() { c.close() }
 // stream's MaxWriteBufferSize, off while it carried HTTP, is back to
 // iostream.DefaultMaxWriteBufferSize.
 func (c *Conn) Detach() (stream *iostream.IOStream, rest []byte) {
-	if c.detached {
+	if c.life == lifeDetached {
 		return c.stream, nil
 	}
-	c.detached = true
+	c.life = lifeDetached
 	// The new protocol gets the stream's default write limit back (New
 	// turned it off); one that frames its output may turn it off again.
 	c.stream.MaxWriteBufferSize = iostream.DefaultMaxWriteBufferSize
 	c.setDeadline(0)
-	if c.timerOn {
-		c.Loop().RemoveTimeout(c.timer)
-		c.timerOn = false
-	}
+	c.Loop().RemoveTimeout(c.timer)
+	c.timer = ioloop.Timeout{}
 	c.stream.SetCloseCallback(nil)
 	if st := c.st; st != nil && st.cur != nil && st.curOff < len(st.cur) {
 		// Detached while processing received bytes: those after the
@@ -983,11 +1035,9 @@ func (c *Conn) Detach() (stream *iostream.IOStream, rest []byte) {
 
 // onStreamClosed runs once after the stream has closed, however it did.
 func (c *Conn) onStreamClosed() {
-	c.closed = true
-	if c.timerOn {
-		c.Loop().RemoveTimeout(c.timer)
-		c.timerOn = false
-	}
+	c.life = lifeClosed
+	c.Loop().RemoveTimeout(c.timer)
+	c.timer = ioloop.Timeout{}
 	// A close of the stream itself (the peer went away, a write failed):
 	// the delegate hears of it now, unless close already told it.
 	c.closeDelegate()
@@ -997,7 +1047,7 @@ func (c *Conn) onStreamClosed() {
 	}
 	// The state goes back only if no response is in progress: a handler
 	// may still hold the Request.
-	if c.respFinished || !c.respStarted && c.phase == phaseHead {
+	if c.resp == respFinished || c.resp == respNone && c.phase == phaseHead {
 		c.releaseState()
 	} else {
 		c.releaseBodies()
@@ -1016,7 +1066,7 @@ func (c *Conn) setDeadline(d time.Duration) {
 	}
 	now := c.now()
 	c.deadline = now + int64(d)
-	if !c.timerOn {
+	if c.timer == (ioloop.Timeout{}) {
 		c.arm(now)
 	} else if c.deadline < c.timerAt {
 		c.Loop().RemoveTimeout(c.timer)
@@ -1033,14 +1083,13 @@ func (c *Conn) now() int64 { return c.Loop().Now().UnixNano() }
 func (c *Conn) arm(now int64) {
 	c.timerAt = c.deadline
 	c.timer = c.Loop().CallLater(time.Duration(c.deadline-now), c.onTimerFn)
-	c.timerOn = true
 }
 
 // onTimer checks the deadline; the timer is re-armed lazily, so that a
 // busy connection moves a field rather than the timer heap per request.
 func (c *Conn) onTimer() {
-	c.timerOn = false
-	if c.closed || c.deadline == 0 {
+	c.timer = ioloop.Timeout{} // it has fired
+	if c.life == lifeClosed || c.deadline == 0 {
 		return
 	}
 	if now := c.now(); now < c.deadline {
@@ -1080,10 +1129,10 @@ func (c *Conn) ResponseHeaders() *httputil.HTTPHeaders {
 // and delimited by closing on HTTP/1.0. A HEAD request, 1xx, 204 and 304
 // get no body (RFC 9110, section 6.4.1).
 func (c *Conn) WriteHeaders(code int, headers *httputil.HTTPHeaders, chunk []byte) error {
-	if c.closed || c.detached {
+	if c.life.ended() {
 		return ErrClosed
 	}
-	if c.respStarted {
+	if c.resp != respNone {
 		return ErrHeadersWritten
 	}
 	if c.st == nil {
@@ -1143,8 +1192,14 @@ func (c *Conn) WriteHeaders(code int, headers *httputil.HTTPHeaders, chunk []byt
 		b = append(b, "Connection: keep-alive\r\n"...)
 	}
 	b = append(b, '\r', '\n')
-	c.respStarted = true
-	c.respChunked, c.respNoBody, c.st.respExpect = chunked, noBody, expect
+	c.resp = respStarted
+	c.respBody, c.st.respExpect = respBodyPlain, expect
+	switch {
+	case noBody:
+		c.respBody = respBodyNone
+	case chunked:
+		c.respBody = respBodyChunked
+	}
 	if len(chunk) > 0 && !noBody {
 		if expect >= 0 && int64(len(chunk)) > expect {
 			c.shared.scratch = b
@@ -1184,13 +1239,13 @@ func (c *Conn) WriteNoCopy(chunk []byte) error { return c.write(chunk, true) }
 // write is Write, keeping chunk itself with keep.
 func (c *Conn) write(chunk []byte, keep bool) error {
 	switch {
-	case c.closed || c.detached:
+	case c.life.ended():
 		return ErrClosed
-	case !c.respStarted:
+	case c.resp == respNone:
 		return ErrNoHeaders
-	case c.respFinished || c.st == nil:
+	case c.resp == respFinished || c.st == nil:
 		return ErrFinished
-	case len(chunk) == 0 || c.respNoBody:
+	case len(chunk) == 0 || c.respBody == respBodyNone:
 		return nil
 	}
 	c.st.respWritten += int64(len(chunk))
@@ -1198,7 +1253,7 @@ func (c *Conn) write(chunk []byte, keep bool) error {
 		c.close()
 		return ErrContentLength
 	}
-	if c.respChunked {
+	if c.respBody == respBodyChunked {
 		c.shared.scratch = httputil.AppendChunkHeader(c.shared.scratch[:0], len(chunk))
 		if err := c.stream.WriteBuffered(c.shared.scratch); err != nil {
 			return ErrClosed
@@ -1213,7 +1268,7 @@ func (c *Conn) write(chunk []byte, keep bool) error {
 	if err != nil {
 		return ErrClosed
 	}
-	if c.respChunked {
+	if c.respBody == respBodyChunked {
 		_ = c.stream.WriteBuffered(crlf)
 	}
 	return nil
@@ -1229,18 +1284,18 @@ var (
 // the next request, or closes.
 func (c *Conn) Finish() error {
 	switch {
-	case c.closed || c.detached:
+	case c.life.ended():
 		return ErrClosed
-	case !c.respStarted:
+	case c.resp == respNone:
 		return ErrNoHeaders
-	case c.respFinished || c.st == nil:
+	case c.resp == respFinished || c.st == nil:
 		return ErrFinished
 	}
-	c.respFinished = true
-	if c.respChunked {
+	c.resp = respFinished
+	if c.respBody == respBodyChunked {
 		_ = c.stream.WriteBuffered(lastChunk)
 	}
-	if c.st.respExpect >= 0 && !c.respNoBody && c.st.respWritten != c.st.respExpect {
+	if c.st.respExpect >= 0 && c.respBody != respBodyNone && c.st.respWritten != c.st.respExpect {
 		c.close()
 		return ErrContentLength
 	}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/gornado/gornado/final/concurrent"
 	"github.com/gornado/gornado/final/httputil"
 )
 
@@ -173,6 +174,45 @@ type MessageDelegate interface {
 	// none at all (after Conn.HandOver, the delegate it handed over to
 	// gets them).
 	OnConnectionClose()
+}
+
+// BodyWaiter is a MessageDelegate that can make the connection wait before
+// it reads more of the body: Tornado's data_received returning a Future,
+// which HTTP1Connection awaits before its next read. The connection calls
+// DataReceivedWait instead of DataReceived for each piece of the body
+// (the decompressed pieces of a gzip body with Decompress).
+//
+// An error is handled as DataReceived's. An Awaitable that is not done
+// makes the connection stop where it is: no more of the body is delivered
+// and nothing more is read from the socket, so that once the socket's
+// buffers are full TCP's flow control holds the client back. What the
+// connection had received behind the piece (up to one read, 64 KiB, and
+// one read in the stream's buffer) is delivered first once the Awaitable
+// is done, on a loop callback of its own, then reading resumes. An
+// Awaitable that fails answers the request like an error from
+// DataReceived, closing the connection, with the status of the
+// *httputil.HTTPInputError it carries, or else 500: what the delegate
+// waited for is the server's own work, where an error DataReceived
+// returns is taken for the input's (400). A nil or done Awaitable costs
+// nothing: the next piece follows at once.
+//
+// While the connection waits, BodyIdleTimeout does not run: the server is
+// slow, not the client, which gets the whole BodyIdleTimeout again from
+// the moment reading resumes. BodyTimeout, which bounds the whole body,
+// keeps running, as Tornado's body_timeout covers the Futures
+// data_received returns. A client that closes the connection meanwhile is
+// reported to OnConnectionClose, once: at once if nothing of its was left
+// unread, else when reading resumes and reaches the end.
+//
+// The Awaitable must be resolved on the connection's loop, as the Futures
+// of RunOnExecutor and of package gen are.
+type BodyWaiter interface {
+	MessageDelegate
+	// DataReceivedWait is called with each piece of the body, valid only
+	// during the call (copy it to keep it, or to hand it to another
+	// goroutine); the connection reads no more of the body until the
+	// Awaitable it returns (nil: none) is done.
+	DataReceivedWait(chunk []byte) (concurrent.Awaitable, error)
 }
 
 // Request is one request as the delegate sees it. It belongs to the

@@ -19,8 +19,12 @@ type Group struct {
 	loops []*IOLoop
 	// next picks loops round robin for Next.
 	next atomic.Uint32
-	// wg counts the loops whose Start has not returned.
-	wg sync.WaitGroup
+	// running counts the loops whose Start has not returned; wg the
+	// loops' goroutines, which end after their leftovers ran.
+	running, wg sync.WaitGroup
+	// stopped is closed by Stop once every loop has returned: each
+	// goroutine then runs its loop's leftover callbacks (runLeftovers).
+	stopped chan struct{}
 	// errs holds each loop's Start result.
 	errs []error
 	// stopOnce makes Stop idempotent.
@@ -28,14 +32,20 @@ type Group struct {
 }
 
 // StartGroup creates n loops (n <= 0: one per GOMAXPROCS) and starts each
-// on its own goroutine. The options apply to every loop; WithLockOSThread is
-// implied.
+// on its own goroutine, locked to its OS thread. The options apply to
+// every loop (WithLockOSThread changes nothing: the lock is the Group's).
+//
+// The goroutine holds the lock itself, from before Start until after the
+// loop's leftover callbacks have run (see Stop), rather than leaving it to
+// Start: the Go runtime aborts the process when a coroutine (final/gen's,
+// on iter.Pull) is resumed under other OS-thread locking than it was
+// created under, and a leftover callback may resume one that the loop
+// created.
 func StartGroup(n int, opts ...Option) (*Group, error) {
 	if n <= 0 {
 		n = runtime.GOMAXPROCS(0)
 	}
-	g := &Group{errs: make([]error, n)}
-	opts = append(opts[:len(opts):len(opts)], WithLockOSThread())
+	g := &Group{errs: make([]error, n), stopped: make(chan struct{})}
 	for i := 0; i < n; i++ {
 		l, err := New(opts...)
 		if err != nil {
@@ -44,15 +54,22 @@ func StartGroup(n int, opts ...Option) (*Group, error) {
 			}
 			return nil, err
 		}
+		l.lockThread = false // the goroutine's, below
 		g.loops = append(g.loops, l)
 	}
 	started := make(chan struct{}, n)
 	for i, l := range g.loops {
+		g.running.Add(1)
 		g.wg.Add(1)
 		l.AddCallback(func() { started <- struct{}{} })
 		go func() {
 			defer g.wg.Done()
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
 			g.errs[i] = l.Start()
+			g.running.Done()
+			<-g.stopped
+			l.runLeftovers()
 		}()
 	}
 	for range g.loops {
@@ -72,8 +89,9 @@ func (g *Group) Next() *IOLoop {
 	return g.loops[int(g.next.Add(1)-1)%len(g.loops)]
 }
 
-// Stop stops every loop, waits for them to return, runs the callbacks they
-// still had pending, and closes them with every descriptor still
+// Stop stops every loop, waits for them to return, has each run the
+// callbacks it still had pending (on its own goroutine and thread), and
+// closes them with every descriptor still
 // registered (Close(true)): a Group owns what runs on it, so stopping it
 // ends its connections and listeners. It returns the loops' errors, if
 // any.
@@ -89,10 +107,12 @@ func (g *Group) Stop() error {
 		for _, l := range g.loops {
 			l.Stop()
 		}
+		g.running.Wait()
+		// Only once every loop has stopped: a callback one loop hands to
+		// another must find it stopped, or it could be queued after that
+		// loop's leftovers ran.
+		close(g.stopped)
 		g.wg.Wait()
-		for _, l := range g.loops {
-			l.runLeftovers()
-		}
 		// A listening socket may be registered on every loop: close each
 		// descriptor once, after no loop watches it, so that a second
 		// close cannot hit a descriptor number reused meanwhile.

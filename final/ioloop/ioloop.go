@@ -155,7 +155,12 @@ func WithExecutor(e concurrent.Executor) Option {
 
 // WithLockOSThread makes Start lock the loop to its OS thread, so that a
 // loop per core keeps its thread's caches warm and the scheduler never
-// moves it.
+// moves it. The lock ends when Start returns: a coroutine (final/gen) the
+// loop created must not be resumed on that goroutine afterwards (by
+// running the loop's callbacks by hand), since the Go runtime aborts a
+// coroutine resumed under other OS-thread locking than it was created
+// under. StartGroup, which runs its loops' leftover callbacks, holds the
+// lock itself instead.
 func WithLockOSThread() Option { return func(loop *IOLoop) { loop.lockThread = true } }
 
 // WithMaxEvents sets how many ready descriptors one iteration takes from the

@@ -16,7 +16,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"unsafe"
 
 	"github.com/gornado/gornado/final/http1connection"
 	"github.com/gornado/gornado/final/httpserver"
@@ -128,16 +127,9 @@ type URLSpec struct {
 	// their place, "" when it cannot be reversed.
 	groups  int
 	reverse string
-	// elemType and protoElem make and reset instances.
+	// elemType and protoElem make and reset instances (pool.go).
 	elemType  reflect.Type
 	protoElem reflect.Value
-	// ownFields are the handler type's fields other than its embedded
-	// RequestHandler, which is all a reused instance must take back from
-	// the prototype (none for the usual struct{ web.RequestHandler });
-	// resetWhole is set when RequestHandler is embedded deeper, and the
-	// whole struct is copied instead.
-	ownFields  []ownField
-	resetWhole bool
 	// index numbers the spec within its application (per-loop pools).
 	index int
 	// fallback is the handler's http.Handler for FallbackHandler.
@@ -178,7 +170,6 @@ func (s *URLSpec) compile() {
 		panic(fmt.Sprintf("web: handler for %q must be a non-nil pointer to a struct embedding RequestHandler", s.Pattern))
 	}
 	s.elemType, s.protoElem = v.Elem().Type(), v.Elem()
-	s.ownFields, s.resetWhole = ownFieldsOf(s.elemType)
 	if fb, ok := s.Handler.(*FallbackHandler); ok {
 		// Made here, once: the prototype is shared by every loop.
 		fb.adapter = httpserver.HTTPHandler(fb.Fallback)
@@ -503,90 +494,11 @@ func (a *Application) HandleRequest(req *httpserver.Request) {
 		rh.step = stepPrepare
 		rh.runUntil(stepMethod)
 		if len(req.Body) > 0 {
-			if err := d.DataReceived(req.Body); err != nil {
-				req.Conn.Close()
+			if aw := d.data(req.Body); aw != nil {
+				aw.OnDone(d.Finish)
 				return
 			}
 		}
 	}
 	d.Finish()
-}
-
-// ownField is one field of a handler type outside its RequestHandler.
-type ownField struct {
-	offset uintptr
-	typ    reflect.Type
-}
-
-// requestHandlerType is the type handlers embed.
-var requestHandlerType = reflect.TypeFor[RequestHandler]()
-
-// ownFieldsOf lists the fields of handler struct type t other than a
-// directly embedded RequestHandler; whole is set when there is no such
-// field (RequestHandler is embedded through another struct).
-func ownFieldsOf(t reflect.Type) (own []ownField, whole bool) {
-	found := false
-	for i := range t.NumField() {
-		f := t.Field(i)
-		if f.Anonymous && f.Type == requestHandlerType {
-			found = true
-			continue
-		}
-		if f.Type.Size() == 0 {
-			continue
-		}
-		own = append(own, ownField{offset: f.Offset, typ: f.Type})
-	}
-	if !found {
-		return nil, true
-	}
-	return own, false
-}
-
-// instance returns a handler for spec from the loop's pool, reset to the
-// prototype, or a new copy of the prototype.
-func (ls *loopState) instance(s *URLSpec) Handler {
-	for len(ls.pools) <= s.index {
-		ls.pools = append(ls.pools, nil)
-	}
-	pool := ls.pools[s.index]
-	if n := len(pool); n > 0 {
-		h := pool[n-1]
-		ls.pools[s.index] = pool[:n-1]
-		if s.resetWhole {
-			rh := h.base()
-			saved := *rh
-			reflect.ValueOf(h).Elem().Set(s.protoElem)
-			*rh = saved
-			return h
-		}
-		// Copy back the handler's own fields, each with the runtime's
-		// typed copy (reflect.NewAt reaches unexported fields too); the
-		// RequestHandler is reset by init.
-		dst := reflect.ValueOf(h).UnsafePointer()
-		src := s.protoElem.Addr().UnsafePointer()
-		for _, f := range s.ownFields {
-			reflect.NewAt(f.typ, unsafe.Add(dst, f.offset)).Elem().
-				Set(reflect.NewAt(f.typ, unsafe.Add(src, f.offset)).Elem())
-		}
-		return h
-	}
-	v := reflect.New(s.elemType)
-	v.Elem().Set(s.protoElem)
-	h := v.Interface().(Handler)
-	rh := h.base()
-	*rh = RequestHandler{}
-	rh.self = h
-	rh.resumeFn = rh.resume
-	return h
-}
-
-// release puts h back in the pool of spec.
-func (ls *loopState) release(s *URLSpec, h Handler) {
-	if s == nil {
-		return
-	}
-	if len(ls.pools[s.index]) < 256 {
-		ls.pools[s.index] = append(ls.pools[s.index], h)
-	}
 }

@@ -53,11 +53,11 @@ func (rh *RequestHandler) takeConnection() (stream *iostream.IOStream, rest []by
 	if !netHTTP && (d.conn == nil || d.raw == nil) {
 		return nil, nil, nil, ErrNotUpgradable
 	}
-	if rh.headersWritten || rh.finished {
+	if rh.headersWritten || rh.resp.finished() {
 		return nil, nil, nil, ErrHeadersSent
 	}
 	if !netHTTP {
-		rh.detached, rh.finished = true, true
+		rh.resp = respDetached
 		stream, rest = d.conn.Detach()
 		return stream, rest, nil, nil
 	}
@@ -65,7 +65,7 @@ func (rh *RequestHandler) takeConnection() (stream *iostream.IOStream, rest []by
 	if !taken {
 		return nil, nil, nil, err
 	}
-	rh.detached, rh.finished = true, true
+	rh.resp = respDetached
 	if err != nil {
 		rh.onFinish()
 		return nil, nil, nil, err

@@ -5,6 +5,7 @@
 package web
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"runtime/debug"
@@ -42,12 +43,41 @@ type dispatch struct {
 	streaming bool
 	// out answers the request.
 	out responder
+	// bodyWait is what the streaming handler's DataReceived made the
+	// body wait for (Wait, Go), until it is done; the handler is not
+	// released meanwhile, even if its client goes away (bodyWaited).
+	bodyWait concurrent.Awaitable
 }
 
 // StreamingHandler is implemented by handlers that take the request body
 // in pieces as it arrives (Tornado's @stream_request_body): Prepare runs
-// once the head is read, DataReceived with each piece (valid only during
-// the call), and the method once the body is complete.
+// once the head is read, DataReceived with each piece, and the method once
+// the body is complete.
+//
+// A piece is valid only during the call: the connection reuses its
+// memory for the bytes that follow. Copy it to keep it, and above all
+// before handing it to another goroutine (an executor).
+//
+// DataReceived may make the body wait, as Tornado's data_received returns
+// a Future that the connection awaits: calling Wait(aw), or Go, inside it
+// makes the server read no more of the body until aw is done (back-
+// pressure: once the socket's buffers are full, the client's sends
+// block), then go on with the next piece. An error aw resolves with is
+// answered like one DataReceived returns. So a handler that writes each
+// piece to disk through an executor never blocks its loop, nor holds more
+// than a piece in memory:
+//
+//	func (h *Upload) DataReceived(chunk []byte) error {
+//		p := bytes.Clone(chunk)
+//		h.Wait(concurrent.RunOnExecutor(h.Loop(), h.disk, func() (int, error) {
+//			return h.file.Write(p)
+//		}))
+//		return nil
+//	}
+//
+// While the body waits, the server's BodyIdleTimeout does not run: the
+// server is the slow one. Served under net/http (ServeHTTP), the body is
+// read the same way, a piece at a time.
 type StreamingHandler interface {
 	Handler
 	DataReceived(chunk []byte) error
@@ -73,7 +103,7 @@ func (d *dispatch) HeadersReceived(req *http1connection.Request) error {
 		// prepareStep answers the refusal; nothing more will be read,
 		// and release makes the connection forget the dispatcher.
 		rh.step = stepPrepare
-		rh.bodyDone = true
+		rh.peer = rh.peer.sent()
 		rh.run()
 	default:
 		req.CollectBody()
@@ -104,25 +134,122 @@ func (d *dispatch) route(req *http1connection.Request) {
 	_, d.streaming = h.(StreamingHandler)
 }
 
-// DataReceived hands a piece of the body to a streaming handler; the
-// connection collects the body of the others (CollectBody).
+// DataReceivedWait hands a piece of the body to a streaming handler and
+// returns what the handler made the body wait for, if anything: the
+// connection reads no more of the body until it is done
+// (http1connection.BodyWaiter). The connection collects the body of the
+// other handlers (CollectBody).
+func (d *dispatch) DataReceivedWait(chunk []byte) (concurrent.Awaitable, error) {
+	return d.data(chunk), nil
+}
+
+// DataReceived is the MessageDelegate method, which the connection does
+// not call since dispatch is a BodyWaiter: see DataReceivedWait.
 func (d *dispatch) DataReceived(chunk []byte) error {
+	d.data(chunk)
+	return nil
+}
+
+// data hands a piece of the body to a streaming handler, and returns nil
+// or an Awaitable the reader of the body must wait for before it reads
+// more. Errors, the handler's or the one the handler waited for, are
+// answered here (handleError), so that the handler's WriteError answers
+// them as any other: the Awaitable returned never fails.
+func (d *dispatch) data(chunk []byte) concurrent.Awaitable {
 	if !d.streaming {
 		return nil
 	}
 	rh := d.h.base()
-	if rh.finished {
+	if rh.resp.finished() {
 		return nil
+	}
+	if w := rh.waiting; w != nil && !w.Done() {
+		return d.afterPrepare(w, chunk)
 	}
 	var err error
 	func() {
 		defer rh.recoverPanic(&err)
 		err = d.h.(StreamingHandler).DataReceived(chunk)
 	}()
+	// Wait or Go inside DataReceived leaves the Awaitable in pending, as
+	// inside a method; DataReceived takes it, so that the steps do not.
+	aw := rh.pending
+	rh.pending = nil
 	if err != nil {
 		rh.handleError(err)
 	}
-	return nil
+	switch {
+	case aw == nil:
+		return nil
+	case aw.Done():
+		if err := aw.Exception(); err != nil {
+			rh.handleError(err)
+		}
+		return nil
+	}
+	// Even after an error (answered above), the handler is kept until
+	// what it started is done, since that may still use it.
+	d.bodyWait = aw
+	ready := concurrent.NewFuture[struct{}]()
+	aw.OnDone(func() { d.bodyWaited(aw, ready) })
+	return ready
+}
+
+// afterPrepare holds a piece of the body that arrived while Prepare's
+// wait (Wait or Go in Prepare, the only step that runs before the body is
+// complete) is pending: Tornado awaits prepare() before it reads the body,
+// so DataReceived must not see a piece before Prepare is done, whether it
+// looked up the current user or refused the request. The piece is copied
+// (the connection reuses its memory), the body waits, and once Prepare's
+// wait is done (and the steps it resumed have run: its callback was added
+// first) the piece goes to DataReceived, or is dropped if Prepare answered
+// the request.
+func (d *dispatch) afterPrepare(w concurrent.Awaitable, chunk []byte) concurrent.Awaitable {
+	held := bytes.Clone(chunk)
+	ready := concurrent.NewFuture[struct{}]()
+	d.bodyWait = w
+	w.OnDone(func() {
+		d.bodyWait = nil
+		if d.h.base().peer.gone() {
+			d.endIfGone()
+			ready.SetResult(struct{}{})
+			return
+		}
+		next := d.data(held)
+		if next == nil {
+			ready.SetResult(struct{}{})
+			return
+		}
+		next.OnDone(func() { ready.SetResult(struct{}{}) })
+	})
+	return ready
+}
+
+// bodyWaited runs when what DataReceived made the body wait for is done:
+// its error is answered, and the reader of the body is told to go on
+// (ready). A client that went away meanwhile left the handler to this
+// (OnConnectionClose does not release a handler with a wait in
+// progress): it ends now, as OnConnectionClose would have ended it.
+func (d *dispatch) bodyWaited(aw concurrent.Awaitable, ready *concurrent.Future[struct{}]) {
+	d.bodyWait = nil
+	rh := d.h.base()
+	if err := aw.Exception(); err != nil {
+		rh.handleError(err)
+	}
+	d.endIfGone()
+	ready.SetResult(struct{}{})
+}
+
+// endIfGone ends a request whose client went away while its body waited
+// (OnConnectionClose leaves a handler with a wait in progress to this), as
+// OnConnectionClose would have ended it.
+func (d *dispatch) endIfGone() {
+	rh := d.h.base()
+	if rh.peer.gone() && rh.waiting == nil && !rh.running && rh.step == stepMethod {
+		rh.resp = respFinished
+		rh.step = stepDone
+		rh.run()
+	}
 }
 
 // Finish runs the handler once the request has been read.
@@ -132,7 +259,7 @@ func (d *dispatch) Finish() {
 	if !d.streaming {
 		rh.step = stepPrepare
 	}
-	rh.bodyDone = true
+	rh.peer = rh.peer.sent()
 	rh.run()
 }
 
@@ -145,11 +272,11 @@ func (d *dispatch) Finish() {
 // Tornado's _HandlerDelegate then only drops the chunks.
 func (d *dispatch) OnConnectionClose() {
 	rh := d.h.base()
-	rh.clientGone = true
-	if rh.finished {
+	rh.peer = rh.peer.left()
+	if rh.resp.finished() {
 		return
 	}
-	if d.streaming || rh.bodyDone {
+	if d.streaming || rh.peer.hasSent() {
 		var err error
 		func() {
 			defer rh.recoverPanic(&err)
@@ -161,8 +288,8 @@ func (d *dispatch) OnConnectionClose() {
 	}
 	// While a step runs (a write inside the method found the connection
 	// closed), the step itself goes on to finish and release.
-	if !rh.finished && rh.waiting == nil && !rh.running {
-		rh.finished = true
+	if !rh.resp.finished() && rh.waiting == nil && d.bodyWait == nil && !rh.running {
+		rh.resp = respFinished
 		rh.step = stepDone
 		rh.run()
 	}
@@ -231,11 +358,11 @@ func (rh *RequestHandler) steps(stop int) {
 				rh.handleError(err)
 			}
 		case stepMethod:
-			if !rh.bodyDone {
+			if !rh.peer.hasSent() {
 				return
 			}
 			rh.step = stepFinish
-			if rh.finished {
+			if rh.resp.finished() {
 				continue
 			}
 			if err := rh.methodStep(); err != nil {
@@ -243,11 +370,11 @@ func (rh *RequestHandler) steps(stop int) {
 			}
 		case stepFinish:
 			rh.step = stepDone
-			if !rh.finished && !rh.detached {
-				if err := rh.Finish(); err != nil && !errors.Is(err, ErrFinished) && !rh.finished {
+			if !rh.resp.finished() {
+				if err := rh.Finish(); err != nil && !errors.Is(err, ErrFinished) && !rh.resp.finished() {
 					// The response could not be ended: close rather
 					// than leave the client waiting.
-					rh.finished = true
+					rh.resp = respFinished
 					if rh.d.conn != nil {
 						rh.d.conn.Close()
 					} else {
@@ -448,7 +575,15 @@ func (rh *RequestHandler) recoverPanic(err *error) {
 // handleError answers err (Tornado's _handle_request_exception): an
 // HTTPError with its code, anything else with 500, logged.
 func (rh *RequestHandler) handleError(err error) {
-	if rh.finished || rh.detached {
+	if rh.resp.finished() {
+		if errors.Is(err, http1connection.ErrClosed) {
+			// The client left while the handler waited (on a database,
+			// say), and the response found the connection closed:
+			// nobody is there to answer, and nothing went wrong in the
+			// application. Tornado says nothing either.
+			rh.logger().Debug("web: the client left before the response", "uri", rh.req.URI())
+			return
+		}
 		rh.logger().Error("web: error after the response was finished", "error", err.Error(), "uri", rh.req.URI())
 		return
 	}

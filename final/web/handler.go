@@ -77,19 +77,14 @@ type perRequest struct {
 	// status and reason are the response status.
 	status int
 	reason string
-	// headersWritten is set once the head went out (Flush); finished
-	// once Finish ran; detached once the connection was taken over
-	// (WebSocketUpgrade, FallbackHandler); clientGone when the client
-	// closed first; bodyDone once the whole request body was read.
+	// headersWritten is set once the head went out (Flush, Finish).
 	headersWritten bool
-	finished       bool
-	detached       bool
-	clientGone     bool
-	bodyDone       bool
+	// resp is how far the response has gone; peer where the client is
+	// with its request.
+	resp respState
+	peer peerState
 	// allow lists the handler's methods for a 405's Allow field.
 	allow string
-	// inSendError is set while a handler's own WriteError runs.
-	inSendError bool
 	// step is the handler's step (stepPrepare ...); running is set while
 	// steps run.
 	step    int
@@ -110,6 +105,76 @@ type perRequest struct {
 	// sends no body).
 	gzipping bool
 	gz       *gzip.Writer
+}
+
+// respState is how far a response has gone. It moves forward only:
+// respOpen to respErrorPage (SendError), either to respFinished (Finish,
+// or a client that left) or to respDetached (the connection taken over).
+type respState uint8
+
+const (
+	// respOpen: the handler is writing the response.
+	respOpen respState = iota
+	// respErrorPage: SendError is having the handler's WriteError write
+	// an error page; should that fail too, the default page is written
+	// instead of trying the handler's again.
+	respErrorPage
+	// respFinished: Finish ran, or the client left; nothing more is
+	// written.
+	respFinished
+	// respDetached: the connection was taken over (Detach,
+	// WebSocketUpgrade, FallbackHandler); finished as far as the
+	// framework is concerned, which neither finishes nor answers it.
+	respDetached
+)
+
+// finished reports whether nothing more may be written.
+func (s respState) finished() bool { return s >= respFinished }
+
+// peerState is where the client is with its request: sending the body,
+// done sending it, and whether it left before the response was finished.
+// The body cannot come back once sent, nor the client once gone:
+// peerSending to peerSent or peerLeftSending, peerSent to peerLeftSent.
+type peerState uint8
+
+const (
+	// peerSending: the body is still to come (or there is none yet to
+	// speak of: the head has just been read).
+	peerSending peerState = iota
+	// peerSent: the whole body has been read.
+	peerSent
+	// peerLeftSending: the client closed before its body was complete.
+	peerLeftSending
+	// peerLeftSent: the client closed after sending its body.
+	peerLeftSent
+)
+
+// hasSent reports whether the whole body has been read.
+func (s peerState) hasSent() bool { return s == peerSent || s == peerLeftSent }
+
+// gone reports whether the client has left.
+func (s peerState) gone() bool { return s >= peerLeftSending }
+
+// sent is s once the body has been read.
+func (s peerState) sent() peerState {
+	switch s {
+	case peerSending:
+		return peerSent
+	case peerLeftSending:
+		return peerLeftSent
+	}
+	return s
+}
+
+// left is s once the client has gone.
+func (s peerState) left() peerState {
+	switch s {
+	case peerSending:
+		return peerLeftSending
+	case peerSent:
+		return peerLeftSent
+	}
+	return s
 }
 
 // base makes every type embedding RequestHandler a Handler.
@@ -293,7 +358,7 @@ func (rh *RequestHandler) Clear() {
 // (Tornado's write(dict)). Other types, slices among them, are refused
 // with ErrNotJSONable, as a top-level JSON array can be read cross-site.
 func (rh *RequestHandler) Write(v any) error {
-	if rh.finished {
+	if rh.resp.finished() {
 		return ErrFinished
 	}
 	switch x := v.(type) {
@@ -309,7 +374,7 @@ func (rh *RequestHandler) Write(v any) error {
 
 // WriteString adds s to the response body.
 func (rh *RequestHandler) WriteString(s string) error {
-	if rh.finished {
+	if rh.resp.finished() {
 		return ErrFinished
 	}
 	rh.buf = append(rh.buf, s...)
@@ -318,7 +383,7 @@ func (rh *RequestHandler) WriteString(s string) error {
 
 // WriteBytes adds b to the response body.
 func (rh *RequestHandler) WriteBytes(b []byte) error {
-	if rh.finished {
+	if rh.resp.finished() {
 		return ErrFinished
 	}
 	rh.buf = append(rh.buf, b...)
@@ -328,7 +393,7 @@ func (rh *RequestHandler) WriteBytes(b []byte) error {
 // WriteJSON adds v as JSON (a map or struct, see Write) and sets
 // Content-Type to application/json.
 func (rh *RequestHandler) WriteJSON(v any) error {
-	if rh.finished {
+	if rh.resp.finished() {
 		return ErrFinished
 	}
 	t := reflect.TypeOf(v)
@@ -361,7 +426,7 @@ func (rh *RequestHandler) Body() []byte { return rh.buf }
 // (see gzipWanted), and each Flush then sends what the client can decode
 // so far.
 func (rh *RequestHandler) Flush() *concurrent.Future[struct{}] {
-	if rh.finished {
+	if rh.resp.finished() {
 		return concurrent.Failed[struct{}](ErrFinished)
 	}
 	headFirst := !rh.headersWritten
@@ -409,7 +474,7 @@ func (rh *RequestHandler) send() error {
 				}
 			}
 		}
-		if !rh.finished && rh.app.Settings.CompressResponse {
+		if !rh.resp.finished() && rh.app.Settings.CompressResponse {
 			// The first Flush of a streamed response (Finish gzips a
 			// whole one before it gets here).
 			rh.startGzip()
@@ -448,11 +513,11 @@ func (rh *RequestHandler) checkHeaders() error {
 // writes, and runs OnFinish. A flushed response that is gzipped sends the
 // rest of its body and the gzip trailer.
 func (rh *RequestHandler) Finish() error {
-	if rh.finished {
+	if rh.resp.finished() {
 		return ErrFinished
 	}
-	if rh.clientGone {
-		rh.finished = true
+	if rh.peer.gone() {
+		rh.resp = respFinished
 		rh.releaseGzip()
 		rh.onFinish()
 		return nil
@@ -465,7 +530,7 @@ func (rh *RequestHandler) Finish() error {
 			return err
 		}
 	}
-	rh.finished = true
+	rh.resp = respFinished
 	var err error
 	if !rh.headersWritten {
 		m := rh.req.Method
@@ -726,7 +791,7 @@ func (rh *RequestHandler) gzipChunk(p []byte) []byte {
 	}
 	rh.gzOut.b = rh.gzOut.b[:0]
 	zw.Write(p)
-	if rh.finished {
+	if rh.resp.finished() {
 		zw.Close()
 		rh.releaseGzip()
 	} else {
@@ -808,12 +873,12 @@ func (rh *RequestHandler) RedirectStatus(to string, code int) error {
 // the head has already been sent, it can only end the response (the
 // connection is closed so the client sees it is incomplete).
 func (rh *RequestHandler) SendError(code int, err error) {
-	if rh.finished {
+	if rh.resp.finished() {
 		return
 	}
 	if rh.headersWritten {
 		rh.logger().Error("web: cannot send error response after headers written", "status", code)
-		rh.finished = true
+		rh.resp = respFinished
 		rh.releaseGzip()
 		if rh.d.conn != nil {
 			rh.d.conn.Close()
@@ -832,11 +897,11 @@ func (rh *RequestHandler) SendError(code int, err error) {
 		_, reason = statusOf(err)
 	}
 	rh.SetStatus(code, reason)
-	if !rh.inSendError {
+	if rh.resp == respOpen {
 		// The handler's WriteError (RequestHandler's unless it has its
 		// own). One that fails in turn (an unsafe header) gets the
 		// default page the second time round, not a loop.
-		rh.inSendError = true
+		rh.resp = respErrorPage
 		var perr error
 		func() {
 			defer rh.recoverPanic(&perr)
@@ -848,7 +913,7 @@ func (rh *RequestHandler) SendError(code int, err error) {
 	} else {
 		rh.WriteError(code, err)
 	}
-	if !rh.finished {
+	if !rh.resp.finished() {
 		rh.Finish()
 	}
 }

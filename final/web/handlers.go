@@ -104,7 +104,7 @@ func (h *FallbackHandler) Prepare() error {
 	if d.conn == nil || d.raw == nil {
 		return &HTTPError{Code: 500, LogMessage: "FallbackHandler outside a connection"}
 	}
-	h.detached, h.finished = true, true
+	h.resp = respDetached
 	d.raw.Body = h.req.Body
 	adapter := d.spec.fallback.adapter
 	if ch, ok := adapter.(httpserver.CloseHandler); ok {

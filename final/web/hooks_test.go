@@ -7,6 +7,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -20,6 +21,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gornado/gornado/final/gen"
+	"github.com/gornado/gornado/final/http1connection"
 	"github.com/gornado/gornado/final/internal/testutil"
 )
 
@@ -621,4 +623,42 @@ func TestDetach(t *testing.T) {
 	resp.Body.Close()
 	assert.Equal(t, 500, resp.StatusCode)
 	assert.ErrorIs(t, recv(t, errs), ErrNotUpgradable, "no Detach over TLS under net/http")
+}
+
+// leftBehind finishes, then meets what a write to a connection its client
+// closed returns: the error the framework sees when the client left while
+// the handler waited and the close was noticed only by the write.
+type leftBehind struct{ RequestHandler }
+
+func (h *leftBehind) Get(...string) error {
+	if err := h.Finish(); err != nil {
+		return err
+	}
+	if h.GetArgumentDefault("other", "") != "" {
+		return errors.New("a real failure after the response")
+	}
+	return fmt.Errorf("render: %w", http1connection.ErrClosed)
+}
+
+// TestAClientThatLeftIsNoError: a client that left while its request
+// waited is not an application error: nothing at ERROR in the log, where
+// another error after the response still is.
+func TestAClientThatLeftIsNoError(t *testing.T) {
+	rec := &records{}
+	base := serve(t, NewApplication([]*URLSpec{URL("/", &leftBehind{})}, Settings{Logger: slog.New(rec)}))
+	c := client(t)
+	do(t, c, "GET", base+"/", "")
+	errorsLogged := func() (n int) {
+		rec.mu.Lock()
+		defer rec.mu.Unlock()
+		for _, r := range rec.all {
+			if r.Level >= slog.LevelError {
+				n++
+			}
+		}
+		return n
+	}
+	assert.Zero(t, errorsLogged(), "the client's leaving is not an error")
+	do(t, c, "GET", base+"/?other=1", "")
+	assert.Equal(t, 1, errorsLogged(), "other errors after the response are")
 }

@@ -22,6 +22,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/gornado/gornado/final/http1connection"
 	"github.com/gornado/gornado/final/httputil"
 	"github.com/gornado/gornado/final/ioloop"
 	"github.com/gornado/gornado/final/iostream"
@@ -127,15 +128,18 @@ func (a *Application) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "500: Internal Server Error", 500)
 		return
 	}
-	// A request refused from its head alone (a 404, a 405) is answered
-	// without its body, as on final's server (dispatch.HeadersReceived);
-	// net/http discards what is left of it, or closes the connection.
+	limit := a.Settings.MaxBodySize
+	if limit <= 0 {
+		limit = httputil.DefaultMaxBodySize
+	}
+	// A streaming handler reads the body on the loop a piece at a time
+	// (streamBody), after Prepare; the others get it whole. A request
+	// refused from its head alone (a 404, a 405) is answered without its
+	// body, as on final's server (dispatch.HeadersReceived); net/http
+	// discards what is left of it, or closes the connection.
+	_, streams := a.handlerFor(spec).(StreamingHandler)
 	var body []byte
-	if r.ContentLength == 0 || refusal(a.handlerFor(spec), r.Method) == 0 {
-		limit := a.Settings.MaxBodySize
-		if limit <= 0 {
-			limit = httputil.DefaultMaxBodySize
-		}
+	if !streams && (r.ContentLength == 0 || refusal(a.handlerFor(spec), r.Method) == 0) {
 		body, err = io.ReadAll(io.LimitReader(r.Body, limit+1))
 		if err != nil {
 			http.Error(w, "400: Bad Request", 400)
@@ -189,14 +193,15 @@ func (a *Application) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rh.step = stepPrepare
 		if d.streaming {
 			rh.runUntil(stepMethod)
-			if len(body) > 0 {
-				d.DataReceived(body)
-			}
+			return // streamBody hands it the body
 		}
-		rh.bodyDone = true
+		rh.peer = rh.peer.sent()
 		rh.run()
 	})
 	ctx := r.Context()
+	if streams {
+		a.streamBody(loop, ended, r, limit, out, func() *dispatch { return d })
+	}
 	select {
 	case <-out.done:
 	case <-ctx.Done():
@@ -219,6 +224,102 @@ func (a *Application) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "503: Service Unavailable", http.StatusServiceUnavailable)
 		}
 	}
+}
+
+// streamBody reads r's body a piece at a time for a streaming handler
+// served under net/http, as final's connection does: each piece goes to
+// DataReceived on the loop, and the next is read only once that is done,
+// including what DataReceived made the body wait for (dispatch.data), so
+// that a slow handler pushes back on the client here too. It runs on
+// ServeHTTP's goroutine and returns when the body has been handed over
+// whole, the response is finished or the client gone, or the loop has
+// ended. dispatchOf returns the request's dispatcher; it is read on the
+// loop only, after the callback that sets it.
+func (a *Application) streamBody(loop *ioloop.IOLoop, ended chan struct{}, r *http.Request, limit int64, out *netResponder, dispatchOf func() *dispatch) {
+	// One buffer, reused: DataReceived's piece is valid only during the
+	// call, and the next read waits for it (and its wait) to end.
+	buf := make([]byte, http1connection.DefaultChunkSize)
+	next := make(chan bool, 1)
+	var total int64
+	for {
+		var n int
+		var rerr error
+		select {
+		case <-out.done:
+			// Answered already (Prepare refused it, say): the rest of the
+			// body is net/http's to discard.
+			rerr = io.EOF
+		default:
+			n, rerr = r.Body.Read(buf)
+		}
+		if total += int64(n); total > limit {
+			n, rerr = 0, &HTTPError{Code: http.StatusRequestEntityTooLarge}
+		}
+		if n > 0 {
+			piece := buf[:n]
+			loop.AddCallback(func() {
+				if out.gone || out.finished {
+					next <- false // answered, or the client left
+					return
+				}
+				if aw := dispatchOf().data(piece); aw != nil {
+					aw.OnDone(func() { next <- !out.gone && !out.finished })
+					return
+				}
+				next <- !out.finished
+			})
+			select {
+			case more := <-next:
+				if !more {
+					rerr = io.EOF
+				}
+			case <-r.Context().Done():
+				return // ServeHTTP tells the handler
+			case <-ended:
+				return
+			}
+		}
+		if rerr != nil {
+			endBody(loop, out, dispatchOf, rerr)
+			return
+		}
+	}
+}
+
+// endBody ends a body streamBody read, on the loop: the handler's method
+// runs (or, after an error reading the body, the error is answered), and
+// the handler is released once done. A client gone has been told, and its
+// handler released, already (OnConnectionClose, bodyWaited).
+func endBody(loop *ioloop.IOLoop, out *netResponder, dispatchOf func() *dispatch, err error) {
+	// A body cut short is a client that went away: net/http watches a
+	// connection for its close only once the body has been read, so this
+	// is where a client that left during a wait is noticed.
+	cut := errors.Is(err, io.ErrUnexpectedEOF)
+	if err == io.EOF {
+		err = nil
+	} else if _, ok := err.(*HTTPError); err != nil && !ok {
+		err = &HTTPError{Code: 400, LogMessage: err.Error()}
+	}
+	loop.AddCallback(func() {
+		if out.gone {
+			return
+		}
+		d := dispatchOf()
+		if cut && !out.finished {
+			// As ServeHTTP does when the request's context ends; done
+			// lets ServeHTTP return.
+			out.gone = true
+			d.OnConnectionClose()
+			out.once.Do(func() { close(out.done) })
+			return
+		}
+		rh := d.h.base()
+		if err != nil {
+			rh.handleError(err)
+		}
+		rh.peer = rh.peer.sent()
+		rh.run()
+	})
 }
 
 // netResponder writes a handler's response to a ResponseWriter. Its

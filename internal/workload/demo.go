@@ -66,3 +66,12 @@ func (d *Demo) Start(args []string, stdout io.Writer) (code int, ok bool) {
 	fmt.Fprintf(stdout, "workload server at %s, each page takes %v\n", srv.URL, d.Delay)
 	return 0, true
 }
+
+// Pages is n with the noun the demos' last line needs: "1 page", "0 pages",
+// "5 pages".
+func Pages(n int) string {
+	if n == 1 {
+		return "1 page"
+	}
+	return fmt.Sprintf("%d pages", n)
+}

@@ -82,3 +82,9 @@ func TestDelayAndConcurrency(t *testing.T) {
 	assert.Equal(t, int64(4), s.PeakConcurrency())
 	assert.Equal(t, int64(4), s.Served())
 }
+
+func TestPagesSaysPageForOne(t *testing.T) {
+	assert.Equal(t, "0 pages", Pages(0))
+	assert.Equal(t, "1 page", Pages(1))
+	assert.Equal(t, "5 pages", Pages(5))
+}

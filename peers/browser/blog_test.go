@@ -123,6 +123,15 @@ func TestBlogDemo(t *testing.T) {
 	ann.run(`document.querySelector('link[type="application/atom+xml"]').getAttribute("href")`, &feed)
 	assert.Equal(t, "Hello again from Chromium", title)
 	assert.Equal(t, "/feed", feed)
+
+	// The feed has the post, as the browser's XML parser reads it: its
+	// title, and its Markdown rendered (and sanitised) as the page's.
+	var feedTitle, feedContent string
+	ann.run(`fetch("/feed").then((r) => r.text()).then((x) => new DOMParser().parseFromString(x, "application/xml")).then((d) => d.querySelector("parsererror") ? "not XML" : d.querySelector("entry > title").textContent)`, &feedTitle)
+	ann.run(`fetch("/feed").then((r) => r.text()).then((x) => new DOMParser().parseFromString(x, "application/xml").querySelector("entry > content").textContent)`, &feedContent)
+	assert.Equal(t, "Hello again from Chromium", feedTitle, "the feed is valid XML and holds the post")
+	assert.Contains(t, feedContent, "<strong>bold</strong>", "the Markdown, rendered")
+	assert.NotContains(t, feedContent, "<script", "sanitised in the feed too")
 	png := ann.screenshot()
 	require.True(t, strings.HasPrefix(string(png), string(pngMagic)))
 	saveArtifact(t, "blog-home.png", png)

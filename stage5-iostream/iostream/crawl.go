@@ -105,8 +105,8 @@ func CrawlMain(args []string, stdout, stderr io.Writer) int {
 	if *broken {
 		how = "with the seed's broken client"
 	}
-	fmt.Fprintf(stdout, "fetched %d pages %s in %v (%.1f x %v; the server answered %d at once)\n",
-		len(pages)-failed, how, elapsed.Round(time.Millisecond),
+	fmt.Fprintf(stdout, "fetched %s %s in %v (%.1f x %v; the server answered %d at once)\n",
+		workload.Pages(len(pages)-failed), how, elapsed.Round(time.Millisecond),
 		float64(elapsed)/float64(max(d.Delay, 1)), d.Delay, srv.PeakConcurrency())
 	if failed > 0 {
 		return 1

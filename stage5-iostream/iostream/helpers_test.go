@@ -14,6 +14,8 @@ import (
 	"github.com/gornado/gornado/stage5-iostream/ioloop"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/gornado/gornado/internal/exercisetest"
 	"golang.org/x/sys/unix"
 )
 
@@ -38,7 +40,7 @@ func (b *syncBuffer) String() string {
 // newLoop makes a loop for one test. When the test ends it closes the loop
 // and checks that the test left no file descriptor and no goroutine behind,
 // and that nothing panicked on the loop.
-func newLoop(t *testing.T) *ioloop.IOLoop {
+func newLoop(t exercisetest.T) *ioloop.IOLoop {
 	t.Helper()
 	fds, goroutines := openFDs(), runtime.NumGoroutine()
 	l, err := ioloop.New()
@@ -86,7 +88,7 @@ func runBytes(t *testing.T, l *ioloop.IOLoop, fn func() *futures.Future) string 
 }
 
 // pipeFDs makes a pipe; the streams that wrap the ends close them.
-func pipeFDs(t *testing.T) (r, w int) {
+func pipeFDs(t exercisetest.T) (r, w int) {
 	t.Helper()
 	var fds [2]int
 	require.NoError(t, unix.Pipe(fds[:]))

@@ -16,6 +16,8 @@ import (
 	"github.com/gornado/gornado/stage5-iostream/ioloop"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/gornado/gornado/internal/exercisetest"
 	"golang.org/x/sys/unix"
 )
 
@@ -45,7 +47,7 @@ func splitModes() []struct {
 
 // pipeWith writes data into a fresh pipe (closing the write end if eof) and
 // returns a chunked stream over its read end.
-func pipeWith(t *testing.T, l *ioloop.IOLoop, data string, eof bool, next func() int, opts Options) (*chunkedPipe, int) {
+func pipeWith(t exercisetest.T, l *ioloop.IOLoop, data string, eof bool, next func() int, opts Options) (*chunkedPipe, int) {
 	t.Helper()
 	r, w := pipeFDs(t)
 	_, err := unix.Write(w, []byte(data))

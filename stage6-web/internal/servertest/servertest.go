@@ -16,9 +16,9 @@ import (
 	"runtime"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 
+	"github.com/gornado/gornado/internal/exercisetest"
 	"github.com/gornado/gornado/stage5-iostream/ioloop"
 	"github.com/gornado/gornado/stage6-web/httpserver"
 	"github.com/stretchr/testify/assert"
@@ -36,7 +36,7 @@ type Server struct {
 }
 
 // Start serves delegate until the test ends.
-func Start(t testing.TB, delegate httpserver.Delegate) *Server {
+func Start(t exercisetest.T, delegate httpserver.Delegate) *Server {
 	t.Helper()
 	fds, goroutines := openFDs(), runtime.NumGoroutine()
 	loop, err := ioloop.New()
@@ -85,7 +85,7 @@ func (s *Server) Do(fn func()) {
 // WaitFor calls cond on the loop until it is true, failing the test after 10
 // seconds. Each check is a callback on the loop, so it waits on the loop's own
 // progress rather than on a guessed sleep.
-func (s *Server) WaitFor(t testing.TB, what string, cond func() bool) {
+func (s *Server) WaitFor(t exercisetest.T, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
@@ -95,7 +95,8 @@ func (s *Server) WaitFor(t testing.TB, what string, cond func() bool) {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
+			t.Errorf("timed out waiting for %s", what)
+			t.FailNow()
 		}
 		time.Sleep(time.Millisecond)
 	}
@@ -115,7 +116,7 @@ type Conn struct {
 }
 
 // Dial connects to the server; the connection is closed when the test ends.
-func (s *Server) Dial(t testing.TB) *Conn {
+func (s *Server) Dial(t exercisetest.T) *Conn {
 	t.Helper()
 	c, err := net.DialTimeout("tcp", s.Addr, 5*time.Second)
 	require.NoError(t, err)
@@ -125,7 +126,7 @@ func (s *Server) Dial(t testing.TB) *Conn {
 }
 
 // Send writes raw bytes.
-func (c *Conn) Send(t testing.TB, raw string) {
+func (c *Conn) Send(t exercisetest.T, raw string) {
 	t.Helper()
 	_, err := c.Write([]byte(raw))
 	require.NoError(t, err)
@@ -133,7 +134,7 @@ func (c *Conn) Send(t testing.TB, raw string) {
 
 // ReadResponse reads one response to a request with method. The body is
 // read whole and returned; the response's Body is closed.
-func (c *Conn) ReadResponse(t testing.TB, method string) (*http.Response, string) {
+func (c *Conn) ReadResponse(t exercisetest.T, method string) (*http.Response, string) {
 	t.Helper()
 	resp, err := http.ReadResponse(c.R, &http.Request{Method: method})
 	require.NoError(t, err)
@@ -145,7 +146,7 @@ func (c *Conn) ReadResponse(t testing.TB, method string) (*http.Response, string
 }
 
 // RawUntilClose reads everything until the server closes the connection.
-func (c *Conn) RawUntilClose(t testing.TB) string {
+func (c *Conn) RawUntilClose(t exercisetest.T) string {
 	t.Helper()
 	var b strings.Builder
 	_, err := c.R.WriteTo(&b)
@@ -181,7 +182,7 @@ func openFDs() int {
 // # A minimal WebSocket client
 
 // WSConnect opens a WebSocket to path and checks the 101 answer.
-func (s *Server) WSConnect(t testing.TB, path string) *Conn {
+func (s *Server) WSConnect(t exercisetest.T, path string) *Conn {
 	t.Helper()
 	c := s.Dial(t)
 	c.Send(t, "GET "+path+" HTTP/1.1\r\nHost: "+s.Addr+"\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
@@ -193,7 +194,7 @@ func (s *Server) WSConnect(t testing.TB, path string) *Conn {
 }
 
 // WSSend sends one masked, unfragmented frame (payloads under 64 KiB).
-func (c *Conn) WSSend(t testing.TB, opcode byte, payload string) {
+func (c *Conn) WSSend(t exercisetest.T, opcode byte, payload string) {
 	t.Helper()
 	key := [4]byte{1, 2, 3, 4}
 	frame := []byte{0x80 | opcode}
@@ -211,7 +212,7 @@ func (c *Conn) WSSend(t testing.TB, opcode byte, payload string) {
 }
 
 // WSRecv reads one unmasked frame (payloads under 64 KiB).
-func (c *Conn) WSRecv(t testing.TB) (opcode byte, payload string) {
+func (c *Conn) WSRecv(t exercisetest.T) (opcode byte, payload string) {
 	t.Helper()
 	var head [2]byte
 	_, err := io.ReadFull(c.R, head[:])

@@ -6,6 +6,7 @@ package blogapp
 
 import (
 	"io"
+	"log/slog"
 	"net/http"
 	"testing"
 )
@@ -13,7 +14,9 @@ import (
 // benchPage serves path to 16 keep-alive clients at once, b.N requests in
 // all, each checked to be a 200.
 func benchPage(b *testing.B, dsn, path string) {
-	blog := startBlog(b, dsn, Options{})
+	// The access log stays out of the benchmark's output (webtest would
+	// write each line there).
+	blog := startBlog(b, dsn, Options{}, func(c *Config) { c.Logger = slog.New(slog.DiscardHandler) })
 	ann := newBrowser(b, blog.url)
 	ann.signUp("ann@example.com", "s3cret")
 	for _, title := range []string{"One", "Two", "Three", "Four", "Five"} {

@@ -32,6 +32,11 @@ import (
 //go:embed templates static
 var files embed.FS
 
+// Files returns the embedded templates/ and static/ directories, for
+// cmd/blogref, the net/http reference that bench/cmd/blogbench measures
+// the blog against: it renders the same templates.
+func Files() fs.FS { return files }
+
 // Blog is the state the handlers share: safe for every loop, since the
 // store's pool and the executors are goroutine-safe and the rest is read
 // only.

@@ -5,7 +5,6 @@
 package blogapp
 
 import (
-	"bytes"
 	"context"
 	"encoding/xml"
 	"errors"
@@ -29,6 +28,8 @@ import (
 
 	"github.com/gornado/gornado/final/concurrent"
 	"github.com/gornado/gornado/final/demos/blog/internal/pgtest"
+	"github.com/gornado/gornado/final/httpserver"
+	"github.com/gornado/gornado/final/webtest"
 )
 
 // ---- the two engines -----------------------------------------------------------
@@ -42,6 +43,12 @@ var pg struct {
 }
 
 func TestMain(m *testing.M) {
+	// The test binary doubles as the blog's program, so that
+	// TestGracefulStopBehindNginx runs real processes (and signals
+	// them) without building the command first.
+	if os.Getenv(runMainEnv) == "1" {
+		os.Exit(Main(os.Args[1:], os.Stdout, os.Stderr))
+	}
 	code := m.Run()
 	if pg.server != nil {
 		pg.server.Stop()
@@ -79,63 +86,36 @@ func engines(t *testing.T, test func(t *testing.T, dsn string)) {
 
 // ---- a running blog and a browser ---------------------------------------------
 
-// logBuffer is a slog handler keeping every record, for the tests that
-// check what the blog logs.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Enabled(context.Context, slog.Level) bool { return true }
-func (l *logBuffer) Handle(_ context.Context, r slog.Record) error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.b.WriteString(r.Level.String() + " " + r.Message)
-	r.Attrs(func(a slog.Attr) bool {
-		l.b.WriteString(" " + a.String())
-		return true
-	})
-	l.b.WriteByte('\n')
-	return nil
-}
-func (l *logBuffer) WithAttrs([]slog.Attr) slog.Handler { return l }
-func (l *logBuffer) WithGroup(string) slog.Handler      { return l }
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-// blog is a running blog on one loop (so that a test of the loop's
-// freedom means something), its store, and what it logged.
+// blog is a running blog, served by webtest on a loop of the test's own
+// (one loop, so that a test of the loop's freedom means something), and
+// its store. The loop's log is the test's: an ERROR that no expectation
+// claims fails the test (s.ExpectLog, s.Log().Expect).
 type blog struct {
 	url   string
 	store *Store
-	logs  *logBuffer
+	s     *webtest.Server
 }
 
 // startBlog opens dsn with opts and serves it on 127.0.0.1:0, the Config
-// passed through configure first; cleanup stops both.
+// passed through configure first; cleanup stops the server, then closes
+// the store.
 func startBlog(t testing.TB, dsn string, opts Options, configure ...func(*Config)) *blog {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	store, err := Open(ctx, dsn, opts)
 	require.NoError(t, err)
+	t.Cleanup(func() { store.Close() }) // after the server's stop: cleanups run last first
 	b := NewBlog(store)
 	b.BcryptCost = bcrypt.MinCost // the default costs ~70 ms a hash, more under -race
-	logs := &logBuffer{}
-	cfg := Config{Blog: b, Loops: 1, Logger: slog.New(logs)}
+	cfg := Config{Blog: b, Secret: "test secret"}
 	for _, f := range configure {
 		f(&cfg)
 	}
-	s, err := Start("127.0.0.1:0", cfg)
-	require.NoError(t, err)
-	t.Cleanup(func() {
-		s.Close()
-		store.Close()
-	})
-	return &blog{url: s.URL, store: store, logs: logs}
+	app := App(cfg)
+	require.NoError(t, app.LoadTemplates())
+	s := webtest.Serve(t, app, webtest.WithServer(func(h *httpserver.HTTPServer) { h.XHeaders = cfg.XHeaders }))
+	return &blog{url: s.URL(""), store: store, s: s}
 }
 
 // browser is an HTTP client with a cookie jar that does not follow
@@ -430,11 +410,16 @@ func TestDatabaseErrorIs500(t *testing.T) {
 		blog := startBlog(t, dsn, Options{})
 		ann := newBrowser(t, blog.url)
 		require.NoError(t, blog.store.Close())
-		resp, page := ann.get("/")
+		var resp *http.Response
+		var page string
+		blog.s.ExpectLog(slog.LevelError, `web: uncaught error error="blogapp: LatestEntries: sql: database is closed"`, func() {
+			access := blog.s.Log().Expect(slog.LevelError, `500 GET / `)
+			defer access.Done()
+			resp, page = ann.get("/")
+		})
 		assert.Equal(t, 500, resp.StatusCode)
 		assert.Contains(t, page, "500: Internal Server Error")
 		assert.NotContains(t, page, "sql:", "no detail for the visitor without Debug")
-		assert.Contains(t, blog.logs.String(), "error=blogapp: LatestEntries: sql: database is closed")
 		resp, _ = ann.get("/static/blog.css")
 		assert.Equal(t, 200, resp.StatusCode, "the server goes on")
 	})
@@ -641,13 +626,16 @@ func TestQueryTimeoutIs500(t *testing.T) {
 		release := holdWriteLock(t, blog.store)
 		defer release()
 		start := time.Now()
+		uncaught := blog.s.Log().Expect(slog.LevelError, `web: uncaught error error="blogapp: CreateEntry: .*(context deadline exceeded|database is locked)`)
+		access := blog.s.Log().Expect(slog.LevelError, `500 POST /compose `)
 		resp, page := ann.post("/compose", url.Values{"title": {"Stuck"}, "markdown": {"Stuck."}})
+		uncaught.Done()
+		access.Done()
 		assert.Equal(t, 500, resp.StatusCode)
 		assert.Contains(t, page, "500: Internal Server Error")
 		// SQLite gives up at its busy timeout (5 s) if the driver does
 		// not see the deadline first; either is far from a hang.
 		assert.Less(t, time.Since(start), 20*time.Second)
-		assert.Regexp(t, "ERROR web: uncaught error error=blogapp: CreateEntry: .*(context deadline exceeded|database is locked)", blog.logs.String())
 	})
 }
 
@@ -664,18 +652,22 @@ func TestBehindAProxy(t *testing.T) {
 		require.NoError(t, err)
 		req.Header.Set("X-Real-Ip", "203.0.113.7")
 		req.Header.Set("X-Forwarded-Proto", "https")
+		client := "127.0.0.1"
+		if trust {
+			client = "203.0.113.7"
+		}
+		logged := blog.s.Log().Expect(slog.LevelInfo, `200 GET /feed \(`+regexp.QuoteMeta(client)+`\)`)
 		resp, err := ann.c.Do(req)
 		require.NoError(t, err)
 		feed, err := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		require.NoError(t, err)
+		logged.Done() // the access log names the client
 		host := strings.TrimPrefix(blog.url, "http://")
 		if trust {
 			assert.Contains(t, string(feed), "<id>https://"+host+"/entry/proxied</id>")
-			assert.Contains(t, blog.logs.String(), "GET /feed (203.0.113.7)")
 		} else {
 			assert.Contains(t, string(feed), "<id>http://"+host+"/entry/proxied</id>")
-			assert.Contains(t, blog.logs.String(), "GET /feed (127.0.0.1)")
 		}
 	}
 }

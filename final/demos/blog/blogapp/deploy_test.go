@@ -7,12 +7,14 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -40,13 +42,15 @@ func findNginx(t *testing.T) string {
 	return ""
 }
 
-// startNginx runs nginx in front of the blog at upstream ("127.0.0.1:port"),
-// with deploy/nginx.conf's server block, and returns its base URL.
+// startNginx runs nginx in front of the two blog processes at upstreams
+// ("127.0.0.1:port" each), with deploy/nginx.conf's server block, its
+// static root this package's directory (where static/ is), and returns
+// its base URL and a function that reads its error log.
 //
 // nginx runs in the foreground, one process, its files in a temporary
 // directory, on a port that was free a moment before; it is ready once a
 // connection to it is accepted. cleanup stops it.
-func startNginx(t *testing.T, upstream string) string {
+func startNginx(t *testing.T, upstreams [2]string) (base string, errorLog func() string) {
 	t.Helper()
 	bin := findNginx(t)
 	site, err := os.ReadFile(filepath.Join("..", "deploy", "nginx.conf"))
@@ -54,10 +58,14 @@ func startNginx(t *testing.T, upstream string) string {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	addr := l.Addr().String()
+	here, err := filepath.Abs(".")
+	require.NoError(t, err)
 	conf := string(site)
 	for old, repl := range map[string]string{
 		"listen 80;":             "listen " + addr + ";",
-		"server 127.0.0.1:8000;": "server " + upstream + ";",
+		"server 127.0.0.1:8000 ": "server " + upstreams[0] + " ",
+		"server 127.0.0.1:8001 ": "server " + upstreams[1] + " ",
+		"root /var/www/blog;":    "root " + here + ";",
 	} {
 		require.Equal(t, 1, strings.Count(conf, old), "deploy/nginx.conf has %q once", old)
 		conf = strings.Replace(conf, old, repl, 1)
@@ -70,6 +78,9 @@ pid %[1]s/nginx.pid;
 error_log %[1]s/error.log info;
 events { worker_connections 64; }
 http {
+    # Debian's nginx.conf includes it too: the stylesheet is text/css.
+    include /etc/nginx/mime.types;
+    default_type application/octet-stream;
     access_log %[1]s/access.log;
     client_body_temp_path %[1]s/body;
     proxy_temp_path %[1]s/proxy;
@@ -112,7 +123,10 @@ http {
 		c, err := net.DialTimeout("tcp", addr, time.Second)
 		if err == nil {
 			c.Close()
-			return "http://" + addr
+			return "http://" + addr, func() string {
+				log, _ := os.ReadFile(filepath.Join(dir, "error.log"))
+				return string(log)
+			}
 		}
 		select {
 		case <-exited:
@@ -132,7 +146,10 @@ http {
 // that its address and nginx's (127.0.0.1) differ.
 func TestBehindNginx(t *testing.T) {
 	blog := startBlog(t, sqliteDSN(t), Options{}, func(c *Config) { c.XHeaders = true })
-	base := startNginx(t, strings.TrimPrefix(blog.url, "http://"))
+	// Both of the upstream's servers are this one blog: what is tested
+	// here is what nginx passes on; two processes are the next test's.
+	addr := strings.TrimPrefix(blog.url, "http://")
+	base, _ := startNginx(t, [2]string{addr, addr})
 
 	ann := newBrowser(t, base)
 	jar, _ := cookiejar.New(nil)
@@ -153,14 +170,32 @@ func TestBehindNginx(t *testing.T) {
 	require.Equal(t, 200, resp.StatusCode)
 	assert.Contains(t, page, "<em>text</em>")
 
+	logged := blog.s.Log().Expect(slog.LevelInfo, `200 GET /feed \(127\.0\.0\.2\)`)
 	resp, feed := ann.get("/feed")
+	logged.Done() // X-Real-IP: the access log names the client, not nginx
 	require.Equal(t, 200, resp.StatusCode)
 	assert.Contains(t, feed, "<id>"+base+"/entry/through-nginx</id>", "links name nginx's Host")
-	assert.Contains(t, blog.logs.String(), "GET /feed (127.0.0.2)", "X-Real-IP: the client's address")
+
+	// The stylesheet comes from nginx, from the static directory: the
+	// blog never sees it. Under the versioned URL the pages link, it is
+	// cached for good (expires max); without a version, not.
+	reached := blog.s.Log().Expect(slog.LevelInfo, `\d+ (GET /static/|POST /compose)`)
+	css, err := os.ReadFile(filepath.Join("static", "blog.css"))
+	require.NoError(t, err)
+	m := regexp.MustCompile(`href="(/static/blog\.css\?v=[^"]+)"`).FindStringSubmatch(page)
+	require.NotNil(t, m, "the page links the versioned stylesheet")
+	resp, body := ann.get(m[1])
+	require.Equal(t, 200, resp.StatusCode)
+	assert.Equal(t, string(css), body)
+	assert.Equal(t, "text/css", resp.Header.Get("Content-Type"))
+	assert.True(t, strings.HasPrefix(resp.Header.Get("Server"), "nginx"), "served by nginx, not %q", resp.Header.Get("Server"))
+	assert.Equal(t, "max-age=315360000", resp.Header.Get("Cache-Control"), "expires max")
+	resp, _ = ann.get("/static/blog.css")
+	require.Equal(t, 200, resp.StatusCode)
+	assert.Empty(t, resp.Header.Get("Cache-Control"), "no version, no lifetime")
 
 	// A body over client_max_body_size is refused by nginx; the blog
 	// never sees it.
-	posts := strings.Count(blog.logs.String(), "POST /compose")
 	big := strings.NewReader("markdown=" + strings.Repeat("x", 2<<20))
 	req, err := http.NewRequest("POST", base+"/compose", big)
 	require.NoError(t, err)
@@ -170,7 +205,9 @@ func TestBehindNginx(t *testing.T) {
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	assert.Equal(t, 413, resp.StatusCode)
-	assert.Equal(t, posts, strings.Count(blog.logs.String(), "POST /compose"), "stopped at nginx")
+	// Neither the stylesheet nor the big body reached the blog.
+	assert.Zero(t, reached.Count(), "requests nginx answered itself reached the blog")
+	reached.Stop()
 }
 
 // TestDeployPageShowsTheFile: docs/deploy.md shows deploy/nginx.conf, the
