@@ -283,9 +283,6 @@ func (s *Server) dsn(db string) string {
 // DSN is the URL of the loaded database, the servers' TE_DSN.
 func (s *Server) DSN() string { return s.dsn(Database) }
 
-// PID is the postmaster's process id; its backends are its children.
-func (s *Server) PID() int { return s.cmd.Process.Pid }
-
 // Stop shuts the server down (a fast shutdown, SIGINT; SIGKILL after
 // 10 s) and removes its directory.
 func (s *Server) Stop() error {
