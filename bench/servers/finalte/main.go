@@ -3,9 +3,10 @@
 // /updates?queries=N) through web.Application and RequestHandlers, as a
 // user of final would write them. The database is PostgreSQL through pgx,
 // named by the environment variable TE_DSN (a postgres:// URL); its
-// blocking calls run on an executor and the handlers wait for them in
-// coroutines (RequestHandler.Go, gen.Await), so a loop never blocks on a
-// round trip. Fortunes are rendered by Render, html/template.
+// blocking calls run on an executor (workers.go) and the handlers wait for
+// them in coroutines (RequestHandler.Go, gen.Await), so a loop never
+// blocks on a round trip. Fortunes are rendered by Render, html/template,
+// in a continuation on the loop (app.go says why not in a coroutine).
 //
 //	TE_DSN=postgres://benchmarkdbuser@127.0.0.1:5432/hello_world finalte -addr 127.0.0.1:8080
 //
