@@ -127,9 +127,12 @@ type URLSpec struct {
 	// their place, "" when it cannot be reversed.
 	groups  int
 	reverse string
-	// elemType and protoElem make and reset instances (pool.go).
+	// elemType and protoElem make and reset instances (pool.go);
+	// baseOnly is set when the type is struct{ RequestHandler }, whose
+	// reused instances have nothing to take back from the prototype.
 	elemType  reflect.Type
 	protoElem reflect.Value
+	baseOnly  bool
 	// index numbers the spec within its application (per-loop pools).
 	index int
 	// fallback is the handler's http.Handler for FallbackHandler.
@@ -170,6 +173,7 @@ func (s *URLSpec) compile() {
 		panic(fmt.Sprintf("web: handler for %q must be a non-nil pointer to a struct embedding RequestHandler", s.Pattern))
 	}
 	s.elemType, s.protoElem = v.Elem().Type(), v.Elem()
+	s.baseOnly = baseOnly(s.elemType)
 	if fb, ok := s.Handler.(*FallbackHandler); ok {
 		// Made here, once: the prototype is shared by every loop.
 		fb.adapter = httpserver.HTTPHandler(fb.Fallback)

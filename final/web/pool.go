@@ -28,6 +28,16 @@ import "reflect"
 // pool, fails with ErrFinished; once it serves another request, it would
 // act on that one. docs/web.md says so where handlers are introduced.
 
+// baseOnly reports whether handler type t is struct{ RequestHandler } (the
+// usual hello world, and most handlers whose route passes no arguments):
+// a reused instance of it has no field of its own to take back, and the
+// copy is skipped. Measured on pipelined hello world, that copy of 768
+// bytes, three times (saved, copied over, put back), cost about a tenth of
+// the rate.
+func baseOnly(t reflect.Type) bool {
+	return t.NumField() == 1 && t.Field(0).Anonymous && t.Field(0).Type == reflect.TypeFor[RequestHandler]()
+}
+
 // instance returns a handler for spec from the loop's pool, reset to the
 // prototype, or a new copy of the prototype.
 func (ls *loopState) instance(s *URLSpec) Handler {
@@ -38,6 +48,9 @@ func (ls *loopState) instance(s *URLSpec) Handler {
 	if n := len(pool); n > 0 {
 		h := pool[n-1]
 		ls.pools[s.index] = pool[:n-1]
+		if s.baseOnly {
+			return h // init resets the RequestHandler
+		}
 		rh := h.base()
 		saved := *rh
 		reflect.ValueOf(h).Elem().Set(s.protoElem)

@@ -69,6 +69,8 @@ func main() {
 	quiet := flag.Float64("quiet", 30, "before each run, wait until other work uses less than this % of one core (0: don't wait)")
 	quietWait := flag.Duration("quiet-wait", 20*time.Second, "longest wait for -quiet before running anyway")
 	list := flag.Bool("list", false, "list workloads and peers, say what is missing, and exit")
+	base := flag.String("base", "", "another checkout of the repository (a git worktree at an older commit): adds the peer final-base, its helloworld, to measure a change side by side with final in one run")
+	baseArgs := flag.String("base-args", "", "flags for final-base's helloworld (its version's; \"-logging none\" since -logging exists)")
 	flag.Parse()
 	log.SetFlags(0)
 	log.SetPrefix("bench: ")
@@ -79,6 +81,9 @@ func main() {
 		log.Fatal(err)
 	}
 	e.rootDir = filepath.Dir(e.benchDir)
+	if *base != "" {
+		addBasePeer(*base, strings.Fields(*baseArgs))
+	}
 	e.findTools()
 
 	if *list {

@@ -24,6 +24,9 @@ type Peer struct {
 	// fails to build (final/ is being written) takes only its peer out.
 	Pkg    string
 	InRoot bool
+	// Root, if set, is the checkout an InRoot package is built in instead
+	// of this one (final-base, see addBasePeer).
+	Root string
 	// Args are passed before -addr (clientload's "-client nethttp").
 	Args []string
 	// Script is a python peer's program in servers/tornado ("app.py" when
@@ -61,6 +64,18 @@ var peers = []Peer{
 		Kind: goProgram, Pkg: "./final/demos/clientload", InRoot: true, Client: true, Optional: true},
 	{Name: "nethttp-client", About: "net/http Client (cmd/clientload -client nethttp)", Kind: goProgram, Pkg: "./cmd/clientload", Args: []string{"-client", "nethttp"}, Client: true},
 	{Name: "fasthttp-client", About: "fasthttp Client (cmd/clientload -client fasthttp)", Kind: goProgram, Pkg: "./cmd/clientload", Args: []string{"-client", "fasthttp"}, Client: true},
+}
+
+// addBasePeer adds final-base: final's helloworld built in root, another
+// checkout of the repository, run with args, so that a change is measured
+// against the code before it in one run, interleaved, on the same machine
+// state (-base).
+func addBasePeer(root string, args []string) {
+	p := *peerByName("final")
+	p.Name = "final-base"
+	p.About = "final's helloworld built in " + root + " (-base)"
+	p.Root, p.Args = root, args
+	peers = append(peers, p)
 }
 
 func peerByName(name string) *Peer {

@@ -46,7 +46,7 @@ func (e *env) findTools() {
 	}
 	for _, p := range peers {
 		if p.Kind == goProgram && p.InRoot {
-			if _, err := os.Stat(filepath.Join(e.rootDir, p.Pkg)); err != nil {
+			if _, err := os.Stat(filepath.Join(e.rootOf(p), p.Pkg)); err != nil {
 				e.missing[p.Name] = "not built yet (" + strings.TrimPrefix(p.Pkg, "./") + " does not exist)"
 			}
 		}
@@ -77,7 +77,10 @@ func (e *env) build(sel []Peer) {
 			out := filepath.Join(binDir, p.Name)
 			dir, where := e.benchDir, "bench's module"
 			if p.InRoot {
-				dir, where = e.rootDir, "the root module"
+				dir, where = e.rootOf(p), "the root module"
+				if p.Root != "" {
+					where = p.Root
+				}
 			}
 			log.Printf("building %s in %s", p.Pkg, where)
 			if err := goBuild(dir, out, p.Pkg); err != nil {
@@ -92,6 +95,14 @@ func (e *env) build(sel []Peer) {
 	}
 	e.bins["idleconns"] = filepath.Join(binDir, "idleconns")
 	e.bins["wsload"] = filepath.Join(binDir, "wsload")
+}
+
+// rootOf is the checkout p is built in: its Root, or this repository.
+func (e *env) rootOf(p Peer) string {
+	if p.Root != "" {
+		return p.Root
+	}
+	return e.rootDir
 }
 
 func goBuild(dir, out string, pkgs ...string) error {
