@@ -53,7 +53,12 @@ func TestIdleStreamMemory(t *testing.T) {
 	runtime.ReadMemStats(&after)
 	perConn := float64(after.HeapAlloc-before.HeapAlloc) / n
 	t.Logf("%.0f bytes of Go heap per idle stream", perConn)
-	assert.Less(t, perConn, 300.0, "an idle stream holds no buffer")
+	// About 260 bytes: the stream and its share of the loop's descriptor
+	// table. The table doubles as descriptor numbers grow, so where this
+	// test's numbers fall (after the descriptors the test binary and the
+	// race detector hold) adds up to about 50, or 100, bytes a stream; a
+	// buffer would add at least a 16 KiB chunk.
+	assert.Less(t, perConn, 400.0, "an idle stream holds no buffer")
 	for _, s := range streams {
 		assert.Nil(t, s.rbuf)
 		assert.Nil(t, s.w)
