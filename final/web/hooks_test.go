@@ -353,6 +353,26 @@ func (r *records) access() []slog.Record {
 	return out
 }
 
+// errors returns the records logged at ERROR, each its message and its
+// attributes as key=value, one a line.
+func (r *records) errors() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var b strings.Builder
+	for _, rec := range r.all {
+		if rec.Level < slog.LevelError {
+			continue
+		}
+		b.WriteString(rec.Message)
+		rec.Attrs(func(a slog.Attr) bool {
+			fmt.Fprintf(&b, " %s=%v", a.Key, a.Value)
+			return true
+		})
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
 func attr(rec slog.Record, key string) (slog.Value, bool) {
 	var v slog.Value
 	var ok bool

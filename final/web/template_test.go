@@ -5,7 +5,6 @@
 package web
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"html/template"
@@ -78,34 +77,6 @@ func fetch(t *testing.T, url string) (int, string) {
 	t.Helper()
 	resp, body := do(t, client(t), "GET", url, "")
 	return resp.StatusCode, body
-}
-
-// logRecorder keeps the messages and attributes logged at Error.
-type logRecorder struct {
-	mu    sync.Mutex
-	lines []string
-}
-
-func (l *logRecorder) Enabled(_ context.Context, lv slog.Level) bool { return lv >= slog.LevelError }
-func (l *logRecorder) Handle(_ context.Context, r slog.Record) error {
-	var b strings.Builder
-	b.WriteString(r.Message)
-	r.Attrs(func(a slog.Attr) bool {
-		fmt.Fprintf(&b, " %s=%v", a.Key, a.Value)
-		return true
-	})
-	l.mu.Lock()
-	l.lines = append(l.lines, b.String())
-	l.mu.Unlock()
-	return nil
-}
-func (l *logRecorder) WithAttrs([]slog.Attr) slog.Handler { return l }
-func (l *logRecorder) WithGroup(string) slog.Handler      { return l }
-
-func (l *logRecorder) all() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return strings.Join(l.lines, "\n")
 }
 
 // layoutFS: two pages over one layout, in both shapes: a.html is the Go
@@ -238,7 +209,7 @@ func TestTemplateUIModule(t *testing.T) {
 	}
 	static := fstest.MapFS{"entry.css": {Data: []byte("div{}"), ModTime: time.Now()}}
 	type entry struct{ Title string }
-	rec := &logRecorder{}
+	rec := &records{}
 	base := serve(t, NewApplication([]*URLSpec{
 		page("/", "page.html", []entry{{"one"}, {"<two>"}}),
 		page("/fragment", "fragment.html", entry{"f"}),
@@ -264,10 +235,10 @@ func TestTemplateUIModule(t *testing.T) {
 		"<script type=\"text/javascript\">\n//<!\\[CDATA\\[\ninit\\(\\);\n//\\]\\]>\n</script>\n</body></html>$", body)
 	code, _ = fetch(t, base+"/fragment")
 	assert.Equal(t, 500, code, "no </head> for the module's CSS")
-	assert.Contains(t, rec.all(), ErrNoPlaceForResources.Error())
+	assert.Contains(t, rec.errors(), ErrNoPlaceForResources.Error())
 	code, _ = fetch(t, base+"/unknown")
 	assert.Equal(t, 500, code)
-	assert.Contains(t, rec.all(), `no UI module with that name: "Nope"`)
+	assert.Contains(t, rec.errors(), `no UI module with that name: "Nope"`)
 }
 
 // TestTemplateDebugReloads: with Debug a changed file is read again on the
@@ -312,7 +283,7 @@ func TestTemplateErrors(t *testing.T) {
 		"badfunc.html":   {Data: []byte("ok\n{{nosuchfunc}}")},
 		"good.html":      {Data: []byte(`fine`)},
 	}
-	rec := &logRecorder{}
+	rec := &records{}
 	errs := make(chan error, 1)
 	cases := []struct {
 		page, want string
@@ -344,7 +315,7 @@ func TestTemplateErrors(t *testing.T) {
 		_, body := fetch(t, base+"/good")
 		assert.Equal(t, "fine", body, "the other pages still render")
 	}
-	log := rec.all()
+	log := rec.errors()
 	assert.Contains(t, log, "web: uncaught error")
 	assert.Contains(t, log, "bad.html:3")
 	assert.NotContains(t, log, "panic")
@@ -362,10 +333,10 @@ func TestTemplateRendersOnSeveralLoops(t *testing.T) {
 		"_m.html":    {Data: []byte(`<i>{{current_user}}</i>`)},
 		"other.html": {Data: []byte(`{{define "content"}}other{{end}}{{template "base.html" .}}`)},
 	}
-	rec := &logRecorder{}
+	rec := &records{}
 	defer func() {
 		if t.Failed() {
-			t.Log(rec.all())
+			t.Log(rec.errors())
 		}
 	}()
 	app := NewApplication([]*URLSpec{page("/a", "a.html", 1), page("/b", "b.html", 2)}, Settings{
