@@ -9,9 +9,6 @@ package callbacks
 import (
 	"errors"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
-	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -113,26 +110,6 @@ func checkCrawlAtMost(crawl crawlAtMostFunc) []exercisetest.Case {
 	return cases
 }
 
-// flakyServer answers 503 to the first `failures` requests, then "ok\n";
-// /gone always answers 404. It counts the requests it saw.
-func flakyServer(t exercisetest.T, failures int64) (*httptest.Server, *atomic.Int64) {
-	t.Helper()
-	var seen atomic.Int64
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		n := seen.Add(1)
-		switch {
-		case r.URL.Path == "/gone":
-			http.Error(w, "gone", http.StatusNotFound)
-		case n <= failures:
-			http.Error(w, "try later", http.StatusServiceUnavailable)
-		default:
-			_, _ = w.Write([]byte("ok\n"))
-		}
-	}))
-	t.Cleanup(srv.Close)
-	return srv, &seen
-}
-
 // checkFetchRetry is exercise 2: a 5xx answer is retried, nothing else, and
 // the callback runs once.
 func checkFetchRetry(retry fetchRetryFunc) []exercisetest.Case {
@@ -157,14 +134,14 @@ func checkFetchRetry(retry fetchRetryFunc) []exercisetest.Case {
 	}
 	return []exercisetest.Case{
 		{Name: "two 503s, then the page: three attempts are enough", Check: func(t exercisetest.T) {
-			srv, seen := flakyServer(t, 2)
+			srv, seen := exercisetest.Flaky(t, 2)
 			body, err := fetch(t, srv.URL+"/page", 3)
 			require.NoError(t, err)
 			assert.Equal(t, "ok\n", string(body))
 			assert.Equal(t, int64(3), seen.Load())
 		}},
 		{Name: "three 503s: two attempts end with the last 503", Check: func(t exercisetest.T) {
-			srv, seen := flakyServer(t, 3)
+			srv, seen := exercisetest.Flaky(t, 3)
 			_, err := fetch(t, srv.URL+"/page", 2)
 			var he *HTTPError
 			require.True(t, errors.As(err, &he), "err = %v", err)
@@ -172,7 +149,7 @@ func checkFetchRetry(retry fetchRetryFunc) []exercisetest.Case {
 			assert.Equal(t, int64(2), seen.Load())
 		}},
 		{Name: "a 404 is an answer, not a reason to retry", Check: func(t exercisetest.T) {
-			srv, seen := flakyServer(t, 0)
+			srv, seen := exercisetest.Flaky(t, 0)
 			_, err := fetch(t, srv.URL+"/gone", 5)
 			var he *HTTPError
 			require.True(t, errors.As(err, &he), "err = %v", err)
@@ -180,7 +157,7 @@ func checkFetchRetry(retry fetchRetryFunc) []exercisetest.Case {
 			assert.Equal(t, int64(1), seen.Load())
 		}},
 		{Name: "a refused connection is not retried either", Check: func(t exercisetest.T) {
-			srv, _ := flakyServer(t, 0)
+			srv, _ := exercisetest.Flaky(t, 0)
 			url := srv.URL
 			srv.Close()
 			_, err := fetch(t, url+"/page", 3)

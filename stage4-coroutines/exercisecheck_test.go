@@ -9,8 +9,6 @@ package coroutines_test
 import (
 	"errors"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"sync/atomic"
 	"time"
 
@@ -101,26 +99,6 @@ func checkCrawlAtMost(crawl crawlAtMostFunc) []exercisetest.Case {
 	return cases
 }
 
-// flaky answers 503 to the first `failures` requests and "ok\n" after;
-// /gone is always a 404. It counts requests.
-func flaky(t exercisetest.T, failures int64) (*httptest.Server, *atomic.Int64) {
-	t.Helper()
-	var seen atomic.Int64
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		n := seen.Add(1)
-		switch {
-		case r.URL.Path == "/gone":
-			http.Error(w, "gone", http.StatusNotFound)
-		case n <= failures:
-			http.Error(w, "try later", http.StatusServiceUnavailable)
-		default:
-			_, _ = w.Write([]byte("ok\n"))
-		}
-	}))
-	t.Cleanup(srv.Close)
-	return srv, &seen
-}
-
 // counted wraps fn so that runs counts how many times the Retry ran it.
 func counted(fn coroutines.Func, runs *atomic.Int64) coroutines.Func {
 	return func(await coroutines.Await) (any, error) {
@@ -133,7 +111,7 @@ func counted(fn coroutines.Func, runs *atomic.Int64) coroutines.Func {
 func checkRetry(retry retryFunc) []exercisetest.Case {
 	return []exercisetest.Case{
 		{Name: "two 503s, then the page, with the backoff between", Check: func(t exercisetest.T) {
-			srv, seen := flaky(t, 2)
+			srv, seen := exercisetest.Flaky(t, 2)
 			r, loop := exerciseRunner(t)
 			start := time.Now()
 			v, err := runSync(t, r, retry(r, 3, 30*time.Millisecond,
@@ -144,7 +122,7 @@ func checkRetry(retry retryFunc) []exercisetest.Case {
 			assert.GreaterOrEqual(t, time.Since(start), 60*time.Millisecond, "two waits of 30ms")
 		}},
 		{Name: "out of attempts: the last 503", Check: func(t exercisetest.T) {
-			srv, seen := flaky(t, 5)
+			srv, seen := exercisetest.Flaky(t, 5)
 			r, loop := exerciseRunner(t)
 			_, err := runSync(t, r, retry(r, 2, time.Millisecond,
 				coroutines.FetchCoroutine(loop, srv.URL+"/page")), 5*time.Second, 10*time.Second)
@@ -154,7 +132,7 @@ func checkRetry(retry retryFunc) []exercisetest.Case {
 			assert.Equal(t, int64(2), seen.Load())
 		}},
 		{Name: "a 404 is not retried", Check: func(t exercisetest.T) {
-			srv, seen := flaky(t, 0)
+			srv, seen := exercisetest.Flaky(t, 0)
 			r, loop := exerciseRunner(t)
 			_, err := runSync(t, r, retry(r, 5, time.Millisecond,
 				coroutines.FetchCoroutine(loop, srv.URL+"/gone")), 5*time.Second, 10*time.Second)
@@ -170,7 +148,7 @@ func checkRetry(retry retryFunc) []exercisetest.Case {
 		// ignores the error of its await runs fn again while it unwinds.
 		{Name: "a timeout during the backoff ends the Retry", Check: func(t exercisetest.T) {
 			checkNoLeak(t)
-			srv, seen := flaky(t, 100)
+			srv, seen := exercisetest.Flaky(t, 100)
 			r, loop := exerciseRunner(t)
 			var runs atomic.Int64
 			_, err := runSync(t, r, retry(r, 2, 2*time.Second,
