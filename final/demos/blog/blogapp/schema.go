@@ -22,52 +22,38 @@ type migration struct {
 // migrations are the schema's steps; the database's schema_version is the
 // number applied.
 //
-// Step 1 is Tornado's schema.sql: SERIAL is Postgres's auto-increment,
-// INTEGER PRIMARY KEY SQLite's (a rowid alias). SQLite ignores the VARCHAR
-// lengths, which Postgres enforces; TIMESTAMP columns hold UTC (the store
-// writes time.Now().UTC()), and in SQLite the declared type TIMESTAMP is
-// what makes the driver read them back as time.Time.
+// Step 1 is Tornado's schema.sql (tornadoSchema).
 var migrations = []migration{
-	{
-		sqlite: []string{
-			`CREATE TABLE authors (
-				id INTEGER PRIMARY KEY,
-				email VARCHAR(100) NOT NULL UNIQUE,
-				name VARCHAR(100) NOT NULL,
-				hashed_password VARCHAR(100) NOT NULL
-			)`,
-			`CREATE TABLE entries (
-				id INTEGER PRIMARY KEY,
-				author_id INTEGER NOT NULL REFERENCES authors(id),
-				slug VARCHAR(100) NOT NULL UNIQUE,
-				title VARCHAR(512) NOT NULL,
-				markdown TEXT NOT NULL,
-				html TEXT NOT NULL,
-				published TIMESTAMP NOT NULL,
-				updated TIMESTAMP NOT NULL
-			)`,
-			`CREATE INDEX entries_published ON entries (published)`,
-		},
-		postgres: []string{
-			`CREATE TABLE authors (
-				id SERIAL PRIMARY KEY,
-				email VARCHAR(100) NOT NULL UNIQUE,
-				name VARCHAR(100) NOT NULL,
-				hashed_password VARCHAR(100) NOT NULL
-			)`,
-			`CREATE TABLE entries (
-				id SERIAL PRIMARY KEY,
-				author_id INT NOT NULL REFERENCES authors(id),
-				slug VARCHAR(100) NOT NULL UNIQUE,
-				title VARCHAR(512) NOT NULL,
-				markdown TEXT NOT NULL,
-				html TEXT NOT NULL,
-				published TIMESTAMP NOT NULL,
-				updated TIMESTAMP NOT NULL
-			)`,
-			`CREATE INDEX entries_published ON entries (published)`,
-		},
-	},
+	{sqlite: tornadoSchema("INTEGER PRIMARY KEY"), postgres: tornadoSchema("SERIAL PRIMARY KEY")},
+}
+
+// tornadoSchema is Tornado's schema.sql with key, the auto-increment key's
+// column type, spelled for the engine: SERIAL PRIMARY KEY on Postgres,
+// INTEGER PRIMARY KEY (a rowid alias) on SQLite. Everything else reads the
+// same on both: SQLite ignores the VARCHAR lengths, which Postgres
+// enforces; TIMESTAMP columns hold UTC (the store writes time.Now().UTC()),
+// and in SQLite the declared type TIMESTAMP is what makes the driver read
+// them back as time.Time.
+func tornadoSchema(key string) []string {
+	return []string{
+		`CREATE TABLE authors (
+			id ` + key + `,
+			email VARCHAR(100) NOT NULL UNIQUE,
+			name VARCHAR(100) NOT NULL,
+			hashed_password VARCHAR(100) NOT NULL
+		)`,
+		`CREATE TABLE entries (
+			id ` + key + `,
+			author_id INTEGER NOT NULL REFERENCES authors(id),
+			slug VARCHAR(100) NOT NULL UNIQUE,
+			title VARCHAR(512) NOT NULL,
+			markdown TEXT NOT NULL,
+			html TEXT NOT NULL,
+			published TIMESTAMP NOT NULL,
+			updated TIMESTAMP NOT NULL
+		)`,
+		`CREATE INDEX entries_published ON entries (published)`,
+	}
 }
 
 // migrate brings the schema up to date. Tornado's demo creates the tables
