@@ -35,9 +35,27 @@ type message struct {
 
 func (h *jsonHello) Get(...string) error { return h.Write(&message{Message: "Hello, world"}) }
 
+// teBase is TechEmpower's handler base, as bench/servers/finalte writes
+// it: a struct embedding RequestHandler, with ComputeETag off (the rules
+// forbid caching). Handlers embedding it are not struct{ RequestHandler }.
+type teBase struct{ RequestHandler }
+
+func (*teBase) ComputeETag() []byte { return nil }
+
+// plaintext is TechEmpower's plaintext handler (test type 6), as finalte's.
+type plaintext struct{ teBase }
+
+var plaintextBody = []byte("Hello, World!")
+
+func (h *plaintext) Get(...string) error {
+	h.SetHeader("Content-Type", "text/plain")
+	return h.WriteBytes(plaintextBody)
+}
+
 // startBench serves the benchmark application on one loop.
 func startBench(tb testing.TB) string {
-	app := NewApplication([]*URLSpec{URL("/", &plainHello{}), URL("/json", &jsonHello{})}, Settings{})
+	app := NewApplication([]*URLSpec{URL("/", &plainHello{}), URL("/json", &jsonHello{}),
+		URL("/plaintext", &plaintext{})}, Settings{})
 	return strings.TrimPrefix(serve(tb, app), "http://")
 }
 
@@ -72,7 +90,12 @@ func responseLen(tb testing.TB, c net.Conn, req []byte) int {
 
 // benchConns runs b.N requests over conns keep-alive connections, one at a
 // time on each, and reports requests per second.
-func benchConns(b *testing.B, req []byte, conns int) {
+func benchConns(b *testing.B, req []byte, conns int) { benchPipelined(b, req, conns, 1) }
+
+// benchPipelined runs b.N requests over conns keep-alive connections,
+// depth of them written at once on each (pipelined, as TechEmpower's
+// plaintext test and wrk's pipeline.lua), and reports requests per second.
+func benchPipelined(b *testing.B, req []byte, conns, depth int) {
 	addr := startBench(b)
 	var left atomic.Int64
 	left.Store(int64(b.N))
@@ -85,6 +108,7 @@ func benchConns(b *testing.B, req []byte, conns int) {
 		rlen = responseLen(b, c, req)
 		clients[i] = c
 	}
+	batch := bytes.Repeat(req, depth)
 	b.ReportAllocs()
 	b.ResetTimer()
 	start := time.Now()
@@ -93,13 +117,17 @@ func benchConns(b *testing.B, req []byte, conns int) {
 		wg.Add(1)
 		go func(c net.Conn) {
 			defer wg.Done()
-			buf := make([]byte, rlen)
-			for left.Add(-1) >= 0 {
-				if _, err := c.Write(req); err != nil {
+			buf := make([]byte, rlen*depth)
+			for {
+				k := int(min(left.Add(-int64(depth))+int64(depth), int64(depth)))
+				if k <= 0 {
+					return
+				}
+				if _, err := c.Write(batch[:k*len(req)]); err != nil {
 					b.Error(err)
 					return
 				}
-				if _, err := io.ReadFull(c, buf); err != nil {
+				if _, err := io.ReadFull(c, buf[:k*rlen]); err != nil {
 					b.Error(err)
 					return
 				}
@@ -118,6 +146,15 @@ func BenchmarkHelloApplication(b *testing.B) { benchConns(b, helloReq, 64) }
 func BenchmarkJSONApplication(b *testing.B) {
 	benchConns(b, []byte("GET /json HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"), 64)
 }
+
+// plaintextReq is the request wrk's pipeline.lua sends for TechEmpower's
+// plaintext test.
+var plaintextReq = []byte("GET /plaintext HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n")
+
+// BenchmarkPlaintextPipelined: TechEmpower's plaintext test in miniature,
+// through Application and a handler written as bench/servers/finalte's:
+// 16 requests in flight on each of 16 connections.
+func BenchmarkPlaintextPipelined(b *testing.B) { benchPipelined(b, plaintextReq, 16, 16) }
 
 // TestHelloAllocatesNothing: a hello world request through Application,
 // routing, a pooled handler, the ETag and the response, costs no
