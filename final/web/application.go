@@ -128,8 +128,9 @@ type URLSpec struct {
 	groups  int
 	reverse string
 	// elemType and protoElem make and reset instances (pool.go);
-	// baseOnly is set when the type is struct{ RequestHandler }, whose
-	// reused instances have nothing to take back from the prototype.
+	// baseOnly is set when the type holds nothing but its
+	// RequestHandler, so that its reused instances have nothing to take
+	// back from the prototype.
 	elemType  reflect.Type
 	protoElem reflect.Value
 	baseOnly  bool

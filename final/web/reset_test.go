@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"reflect"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -61,5 +62,57 @@ func TestReusedHandlersStartFromThePrototype(t *testing.T) {
 		assert.Equal(t, "proto hits=1 nested=1 seen=1", body, "request %d", i)
 		_, body = do(t, c, "GET", base+"/d", "")
 		assert.Equal(t, "deep count=11", body, "request %d", i)
+	}
+}
+
+// onlyBase is a base embedded to share methods, holding nothing itself.
+type onlyBase struct{ RequestHandler }
+
+// viaBase embeds it and adds nothing: nothing to take back on reuse.
+type viaBase struct{ onlyBase }
+
+// viaBaseWithField embeds it and adds state: taken back on reuse.
+type viaBaseWithField struct {
+	onlyBase
+	n int
+}
+
+// zeroSizeTail ends with a zero-size field, which Go pads: it is copied,
+// needlessly but correctly.
+type zeroSizeTail struct {
+	RequestHandler
+	_ struct{}
+}
+
+func TestBaseOnlyMeansNothingButTheRequestHandler(t *testing.T) {
+	for _, c := range []struct {
+		h    any
+		want bool
+	}{
+		{plainHello{}, true},
+		{viaBase{}, true},
+		{counterHandler{}, false},
+		{deepHandler{}, false},
+		{viaBaseWithField{}, false},
+		{zeroSizeTail{}, false},
+	} {
+		assert.Equal(t, c.want, baseOnly(reflect.TypeOf(c.h)), "%T", c.h)
+	}
+}
+
+func (h *viaBaseWithField) Get(...string) error {
+	h.n++
+	return h.WriteString(fmt.Sprintf("n=%d", h.n))
+}
+
+// TestReusedHandlerViaBaseStartsFromThePrototype: a handler whose state is
+// beside an embedded base is still reset on reuse.
+func TestReusedHandlerViaBaseStartsFromThePrototype(t *testing.T) {
+	app := NewApplication([]*URLSpec{URL("/v", &viaBaseWithField{n: 41})}, Settings{})
+	base := serve(t, app)
+	c := client(t)
+	for i := range 3 {
+		_, body := do(t, c, "GET", base+"/v", "")
+		assert.Equal(t, "n=42", body, "request %d", i)
 	}
 }
