@@ -79,9 +79,16 @@ var toLower = func() (t [256]byte) {
 }()
 
 // equalFold reports whether a and b are equal under ASCII case folding.
+// Equal bytes are tried first, one memory comparison: a name looked up
+// is nearly always spelled as it was stored (a response's fields are
+// stored in normal form, and clients send "Host" and "Content-Length"),
+// and the table walk below costs a load per byte.
 func equalFold(a []byte, b string) bool {
 	if len(a) != len(b) {
 		return false
+	}
+	if string(a) == b {
+		return true
 	}
 	for i := 0; i < len(a); i++ {
 		if toLower[a[i]] != toLower[b[i]] {
