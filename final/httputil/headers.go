@@ -4,8 +4,10 @@
 package httputil
 
 import (
+	"bytes"
 	"fmt"
 	"iter"
+	"slices"
 	"strings"
 )
 
@@ -288,6 +290,19 @@ func (h *HTTPHeaders) CopyFrom(src *HTTPHeaders) {
 	h.buf = append(h.buf[:0], src.buf...)
 	h.fields = append(h.fields[:0], src.fields...)
 	h.lens = src.lens
+}
+
+// SameAs reports whether h holds exactly what o holds: the same field
+// lines, stored the same way, as a copy CopyFrom made and nobody changed
+// since, or a set built by the same calls in the same order. Sets that
+// are SameAs write the same head (AppendResponseHead is a function of
+// what is stored), so a writer may keep the head it wrote for one and
+// send it again for the other (http1connection does, per loop). Sets that
+// were built differently may hold the same fields and still not be
+// SameAs: it compares storage, which costs a memory comparison of a few
+// hundred bytes at most, not fields.
+func (h *HTTPHeaders) SameAs(o *HTTPHeaders) bool {
+	return h.lens == o.lens && slices.Equal(h.fields, o.fields) && bytes.Equal(h.buf, o.buf)
 }
 
 // lenBit is the bit of HTTPHeaders.lens for a name of n bytes.

@@ -204,3 +204,25 @@ func TestHTTPHeadersAgainstModel(t *testing.T) {
 		}
 	}
 }
+
+func TestSameAsComparesStorage(t *testing.T) {
+	a := NewHTTPHeaders("Server", "gornado", "Content-Type", "text/plain")
+	var b HTTPHeaders
+	b.CopyFrom(a)
+	assert.True(t, b.SameAs(a), "a copy")
+	b.Set("Content-Type", "text/plain")
+	assert.False(t, b.SameAs(a), "the same fields, stored differently (Set leaves the old value behind)")
+	a.Set("Content-Type", "text/plain")
+	assert.True(t, b.SameAs(a), "built by the same calls")
+	b.Set("Content-Type", "text/plaim")
+	a.Set("Content-Type", "text/plain")
+	assert.False(t, b.SameAs(a), "one byte of a value")
+	var e1, e2 HTTPHeaders
+	assert.True(t, e1.SameAs(&e2), "empty")
+	e1.Add("X-A", "1")
+	e2.Add("x-a", "1")
+	assert.True(t, e1.SameAs(&e2), "names are stored in normal form")
+	e2.Reset()
+	e2.Add("X-B", "1")
+	assert.False(t, e1.SameAs(&e2), "one byte of a name")
+}
