@@ -22,10 +22,12 @@ const (
 	classTarget
 	// classHex: HEXDIG (RFC 5234, appendix B.1).
 	classHex
-	// classHost: the bytes of uri-host ":" port, loosely: reg-name
-	// (unreserved / pct-encoded / sub-delims), IP-literal brackets and
-	// colons (RFC 3986, section 3.2.2).
-	classHost
+	// classRegName: the bytes of a reg-name (RFC 3986, section 3.2.2):
+	// unreserved / pct-encoded / sub-delims, loosely ("%" alone, not
+	// checked for two hex digits after it). Not ":" nor brackets, which
+	// delimit a port or an IP-literal around it, so that a host is
+	// checked with one table lookup per byte.
+	classRegName
 )
 
 // classes maps each byte to its classes.
@@ -33,7 +35,7 @@ var classes = func() (t [256]uint8) {
 	for c := 0; c < 256; c++ {
 		switch {
 		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
-			t[c] |= classToken | classHost
+			t[c] |= classToken | classRegName
 		}
 		if c >= 0x21 && c <= 0x7e {
 			t[c] |= classValue | classTarget
@@ -48,8 +50,8 @@ var classes = func() (t [256]uint8) {
 	for _, c := range []byte("!#$%&'*+-.^_`|~") {
 		t[c] |= classToken
 	}
-	for _, c := range []byte("-._~%!$&'()*+,;=:[]") {
-		t[c] |= classHost
+	for _, c := range []byte("-._~%!$&'()*+,;=") {
+		t[c] |= classRegName
 	}
 	return t
 }()

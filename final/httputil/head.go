@@ -519,7 +519,7 @@ func validHost(h []byte) bool {
 		host, port = h[:c], h[c+1:]
 	}
 	for _, c := range host {
-		if classes[c]&classHost == 0 || c == ':' || c == '[' || c == ']' {
+		if classes[c]&classRegName == 0 {
 			return false
 		}
 	}
