@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
-	"slices"
 	"strings"
 
 	"github.com/gornado/gornado/final/concurrent"
@@ -462,7 +461,7 @@ func (rh *RequestHandler) prepareStep() (err error) {
 // refused either way, and the token may be in the body, which a refusal
 // does not read.
 func refusal(h Handler, method string) int {
-	if !slices.Contains(supportedMethods[:], method) {
+	if !supported(method) {
 		return 405
 	}
 	if e, ok := h.(*ErrorHandler); ok {
@@ -480,6 +479,18 @@ func refusal(h Handler, method string) int {
 // supportedMethods are Tornado's SUPPORTED_METHODS, in its order (the
 // order of a 405's Allow field).
 var supportedMethods = [...]string{"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"}
+
+// supported reports whether method is one of supportedMethods: a switch,
+// which compares lengths first, where slices.Contains compared strings in
+// turn (1.4% of the server's CPU on pipelined plaintext, every request
+// asking).
+func supported(method string) bool {
+	switch method {
+	case "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS":
+		return true
+	}
+	return false
+}
 
 // hasMethod reports whether h has the method for a request of method, one
 // of supportedMethods.

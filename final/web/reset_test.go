@@ -116,3 +116,14 @@ func TestReusedHandlerViaBaseStartsFromThePrototype(t *testing.T) {
 		assert.Equal(t, "n=42", body, "request %d", i)
 	}
 }
+
+// TestSupportedIsSupportedMethods: the switch and the list (the Allow
+// field's order) name the same methods, and methods are case-sensitive.
+func TestSupportedIsSupportedMethods(t *testing.T) {
+	for _, m := range supportedMethods {
+		assert.True(t, supported(m), m)
+	}
+	for _, m := range []string{"get", "CONNECT", "TRACE", "PROPFIND", "", "GETX"} {
+		assert.False(t, supported(m), m)
+	}
+}
