@@ -134,6 +134,15 @@ type URLSpec struct {
 	elemType  reflect.Type
 	protoElem reflect.Value
 	baseOnly  bool
+	// methods, prepares and streams describe the handler's type, asked
+	// once of the prototype, as every instance has its type: a bit per
+	// entry of supportedMethods it has a method for (methodBit), whether
+	// it has a Prepare, and whether it streams (StreamingHandler). Asked
+	// of each request instead, they were three interface assertions and a
+	// search of the method list per request.
+	methods  uint8
+	prepares bool
+	streams  bool
 	// index numbers the spec within its application (per-loop pools).
 	index int
 	// fallback is the handler's http.Handler for FallbackHandler.
@@ -175,6 +184,13 @@ func (s *URLSpec) compile() {
 	}
 	s.elemType, s.protoElem = v.Elem().Type(), v.Elem()
 	s.baseOnly = baseOnly(s.elemType)
+	for _, m := range supportedMethods {
+		if hasMethod(s.Handler, m) {
+			s.methods |= methodBit(m)
+		}
+	}
+	_, s.prepares = s.Handler.(preparer)
+	_, s.streams = s.Handler.(StreamingHandler)
 	if fb, ok := s.Handler.(*FallbackHandler); ok {
 		// Made here, once: the prototype is shared by every loop.
 		fb.adapter = httpserver.HTTPHandler(fb.Fallback)
@@ -399,15 +415,6 @@ func splitHost(h string) (string, int) {
 		return host, p
 	}
 	return h, -1
-}
-
-// handlerFor returns the prototype handler of spec, or of the 404 route
-// when spec is nil (no route matched).
-func (a *Application) handlerFor(spec *URLSpec) Handler {
-	if spec == nil {
-		return a.notFound.Handler
-	}
-	return spec.Handler
 }
 
 // Listen serves the application on addr ("host:port"; port 0 picks one)

@@ -137,9 +137,13 @@ func (a *Application) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// refused from its head alone (a 404, a 405) is answered without its
 	// body, as on final's server (dispatch.HeadersReceived); net/http
 	// discards what is left of it, or closes the connection.
-	_, streams := a.handlerFor(spec).(StreamingHandler)
+	known := spec
+	if known == nil {
+		known = a.notFound
+	}
+	streams := known.streams
 	var body []byte
-	if !streams && (r.ContentLength == 0 || refusal(a.handlerFor(spec), r.Method) == 0) {
+	if !streams && (r.ContentLength == 0 || refusal(known.Handler, known, r.Method) == 0) {
 		body, err = io.ReadAll(io.LimitReader(r.Body, limit+1))
 		if err != nil {
 			http.Error(w, "400: Bad Request", 400)
@@ -189,7 +193,7 @@ func (a *Application) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		req.Version, req.StartTime = version, loop.Time()
 		req.target, req.host, req.Body = []byte(target), []byte(r.Host), body
 		rh.PathArgs = append(rh.PathArgs[:0], args...)
-		_, d.streaming = h.(StreamingHandler)
+		d.streaming = spec.streams
 		rh.step = stepPrepare
 		if d.streaming {
 			rh.runUntil(stepMethod)

@@ -117,13 +117,14 @@ func TestReusedHandlerViaBaseStartsFromThePrototype(t *testing.T) {
 	}
 }
 
-// TestSupportedIsSupportedMethods: the switch and the list (the Allow
-// field's order) name the same methods, and methods are case-sensitive.
-func TestSupportedIsSupportedMethods(t *testing.T) {
-	for _, m := range supportedMethods {
-		assert.True(t, supported(m), m)
+// TestMethodBitFollowsSupportedMethods: the switch gives each method of
+// the list (the Allow field's order) its own bit, in order, and nothing to
+// another method; methods are case-sensitive.
+func TestMethodBitFollowsSupportedMethods(t *testing.T) {
+	for i, m := range supportedMethods {
+		assert.Equal(t, uint8(1)<<i, methodBit(m), m)
 	}
 	for _, m := range []string{"get", "CONNECT", "TRACE", "PROPFIND", "", "GETX"} {
-		assert.False(t, supported(m), m)
+		assert.Zero(t, methodBit(m), m)
 	}
 }
