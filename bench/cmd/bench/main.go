@@ -261,7 +261,7 @@ func (e *env) sweep(run *results.Run, w Workload, p Peer, r *results.Result, rep
 		lr := &r.Levels[i]
 		name := fmt.Sprintf("%s@%s", w.Name, l.Label(w.Axis))
 		if errs[i] != nil {
-			log.Printf("%-14s %d/%d %-16s error: %v", name, rep, reps, p.Name, errs[i])
+			log.Printf("%-16s %d/%d %-16s error: %s", name, rep, reps, p.Name, firstLine(errs[i].Error()))
 			run.Notes = append(run.Notes, fmt.Sprintf("%s %s run %d: %v", name, p.Name, rep, firstLine(errs[i].Error())))
 			lr.Errors++
 			continue
@@ -278,7 +278,7 @@ func (e *env) sweep(run *results.Run, w Workload, p Peer, r *results.Result, rep
 		if m.errors > 0 {
 			extra += fmt.Sprintf(" (%d errors)", m.errors)
 		}
-		log.Printf("%-14s %d/%d %-16s %s %s%s", name, rep, reps, p.Name, results.FormatNumber(m.value), w.Unit, extra)
+		log.Printf("%-16s %d/%d %-16s %s %s%s", name, rep, reps, p.Name, results.FormatNumber(m.value), w.Unit, extra)
 	}
 }
 
@@ -508,10 +508,17 @@ func (e *env) measureSweep(w Workload, p Peer) ([]measurement, []error) {
 		}
 	}
 	for i, l := range w.Levels {
+		if waited := s.settle(settleMax); waited >= settleMax {
+			log.Printf("%s: %s still busy after %s; measuring %s@%s anyway", w.Name, p.Name, settleMax, w.Name, l.Label(w.Axis))
+		}
 		ms[i], errs[i] = e.runWrk(s, load, level(l), e.d)
 	}
 	return ms, errs
 }
+
+// settleMax bounds the wait for a server to finish the requests the last
+// wrk run left (server.settle) before the next level is measured.
+const settleMax = 5 * time.Second
 
 // waitQuiet waits until the machine's processes use less than threshold
 // percent of one core over a one-second sample (nothing of ours runs
