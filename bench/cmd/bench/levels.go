@@ -108,7 +108,7 @@ func sweepTitle(test, axis string, levels []results.Level) string {
 	first, last := levels[0], levels[len(levels)-1]
 	switch {
 	case axis == results.AxisQueries:
-		return fmt.Sprintf("TechEmpower %s: %d to %d rows a request, %d connections, peak", test, first.Queries, last.Queries, first.Conns)
+		return fmt.Sprintf("TechEmpower %s: %d to %d rows a request, %d connections, at %d", test, first.Queries, last.Queries, first.Conns, last.Queries)
 	case first.Pipeline > 1:
 		return fmt.Sprintf("TechEmpower %s: pipelined %d, %d to %d connections, peak", test, first.Pipeline, first.Conns, last.Conns)
 	}

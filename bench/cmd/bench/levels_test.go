@@ -80,7 +80,7 @@ func TestLevelPathAndTitle(t *testing.T) {
 	assert.Equal(t, "/plaintext", levelPath(p, results.Level{Conns: 256, Pipeline: 16}))
 
 	_, ls, _ := teLevels("queries", 20000)
-	assert.Equal(t, "TechEmpower queries: 1 to 20 rows a request, 512 connections, peak", sweepTitle("queries", results.AxisQueries, ls))
+	assert.Equal(t, "TechEmpower queries: 1 to 20 rows a request, 512 connections, at 20", sweepTitle("queries", results.AxisQueries, ls))
 	_, ls, _ = teLevels("plaintext", 20000)
 	assert.Equal(t, "TechEmpower plaintext: pipelined 16, 256 to 16384 connections, peak", sweepTitle("plaintext", results.AxisConns, ls))
 	_, ls, _ = teLevels("json", 20000)

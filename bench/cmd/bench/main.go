@@ -221,10 +221,11 @@ func main() {
 				log.Printf("%-10s %d/%d %-16s %s %s%s", w.Name, rep, *reps, p.Name, results.FormatNumber(m.value), w.Unit, extra)
 			}
 		}
+		// A sweep's figures are those of the level TechEmpower ranks by.
+		rw.SetHeadlines()
 		for i := range rw.Peers {
 			r := &rw.Peers[i]
 			r.Summarize()
-			r.SetPeak(w.Higher) // a sweep's figures are its best level's
 			if r.Skipped == "" && len(r.Runs) == 0 {
 				r.Skipped = "failed (see notes)"
 			}

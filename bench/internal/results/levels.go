@@ -4,9 +4,10 @@ package results
 // as TechEmpower runs each test at several client concurrencies (16 to 512
 // connections; plaintext 256 to 16,384, pipelined) and queries and updates
 // at several rows per request (1 to 20, at 512 connections). Each peer's
-// result keeps one result per level, and its own figures are its peak
-// level's, so that every table and target that reads a median reads the
-// peak, the figure TechEmpower ranks by.
+// result keeps one result per level, and its own figures are those of the
+// level TechEmpower ranks by (SetHeadlines): its peak over connections,
+// the 20-row level over queries; so every table and target that reads a
+// median reads that level.
 
 import (
 	"fmt"
@@ -62,12 +63,47 @@ func (r *Result) SetPeak(higherIsBetter bool) {
 			best = i
 		}
 	}
-	if best < 0 {
-		return
+	if best >= 0 {
+		r.setLevel(best)
 	}
-	p := r.Levels[best]
+}
+
+// setLevel makes r's own figures those of its level i.
+func (r *Result) setLevel(i int) {
+	p := r.Levels[i]
 	r.Runs, r.CPU, r.Others, r.Errors, r.Level = p.Runs, p.CPU, p.Others, p.Errors, p.Level
 	r.Summarize()
+}
+
+// SetHeadlines gives each peer of a sweep the figures TechEmpower ranks it
+// by: over connections its peak (the best of the levels); over queries
+// the level with the most rows a request (20), the one TechEmpower's
+// queries and updates rankings show, since fewer rows are always faster
+// and the peak would say nothing. A peer whose headline level has no runs
+// keeps none. Workloads without levels are left as they are.
+func (w *Workload) SetHeadlines() {
+	if len(w.Levels) == 0 {
+		return
+	}
+	for i := range w.Peers {
+		r := &w.Peers[i]
+		for j := range r.Levels {
+			r.Levels[j].Summarize()
+		}
+		if w.Axis != AxisQueries {
+			r.SetPeak(w.HigherIsBetter)
+			continue
+		}
+		h := 0
+		for j, l := range w.Levels {
+			if l.Queries > w.Levels[h].Queries {
+				h = j
+			}
+		}
+		if h < len(r.Levels) && len(r.Levels[h].Runs) > 0 {
+			r.setLevel(h)
+		}
+	}
 }
 
 // hasLevels reports whether any workload of the run is a sweep.
@@ -81,7 +117,8 @@ func (r *Run) hasLevels() bool {
 }
 
 // LevelsMarkdown renders each sweep as a table: a row per level, a column
-// per peer, the median rate at that level, each peer's peak in bold; and
+// per peer, the median rate at that level, the level each peer's headline
+// figures come from in bold (SetHeadlines); and
 // under it the reference's ratio to each peer at every level. "" when the
 // run has no sweep.
 func (r *Run) LevelsMarkdown() string {
@@ -104,7 +141,11 @@ func (r *Run) LevelsMarkdown() string {
 		case l.Pipeline > 1:
 			fixed = fmt.Sprintf(", pipelined %d", l.Pipeline)
 		}
-		fmt.Fprintf(&b, "**%s** over %s%s: median %s, each peer's peak in bold.\n\n", w.Name, AxisName(w.Axis), fixed, w.Unit)
+		what := "each peer's peak in bold"
+		if w.Axis == AxisQueries {
+			what = "in bold the level TechEmpower ranks by, the most rows a request"
+		}
+		fmt.Fprintf(&b, "**%s** over %s%s: median %s, %s.\n\n", w.Name, AxisName(w.Axis), fixed, w.Unit, what)
 		fmt.Fprintf(&b, "| %s |", w.Axis)
 		for _, p := range peers {
 			fmt.Fprintf(&b, " %s |", p)

@@ -12,24 +12,21 @@ import (
 
 var update = flag.Bool("update", false, "rewrite testdata/levels.md from the code")
 
-// loadLevels reads the fixed sweep in testdata and sets each peer's peak,
-// as cmd/bench does at the end of a sweep.
+// loadLevels reads the fixed sweep in testdata and sets each peer's
+// headline figures, as cmd/bench does at the end of a sweep.
 func loadLevels(t *testing.T) *Run {
 	r, err := Load(filepath.Join("testdata", "levels.json"))
 	require.NoError(t, err)
 	for i := range r.Workloads {
-		w := &r.Workloads[i]
-		for j := range w.Peers {
-			w.Peers[j].SetPeak(w.HigherIsBetter)
-		}
+		r.Workloads[i].SetHeadlines()
 	}
 	return r
 }
 
-// A peer's own figures become its best level's: final peaks at 64
-// connections although 512 came last, and its errors there are not its
-// peak's.
-func TestSetPeak(t *testing.T) {
+// Over connections a peer's own figures become its best level's: final
+// peaks at 64 connections although 512 came last, and its errors there
+// are not its peak's.
+func TestHeadlineIsThePeakOverConnections(t *testing.T) {
 	r := loadLevels(t)
 	w := r.Workloads[0]
 	f := w.Find("final")
@@ -42,11 +39,24 @@ func TestSetPeak(t *testing.T) {
 	assert.Equal(t, 105000.0, fh.Median)
 	assert.InDelta(t, 120000.0/105000, w.Ratio("fasthttp"), 1e-12, "ratios compare peaks")
 	assert.Empty(t, w.Find("tornado").Level, "a skipped peer has no peak")
+}
 
-	// A level without runs (it failed) is passed over.
-	q := r.Workloads[1].Find("final")
-	assert.Equal(t, "1", q.Level)
-	assert.Equal(t, 15000.0, q.Median)
+// Over queries the headline is the 20-row level, as TechEmpower's ranking
+// shows, not the peak (1 row is always faster); a peer whose 20-row level
+// failed has no headline figure, not its 1-row one.
+func TestHeadlineIsTheMostQueries(t *testing.T) {
+	q := loadLevels(t).Workloads[1]
+	fh := q.Find("fasthttp")
+	assert.Equal(t, "20", fh.Level)
+	assert.Equal(t, 1400.0, fh.Median)
+	f := q.Find("final")
+	assert.Empty(t, f.Level)
+	assert.Zero(t, f.Median)
+	assert.Equal(t, 15000.0, f.Levels[0].Median, "every level is summarized")
+
+	// SetPeak alone would take the best level.
+	f.SetPeak(true)
+	assert.Equal(t, "1", f.Level)
 }
 
 // The per-level tables, from the fixed sweep: compared whole with
@@ -66,7 +76,7 @@ func TestLevelsMarkdown(t *testing.T) {
 // the per-level tables in; one without says neither.
 func TestMarkdownWithLevels(t *testing.T) {
 	md := loadLevels(t).Markdown()
-	assert.Contains(t, md, "each peer's peak level")
+	assert.Contains(t, md, "the level TechEmpower ranks by")
 	assert.Contains(t, md, "| json | requests/s ↑ | 120,000 | 105,000 | no wrk |")
 	assert.Contains(t, md, "**json** over connections")
 	plain := sample().Markdown()

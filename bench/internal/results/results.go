@@ -74,11 +74,11 @@ type Result struct {
 	Others  []float64 `json:"others_cpu,omitempty"`
 	Skipped string    `json:"skipped,omitempty"` // why there is no number ("not built yet")
 	// Levels, in a sweep, are the results at each of the workload's
-	// Levels, in order; the Result's own figures are then its peak
-	// level's (SetPeak).
+	// Levels, in order; the Result's own figures are then those of the
+	// level TechEmpower ranks by (Workload.SetHeadlines).
 	Levels []Result `json:"levels,omitempty"`
 	// Level is, in an entry of Levels, that level's label along the
-	// workload's axis ("512"); in a peer's result, its peak level's.
+	// workload's axis ("512"); in a peer's result, its headline level's.
 	Level string `json:"level,omitempty"`
 }
 
@@ -203,7 +203,8 @@ func (r *Run) Markdown() string {
 	peers := r.peerOrder()
 	fmt.Fprintf(&b, "Medians of %d runs of %s each (min–max in the JSON).", r.Reps, r.Duration)
 	if r.hasLevels() {
-		b.WriteString(" Workloads run over levels of load (-levels te) show each peer's peak level, as TechEmpower ranks;")
+		b.WriteString(" Workloads run over levels of load (-levels te) show the level TechEmpower ranks by:")
+		b.WriteString(" each peer's peak over connections, the 20-row level in queries and updates;")
 		b.WriteString(" every level is in the tables after the targets.")
 	}
 	if r.anyUnderLoad() {
