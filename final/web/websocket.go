@@ -40,6 +40,9 @@ import (
 // started. A refused handshake is answered by websocket.Upgrade and is not
 // an error here (it is logged at Debug level).
 func (rh *RequestHandler) WebSocketUpgrade(h websocket.Handler, opts websocket.Options) error {
+	if !rh.live() {
+		return ErrFinished
+	}
 	stream, rest, relay, err := rh.takeConnection()
 	if stream == nil {
 		return err
@@ -52,7 +55,7 @@ func (rh *RequestHandler) WebSocketUpgrade(h websocket.Handler, opts websocket.O
 		RemoteIP: rh.req.RemoteIP,
 		Rest:     rest,
 	}
-	tracked := &trackedSocket{Handler: h, set: &rh.app.stateOf(rh.loop).sockets, relay: relay}
+	tracked := &trackedSocket{Handler: h, set: &rh.Application.stateOf(rh.loop).sockets, relay: relay}
 	h = tracked
 	if _, err := websocket.Upgrade(stream, r, h, opts); err != nil {
 		rh.logger().Debug("web: websocket handshake refused", "error", err.Error(), "uri", r.Target)
