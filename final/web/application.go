@@ -1,6 +1,6 @@
 // Application: settings, URL specs, routing by host and path, and the
 // delegate that feeds requests from final/httpserver to RequestHandlers
-// pooled per loop (Tornado's tornado.web.Application and _HandlerDelegate).
+// (Tornado's tornado.web.Application and _HandlerDelegate).
 
 package web
 
@@ -127,11 +127,11 @@ type URLSpec struct {
 	// their place, "" when it cannot be reversed.
 	groups  int
 	reverse string
-	// elemType and protoElem make and reset instances (pool.go);
-	// baseOnly is set when the type holds nothing but its
-	// RequestHandler, so that its reused instances have nothing to take
-	// back from the prototype.
-	elemType  reflect.Type
+	// blockType and protoElem make instances (pool.go): blocks of the
+	// handler type, each set to the prototype; baseOnly is set when the
+	// type holds nothing but its RequestHandler, whose new values need no
+	// copy.
+	blockType reflect.Type
 	protoElem reflect.Value
 	baseOnly  bool
 	// methods, prepares and streams describe the handler's type, asked
@@ -182,8 +182,8 @@ func (s *URLSpec) compile() {
 	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct || v.IsNil() {
 		panic(fmt.Sprintf("web: handler for %q must be a non-nil pointer to a struct embedding RequestHandler", s.Pattern))
 	}
-	s.elemType, s.protoElem = v.Elem().Type(), v.Elem()
-	s.baseOnly = baseOnly(s.elemType)
+	s.blockType, s.protoElem = reflect.ArrayOf(handlerBlock, v.Elem().Type()), v.Elem()
+	s.baseOnly = baseOnly(v.Elem().Type())
 	for _, m := range supportedMethods {
 		if hasMethod(s.Handler, m) {
 			s.methods |= methodBit(m)
@@ -443,13 +443,16 @@ func (a *Application) Listen(addr string) (*httpserver.HTTPServer, error) {
 
 // ---- serving on final/httpserver --------------------------------------
 
-// loopState is what an application keeps per loop: free dispatchers and
-// pools of handler instances by spec, touched only on that loop.
+// loopState is what an application keeps per loop: free dispatchers, the
+// blocks new handlers come from, and the handlers' working storage,
+// touched only on that loop.
 type loopState struct {
 	// free holds dispatchers not in use.
 	free []*dispatch
-	// pools holds idle handler instances, by spec index.
-	pools [][]Handler
+	// blocks hands out new handlers, by spec index; states holds the
+	// handlers' working storage not lent (pool.go).
+	blocks []handlerBlocks
+	states []*handlerState
 	// argsBuf receives a route's groups.
 	argsBuf []string
 	// sockets are the WebSockets open on the loop (websocket.go).

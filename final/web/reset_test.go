@@ -68,10 +68,10 @@ func TestReusedHandlersStartFromThePrototype(t *testing.T) {
 // onlyBase is a base embedded to share methods, holding nothing itself.
 type onlyBase struct{ RequestHandler }
 
-// viaBase embeds it and adds nothing: nothing to take back on reuse.
+// viaBase embeds it and adds nothing: a new value is the prototype.
 type viaBase struct{ onlyBase }
 
-// viaBaseWithField embeds it and adds state: taken back on reuse.
+// viaBaseWithField embeds it and adds state: copied from the prototype.
 type viaBaseWithField struct {
 	onlyBase
 	n int
@@ -84,6 +84,8 @@ type zeroSizeTail struct {
 	_ struct{}
 }
 
+// TestBaseOnlyMeansNothingButTheRequestHandler: the types whose new values
+// need no copy of the prototype.
 func TestBaseOnlyMeansNothingButTheRequestHandler(t *testing.T) {
 	for _, c := range []struct {
 		h    any
@@ -105,9 +107,9 @@ func (h *viaBaseWithField) Get(...string) error {
 	return h.WriteString(fmt.Sprintf("n=%d", h.n))
 }
 
-// TestReusedHandlerViaBaseStartsFromThePrototype: a handler whose state is
-// beside an embedded base is still reset on reuse.
-func TestReusedHandlerViaBaseStartsFromThePrototype(t *testing.T) {
+// TestHandlerViaBaseStartsFromThePrototype: a handler whose state is
+// beside an embedded base still starts each request from the prototype.
+func TestHandlerViaBaseStartsFromThePrototype(t *testing.T) {
 	app := NewApplication([]*URLSpec{URL("/v", &viaBaseWithField{n: 41})}, Settings{})
 	base := serve(t, app)
 	c := client(t)
