@@ -31,7 +31,8 @@ import (
 
 // epollPoller implements poller with epoll(7) in level-triggered mode.
 type epollPoller struct {
-	// epfd is the epoll instance, non-blocking so that it can be file's.
+	// epfd is the epoll instance, non-blocking: os.NewFile registers only
+	// a non-blocking descriptor with the netpoller.
 	epfd int
 	// file is epfd registered with Go's netpoller; closing it closes epfd.
 	file *os.File
@@ -82,9 +83,9 @@ func newPoller(size int) (poller, error) {
 		unix.Close(wakefd)
 		return nil, os.NewSyscallError("epoll_ctl", err)
 	}
-	// Non-blocking, os.NewFile registers the descriptor with the
-	// netpoller; SetReadDeadline fails if that did not happen, and a loop
-	// that cannot park must not pretend to.
+	// os.NewFile registers a non-blocking descriptor with the netpoller,
+	// silently leaving it out if the runtime refuses it; SetReadDeadline
+	// then fails, and a loop that cannot park says so rather than spin.
 	if err := unix.SetNonblock(epfd, true); err != nil {
 		unix.Close(epfd)
 		unix.Close(wakefd)
