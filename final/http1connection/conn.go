@@ -272,8 +272,14 @@ type Conn struct {
 	resp       respProgress
 	respBody   respBody
 	// life is how far the connection has gone towards closing.
-	life      life
-	reading   bool
+	life life
+	// reading is set while a read asked of the stream has not delivered
+	// (read runs at most one at a time; CloseWhenIdle closes a connection
+	// that waits in one).
+	reading bool
+	// inProcess is set while consume hands bytes to the parser and the
+	// delegate: a response finished inside it is continued by consume
+	// itself, one finished later (after a wait) by the finish path.
 	inProcess bool
 }
 

@@ -183,10 +183,8 @@ type RequestParser struct {
 // headState is the progress through one head, shared by the request and
 // response parsers.
 type headState struct {
-	// started is set once the head's first call has reset the output.
-	started bool
-	// inFields is set after the start line.
-	inFields bool
+	// at is how far the head in progress has got.
+	at headProgress
 	// off is the start of the next unparsed line.
 	off int
 	// scan is where the search for the next LF resumes.
@@ -195,32 +193,67 @@ type headState struct {
 	err error
 	// nfields counts the field lines.
 	nfields int
-	// clSeen reports a Content-Length field; cl is its value.
-	clSeen bool
-	// cl is the agreed Content-Length.
-	cl int64
-	// teSeen reports a Transfer-Encoding field.
-	teSeen bool
-	// teChunked counts chunked codings; teChunkedLast says the last coding
-	// seen was chunked; teOther reports any other coding.
-	teChunked int
-	// teChunkedLast is set when the last coding listed so far is chunked.
-	teChunkedLast bool
-	// teOther reports a coding other than chunked.
-	teOther bool
 	// hosts counts Host field lines.
 	hosts int
-	// connClose, connKeepAlive and connUpgrade record Connection tokens.
-	connClose bool
-	// connKeepAlive records a "keep-alive" Connection token.
-	connKeepAlive bool
-	// connUpgrade records an "upgrade" Connection token.
-	connUpgrade bool
-	// expect100 records "Expect: 100-continue".
-	expect100 bool
-	// expectOther records any other Expect value.
-	expectOther bool
+	// cl is what the Content-Length fields said (noteContentLength).
+	cl contentLength
+	// te is what the Transfer-Encoding lines listed
+	// (noteTransferEncoding).
+	te transferCodings
+	// tokens are the Connection and Expect values recognised (noteField).
+	tokens fieldTokens
 }
+
+// headProgress is how far a head has got: a parser between heads is
+// headIdle, and its next call starts one.
+type headProgress uint8
+
+const (
+	headIdle headProgress = iota
+	// headStartLine: the request or status line is awaited (empty lines
+	// before it are skipped).
+	headStartLine
+	// headFields: the field lines, up to the empty line.
+	headFields
+)
+
+// contentLength is what the Content-Length fields of a head said: seen
+// once one was, n the value they all agree on.
+type contentLength struct {
+	seen bool
+	n    int64
+}
+
+// transferCodings is what the Transfer-Encoding lines of a head listed:
+// listed once there was such a line, chunked the number of chunked
+// codings, lastChunked whether the last coding listed so far is chunked,
+// other whether any coding is not chunked. finishRequest and
+// finishResponse judge the combination.
+type transferCodings struct {
+	listed      bool
+	chunked     int
+	lastChunked bool
+	other       bool
+}
+
+// fieldTokens is the set of Connection and Expect values a head carried
+// that the framing and keep-alive decisions read; a head may carry any
+// combination (Connection: close, upgrade).
+type fieldTokens uint8
+
+const (
+	// tokClose, tokKeepAlive and tokUpgrade are Connection tokens.
+	tokClose fieldTokens = 1 << iota
+	tokKeepAlive
+	tokUpgrade
+	// tokExpect100 is "Expect: 100-continue"; tokExpectOther any other
+	// Expect value.
+	tokExpect100
+	tokExpectOther
+)
+
+// has reports whether all of want are in the set.
+func (t fieldTokens) has(want fieldTokens) bool { return t&want == want }
 
 // Reset abandons any head in progress and clears a sticky error.
 func (p *RequestParser) Reset() { p.st = headState{} }
@@ -236,8 +269,8 @@ func (p *RequestParser) Parse(buf []byte, req *RequestHead) (int, error) {
 	if st.err != nil {
 		return 0, st.err
 	}
-	if !st.started {
-		*st = headState{started: true}
+	if st.at == headIdle {
+		*st = headState{at: headStartLine}
 		req.reset()
 	}
 	maxLine := orDefault(p.MaxRequestLine, DefaultMaxRequestLine)
@@ -247,7 +280,7 @@ func (p *RequestParser) Parse(buf []byte, req *RequestHead) (int, error) {
 		i := bytes.IndexByte(buf[st.scan:], '\n')
 		if i < 0 {
 			st.scan = len(buf)
-			if !st.inFields && len(buf)-st.off > maxLine {
+			if st.at == headStartLine && len(buf)-st.off > maxLine {
 				return p.fail(ErrRequestLineTooLong)
 			}
 			if len(buf) > maxHead {
@@ -264,7 +297,7 @@ func (p *RequestParser) Parse(buf []byte, req *RequestHead) (int, error) {
 			return p.fail(ErrBareLF)
 		}
 		line := buf[st.off : lf-1]
-		if !st.inFields {
+		if st.at == headStartLine {
 			if len(line) > maxLine {
 				return p.fail(ErrRequestLineTooLong)
 			}
@@ -273,7 +306,7 @@ func (p *RequestParser) Parse(buf []byte, req *RequestHead) (int, error) {
 			return p.fail(ErrHeaderTooLarge)
 		}
 		st.off, st.scan = next, next
-		if !st.inFields {
+		if st.at == headStartLine {
 			if len(line) == 0 {
 				// RFC 9112, section 2.2: a server SHOULD ignore at least
 				// one empty line received before the request-line. Any
@@ -283,14 +316,14 @@ func (p *RequestParser) Parse(buf []byte, req *RequestHead) (int, error) {
 			if err := parseRequestLine(line, req); err != nil {
 				return p.fail(err)
 			}
-			st.inFields = true
+			st.at = headFields
 			continue
 		}
 		if len(line) == 0 {
 			if err := st.finishRequest(req); err != nil {
 				return p.fail(err)
 			}
-			st.started = false
+			st.at = headIdle
 			return next, nil
 		}
 		st.nfields++
@@ -601,18 +634,18 @@ func (st *headState) noteField(name, value []byte) error {
 			e, rest = nextListElement(rest)
 			switch {
 			case equalFold(e, "close"):
-				st.connClose = true
+				st.tokens |= tokClose
 			case equalFold(e, "keep-alive"):
-				st.connKeepAlive = true
+				st.tokens |= tokKeepAlive
 			case equalFold(e, "upgrade"):
-				st.connUpgrade = true
+				st.tokens |= tokUpgrade
 			}
 		}
 	case equalFold(name, "Expect"):
 		if equalFold(value, "100-continue") {
-			st.expect100 = true
+			st.tokens |= tokExpect100
 		} else {
-			st.expectOther = true
+			st.tokens |= tokExpectOther
 		}
 	}
 	return nil
@@ -668,10 +701,10 @@ func (st *headState) noteContentLength(value []byte) error {
 			}
 			n = n*10 + d
 		}
-		if st.clSeen && n != st.cl {
+		if st.cl.seen && n != st.cl.n {
 			return ErrBadContentLength
 		}
-		st.clSeen, st.cl = true, n
+		st.cl = contentLength{seen: true, n: n}
 	}
 	return nil
 }
@@ -681,7 +714,7 @@ func (st *headState) noteContentLength(value []byte) error {
 // are skipped (RFC 9110, section 5.6.1); a coding that is not a token, and
 // chunked with parameters, are errors.
 func (st *headState) noteTransferEncoding(value []byte) error {
-	st.teSeen = true
+	st.te.listed = true
 	for rest := value; rest != nil; {
 		var e []byte
 		e, rest = nextListElement(rest)
@@ -699,11 +732,11 @@ func (st *headState) noteTransferEncoding(value []byte) error {
 			if params {
 				return ErrBadTransferEncoding
 			}
-			st.teChunked++
-			st.teChunkedLast = true
+			st.te.chunked++
+			st.te.lastChunked = true
 		} else {
-			st.teOther = true
-			st.teChunkedLast = false
+			st.te.other = true
+			st.te.lastChunked = false
 		}
 	}
 	return nil
@@ -721,7 +754,7 @@ func (st *headState) finishRequest(req *RequestHead) error {
 		return ErrMissingHost
 	}
 	switch {
-	case st.teSeen:
+	case st.te.listed:
 		if req.Version == HTTP10 {
 			return ErrTEInHTTP10 // section 6.1: faulty framing
 		}
@@ -730,7 +763,7 @@ func (st *headState) finishRequest(req *RequestHead) error {
 		// Transfer-Encoding overrides the Content-Length. Such a message
 		// might indicate an attempt to perform request smuggling ... and
 		// ought to be handled as an error."
-		if st.clSeen {
+		if st.cl.seen {
 			return ErrTEAndCL
 		}
 		// Section 6.3, rule 4: "If a Transfer-Encoding header field is
@@ -739,26 +772,26 @@ func (st *headState) finishRequest(req *RequestHead) error {
 		// reliably; the server MUST respond with the 400 (Bad Request)
 		// status code and then close the connection." Section 6.1 forbids
 		// applying chunked twice.
-		if st.teChunked != 1 || !st.teChunkedLast {
+		if st.te.chunked != 1 || !st.te.lastChunked {
 			return ErrBadTransferEncoding
 		}
-		if st.teOther {
+		if st.te.other {
 			return ErrUnsupportedTransferEncoding // section 6.1: 501
 		}
 		req.Framing = FramingChunked
-	case st.clSeen && st.cl > 0:
-		req.Framing, req.ContentLength = FramingLength, st.cl
+	case st.cl.seen && st.cl.n > 0:
+		req.Framing, req.ContentLength = FramingLength, st.cl.n
 	default:
 		req.Framing = FramingNone // section 6.3, rule 7: no body
 	}
 	if req.Version == HTTP11 {
-		req.KeepAlive = !st.connClose
-		req.Expect100 = st.expect100
-		req.ExpectUnsupported = st.expectOther
+		req.KeepAlive = !st.tokens.has(tokClose)
+		req.Expect100 = st.tokens.has(tokExpect100)
+		req.ExpectUnsupported = st.tokens.has(tokExpectOther)
 	} else {
-		req.KeepAlive = st.connKeepAlive && !st.connClose
+		req.KeepAlive = st.tokens.has(tokKeepAlive) && !st.tokens.has(tokClose)
 	}
-	req.Upgrade = st.connUpgrade
+	req.Upgrade = st.tokens.has(tokUpgrade)
 	return nil
 }
 

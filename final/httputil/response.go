@@ -77,8 +77,8 @@ func (p *ResponseParser) Parse(buf []byte, method string, resp *ResponseHead) (i
 	if st.err != nil {
 		return 0, st.err
 	}
-	if !st.started {
-		*st = headState{started: true}
+	if st.at == headIdle {
+		*st = headState{at: headStartLine}
 		resp.reset()
 	}
 	maxHead := orDefault(p.MaxHeaderBytes, DefaultMaxHeaderBytes)
@@ -103,21 +103,21 @@ func (p *ResponseParser) Parse(buf []byte, method string, resp *ResponseHead) (i
 			return p.fail(ErrHeaderTooLarge)
 		}
 		st.off, st.scan = next, next
-		if !st.inFields {
+		if st.at == headStartLine {
 			if len(line) == 0 {
 				continue
 			}
 			if err := parseStatusLine(line, resp); err != nil {
 				return p.fail(err)
 			}
-			st.inFields = true
+			st.at = headFields
 			continue
 		}
 		if len(line) == 0 {
 			if err := st.finishResponse(method, resp); err != nil {
 				return p.fail(err)
 			}
-			st.started = false
+			st.at = headIdle
 			return next, nil
 		}
 		if line[0] == ' ' || line[0] == '\t' {
@@ -211,7 +211,7 @@ func (st *headState) finishResponse(method string, resp *ResponseHead) error {
 		resp.Framing = FramingNone // rule 1
 	case method == "CONNECT" && code < 300:
 		resp.Framing = FramingTunnel // rule 2
-	case st.teSeen:
+	case st.te.listed:
 		if resp.Version == HTTP10 {
 			return ErrTEInHTTP10 // section 6.1: faulty framing
 		}
@@ -223,23 +223,23 @@ func (st *headState) finishResponse(method string, resp *ResponseHead) error {
 		// requests, and as Tornado's client has it: a server that frames
 		// a body two ways has been tampered with or is broken, and
 		// reading it either way may take the next response for a body.
-		if st.clSeen {
+		if st.cl.seen {
 			return ErrTEAndCL
 		}
-		if st.teChunked > 1 {
+		if st.te.chunked > 1 {
 			return ErrBadTransferEncoding
 		}
-		if st.teChunkedLast {
-			if st.teOther {
+		if st.te.lastChunked {
+			if st.te.other {
 				return ErrUnsupportedTransferEncoding
 			}
 			resp.Framing = FramingChunked
 		} else {
 			resp.Framing = FramingUntilClose // rule 4
 		}
-	case st.clSeen:
-		resp.Framing, resp.ContentLength = FramingLength, st.cl // rule 6
-		if st.cl == 0 {
+	case st.cl.seen:
+		resp.Framing, resp.ContentLength = FramingLength, st.cl.n // rule 6
+		if st.cl.n == 0 {
 			resp.Framing = FramingNone
 		}
 	default:
@@ -249,9 +249,9 @@ func (st *headState) finishResponse(method string, resp *ResponseHead) error {
 	case resp.Framing == FramingUntilClose || resp.Framing == FramingTunnel:
 		resp.KeepAlive = false
 	case resp.Version == HTTP11:
-		resp.KeepAlive = !st.connClose
+		resp.KeepAlive = !st.tokens.has(tokClose)
 	default:
-		resp.KeepAlive = st.connKeepAlive && !st.connClose
+		resp.KeepAlive = st.tokens.has(tokKeepAlive) && !st.tokens.has(tokClose)
 	}
 	return nil
 }

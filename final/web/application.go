@@ -1,6 +1,6 @@
 // Application: settings, URL specs, routing by host and path, and the
 // delegate that feeds requests from final/httpserver to RequestHandlers
-// pooled per loop (Tornado's tornado.web.Application and _HandlerDelegate).
+// (Tornado's tornado.web.Application and _HandlerDelegate).
 
 package web
 
@@ -127,10 +127,10 @@ type URLSpec struct {
 	// their place, "" when it cannot be reversed.
 	groups  int
 	reverse string
-	// elemType and protoElem make and reset instances (pool.go);
-	// baseOnly is set when the type is struct{ RequestHandler }, whose
-	// reused instances have nothing to take back from the prototype.
-	elemType  reflect.Type
+	// blockType and protoElem make instances (pool.go): blocks of the
+	// handler type, each set to the prototype; baseOnly is set when the
+	// type is struct{ RequestHandler }, whose new values need no copy.
+	blockType reflect.Type
 	protoElem reflect.Value
 	baseOnly  bool
 	// index numbers the spec within its application (per-loop pools).
@@ -172,8 +172,8 @@ func (s *URLSpec) compile() {
 	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct || v.IsNil() {
 		panic(fmt.Sprintf("web: handler for %q must be a non-nil pointer to a struct embedding RequestHandler", s.Pattern))
 	}
-	s.elemType, s.protoElem = v.Elem().Type(), v.Elem()
-	s.baseOnly = baseOnly(s.elemType)
+	s.blockType, s.protoElem = reflect.ArrayOf(handlerBlock, v.Elem().Type()), v.Elem()
+	s.baseOnly = baseOnly(v.Elem().Type())
 	if fb, ok := s.Handler.(*FallbackHandler); ok {
 		// Made here, once: the prototype is shared by every loop.
 		fb.adapter = httpserver.HTTPHandler(fb.Fallback)
@@ -435,13 +435,16 @@ func (a *Application) Listen(addr string) (*httpserver.HTTPServer, error) {
 
 // ---- serving on final/httpserver --------------------------------------
 
-// loopState is what an application keeps per loop: free dispatchers and
-// pools of handler instances by spec, touched only on that loop.
+// loopState is what an application keeps per loop: free dispatchers, the
+// blocks new handlers come from, and the handlers' working storage,
+// touched only on that loop.
 type loopState struct {
 	// free holds dispatchers not in use.
 	free []*dispatch
-	// pools holds idle handler instances, by spec index.
-	pools [][]Handler
+	// blocks hands out new handlers, by spec index; states holds the
+	// handlers' working storage not lent (pool.go).
+	blocks []handlerBlocks
+	states []*handlerState
 	// argsBuf receives a route's groups.
 	argsBuf []string
 	// sockets are the WebSockets open on the loop (websocket.go).

@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"io"
 	"net"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -119,12 +120,13 @@ func BenchmarkJSONApplication(b *testing.B) {
 	benchConns(b, []byte("GET /json HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"), 64)
 }
 
-// TestHelloAllocatesNothing: a hello world request through Application,
-// routing, a pooled handler, the ETag and the response, costs no
-// allocation in the steady state (anywhere in the process), with the
-// access log off (serve's logger is above INFO; a line written by slog
-// allocates).
-func TestHelloAllocatesNothing(t *testing.T) {
+// TestHelloAllocations: a hello world request through Application,
+// routing, a new handler, the ETag and the response, costs in the steady
+// state (anywhere in the process) one allocation per handlerBlock
+// requests, the block its handler comes from (pool.go), and nothing
+// else, with the access log off (serve's logger is above INFO; a line
+// written by slog allocates).
+func TestHelloAllocations(t *testing.T) {
 	addr := startBench(t)
 	c, err := net.Dial("tcp", addr)
 	require.NoError(t, err)
@@ -143,6 +145,17 @@ func TestHelloAllocatesNothing(t *testing.T) {
 	for range 100 {
 		one()
 	}
-	require.Zero(t, testing.AllocsPerRun(1000, one), "allocations per request")
+	const n = 100 * handlerBlock
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for range n {
+		one()
+	}
+	runtime.ReadMemStats(&after)
+	allocs := after.Mallocs - before.Mallocs
+	t.Logf("%d allocations in %d requests", allocs, n)
+	// A few more than the blocks' own, for whatever the runtime
+	// allocates meanwhile (a timer, a GC's work).
+	require.LessOrEqual(t, allocs, uint64(n/handlerBlock+8), "allocations")
 	require.Contains(t, string(buf), "Hello, world")
 }

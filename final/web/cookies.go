@@ -44,6 +44,7 @@ type CookieOptions struct {
 
 // GetCookie returns the request's cookie name, or def.
 func (rh *RequestHandler) GetCookie(name, def string) string {
+	rh.live()
 	if v, ok := rh.req.Cookies()[name]; ok {
 		return v
 	}
@@ -54,6 +55,9 @@ func (rh *RequestHandler) GetCookie(name, def string) string {
 // cookie cannot carry is refused with an error, as Tornado raises
 // ValueError.
 func (rh *RequestHandler) SetCookie(name, value string, opts CookieOptions) error {
+	if !rh.live() {
+		return ErrFinished
+	}
 	if rh.headersWritten {
 		return ErrHeadersSent
 	}
@@ -89,6 +93,9 @@ func (rh *RequestHandler) SetCookie(name, value string, opts CookieOptions) erro
 // ClearCookie deletes the cookie name by sending it expired (Tornado's
 // clear_cookie); Path and Domain must match the ones it was set with.
 func (rh *RequestHandler) ClearCookie(name string, opts CookieOptions) error {
+	if !rh.live() {
+		return ErrFinished
+	}
 	opts.Expires = time.Unix(0, 0).Add(24 * time.Hour) // 1970-01-02, as Tornado
 	opts.ExpiresDays, opts.MaxAge = 0, 0
 	return rh.SetCookie(name, "", opts)
@@ -99,6 +106,9 @@ func (rh *RequestHandler) ClearCookie(name string, opts CookieOptions) error {
 // the cookies were set with. The first cookie that cannot be cleared
 // (its name cannot be sent back) ends it with an error.
 func (rh *RequestHandler) ClearAllCookies(opts CookieOptions) error {
+	if !rh.live() {
+		return ErrFinished
+	}
 	names := make([]string, 0, len(rh.req.Cookies()))
 	for name := range rh.req.Cookies() {
 		names = append(names, name)
@@ -116,10 +126,13 @@ func (rh *RequestHandler) ClearAllCookies(opts CookieOptions) error {
 // application's CookieSecret, so that the client can read but not forge
 // it (Tornado's set_signed_cookie; expiresDays 0 means 30).
 func (rh *RequestHandler) SetSignedCookie(name string, value []byte, expiresDays float64, opts CookieOptions) error {
+	if !rh.live() {
+		return ErrFinished
+	}
 	if expiresDays == 0 {
 		expiresDays = 30
 	}
-	signed, err := CreateSignedValue(rh.app.Settings.CookieSecret, name, value, time.Now())
+	signed, err := CreateSignedValue(rh.Application.Settings.CookieSecret, name, value, time.Now())
 	if err != nil {
 		return err
 	}
@@ -131,11 +144,12 @@ func (rh *RequestHandler) SetSignedCookie(name string, value []byte, expiresDays
 // holds and it was signed less than maxAge ago (0 means 31 days, Tornado's
 // max_age_days default); ok is false otherwise.
 func (rh *RequestHandler) GetSignedCookie(name string, maxAge time.Duration) (value []byte, ok bool) {
+	rh.live()
 	raw := rh.GetCookie(name, "")
 	if raw == "" {
 		return nil, false
 	}
-	v, err := DecodeSignedValue(rh.app.Settings.CookieSecret, name, raw, maxAge, time.Now())
+	v, err := DecodeSignedValue(rh.Application.Settings.CookieSecret, name, raw, maxAge, time.Now())
 	return v, err == nil
 }
 
@@ -236,7 +250,7 @@ const xsrfCookie = "_xsrf"
 
 // xsrfCookieName returns the XSRFCookieName setting or its default.
 func (rh *RequestHandler) xsrfCookieName() string {
-	if n := rh.app.Settings.XSRFCookieName; n != "" {
+	if n := rh.Application.Settings.XSRFCookieName; n != "" {
 		return n
 	}
 	return xsrfCookie
@@ -248,6 +262,7 @@ func (rh *RequestHandler) xsrfCookieName() string {
 // page never carries the same bytes twice (against BREACH); the cookie
 // holds the same secret under another mask.
 func (rh *RequestHandler) XSRFToken() string {
+	rh.live()
 	if rh.xsrfToken != "" {
 		return rh.xsrfToken
 	}
@@ -259,7 +274,7 @@ func (rh *RequestHandler) XSRFToken() string {
 	}
 	out := maskToken(token, time.Now())
 	if !ok {
-		opts := rh.app.Settings.XSRFCookieOptions
+		opts := rh.Application.Settings.XSRFCookieOptions
 		if opts.Expires.IsZero() && opts.ExpiresDays == 0 && opts.MaxAge == 0 {
 			opts.ExpiresDays = 30 // Tornado's, unless the options say
 		}
@@ -316,6 +331,9 @@ func decodeXSRF(s string) ([]byte, bool) {
 // check_xsrf_cookie). With XSRFCookies set, it runs before Prepare on every
 // method but GET, HEAD and OPTIONS.
 func (rh *RequestHandler) CheckXSRFCookie() error {
+	if !rh.live() {
+		return ErrFinished
+	}
 	tok := rh.GetArgumentDefault("_xsrf", "")
 	if tok == "" {
 		tok = rh.req.Headers.Get("X-Xsrftoken")
@@ -340,6 +358,7 @@ func (rh *RequestHandler) CheckXSRFCookie() error {
 // XSRFFormHTML returns the hidden form field with the token, Tornado's
 // xsrf_form_html.
 func (rh *RequestHandler) XSRFFormHTML() string {
+	rh.live()
 	return `<input type="hidden" name="_xsrf" value="` + html.EscapeString(rh.XSRFToken()) + `"/>`
 }
 
@@ -349,6 +368,7 @@ func (rh *RequestHandler) XSRFFormHTML() string {
 // current_user), computed once per request; nil when there is nobody, or
 // GetCurrentUser failed (the error is logged).
 func (rh *RequestHandler) CurrentUser() any {
+	rh.live()
 	if !rh.userDone {
 		rh.userDone = true
 		u, err := rh.self.GetCurrentUser()
@@ -363,7 +383,10 @@ func (rh *RequestHandler) CurrentUser() any {
 
 // SetCurrentUser sets the current user (Tornado's current_user setter),
 // for Prepare to fill it from an asynchronous lookup.
-func (rh *RequestHandler) SetCurrentUser(u any) { rh.currentUser, rh.userDone = u, true }
+func (rh *RequestHandler) SetCurrentUser(u any) {
+	rh.live()
+	rh.currentUser, rh.userDone = u, true
+}
 
 // Authenticated runs fn if there is a current user, Tornado's
 // @authenticated: otherwise a GET or HEAD is redirected to the handler's
@@ -376,6 +399,9 @@ func (rh *RequestHandler) SetCurrentUser(u any) { rh.currentUser, rh.userDone = 
 //		return h.Authenticated(func() error { ... })
 //	}
 func (rh *RequestHandler) Authenticated(fn func() error) error {
+	if !rh.live() {
+		return ErrFinished
+	}
 	if rh.CurrentUser() != nil {
 		return fn()
 	}

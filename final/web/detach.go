@@ -29,6 +29,9 @@ import (
 // It returns ErrHeadersSent once the response has started, and
 // ErrNotUpgradable for HTTP/2 or a ResponseWriter without Hijack.
 func (rh *RequestHandler) Detach() (stream *iostream.IOStream, rest []byte, err error) {
+	if !rh.live() {
+		return nil, nil, ErrFinished
+	}
 	if n, ok := rh.d.out.(*netResponder); ok && n.r.TLS != nil {
 		return nil, nil, fmt.Errorf("%w: Detach over TLS under net/http", ErrNotUpgradable)
 	}

@@ -125,12 +125,11 @@ func (d *dispatch) route(req *http1connection.Request) {
 	h := d.ls.instance(spec)
 	d.spec, d.h = spec, h
 	rh := h.base()
-	rh.init(d, spec)
+	rh.init(d, args)
 	r := &rh.req
 	r.Method, r.Headers, r.RemoteIP, r.Protocol = head.Method, &head.Headers, req.RemoteIP, req.Protocol
 	r.Version, r.StartTime = head.Version, req.StartTime
 	r.target, r.host, r.absolute = head.Target, head.Host, head.AbsoluteForm
-	rh.PathArgs = append(rh.PathArgs[:0], args...)
 	_, d.streaming = h.(StreamingHandler)
 }
 
@@ -309,7 +308,7 @@ func (d *dispatch) release() {
 		// ends here without Finish.
 		d.h.base().releaseGzip()
 	}
-	d.ls.release(d.spec, d.h)
+	d.ls.release(d.h)
 	*d = dispatch{app: d.app, ls: d.ls}
 	if len(d.ls.free) < 1024 {
 		d.ls.free = append(d.ls.free, d)
@@ -345,7 +344,9 @@ func (rh *RequestHandler) run() { rh.runUntil(stepDone + 1) }
 func (rh *RequestHandler) runUntil(stop int) {
 	rh.running = true
 	rh.steps(stop)
-	rh.running = false
+	if rh.handlerState != nil { // nil if the steps ended the request
+		rh.running = false
+	}
 }
 
 // steps runs steps before stop.
@@ -433,7 +434,7 @@ func (rh *RequestHandler) prepareStep() (err error) {
 		}
 		return &HTTPError{Code: code}
 	}
-	if rh.app.Settings.XSRFCookies && m != "GET" && m != "HEAD" && m != "OPTIONS" {
+	if rh.Application.Settings.XSRFCookies && m != "GET" && m != "HEAD" && m != "OPTIONS" {
 		if err := rh.self.CheckXSRFCookie(); err != nil {
 			return err
 		}

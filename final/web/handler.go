@@ -32,11 +32,18 @@ import (
 // RequestHandler is embedded in every handler type, as Tornado's handlers
 // subclass RequestHandler. Its methods read the request (arguments,
 // headers, cookies) and write the response (status, headers, body). They
-// run on the request's loop; the handler value is reused for another
-// request once its response is finished and its coroutine (if any) done,
-// so a handler must not keep references to itself past that point.
+// run on the request's loop.
+//
+// As in Tornado, each request gets a handler of its own, never used for
+// another request, so a reference to it kept past its request (a timer, a
+// waiter list, a goroutine) can reach no one else's response. Once the
+// request has ended (its response finished and its coroutine, if any,
+// done), the handler lets go of the request: Request and PathArgs become
+// nil, a method that returns an error returns ErrFinished, and the others
+// do nothing and return zero values (pool.go explains why).
 type RequestHandler struct {
-	// Request is the request being served (Tornado's self.request).
+	// Request is the request being served (Tornado's self.request); nil
+	// once the request has ended.
 	Request *HTTPServerRequest
 	// Application is the application serving it.
 	Application *Application
@@ -44,9 +51,20 @@ type RequestHandler struct {
 	// handler's method (Tornado's path_args).
 	PathArgs []string
 
-	// self is the handler that embeds this RequestHandler; resumeFn
-	// continues its steps after an Awaitable (made once per instance).
-	self     Handler
+	// self is the handler that embeds this RequestHandler.
+	self Handler
+	// handlerState is the request's working storage, lent by the loop
+	// for the request's lifetime; nil before and after (then live gives
+	// the handler a finished state of its own).
+	*handlerState
+}
+
+// handlerState is the storage a handler works in while it serves a
+// request: pooled per loop (pool.go), it goes from one request to the
+// next, while the handler that used it does not.
+type handlerState struct {
+	// resumeFn continues the handler's steps after an Awaitable (made
+	// once per state).
 	resumeFn func()
 	// req is the storage behind Request.
 	req HTTPServerRequest
@@ -61,6 +79,8 @@ type RequestHandler struct {
 	// gzOut receives what the gzip writer compresses; kept across
 	// requests.
 	gzOut sliceWriter
+	// owner is the handler the state is lent to (resumeFn resumes it).
+	owner *RequestHandler
 
 	// perRequest is the state one request starts from zero: init clears
 	// it in one assignment, while the storage above is kept for reuse.
@@ -70,8 +90,7 @@ type RequestHandler struct {
 // perRequest is the part of a RequestHandler that each request starts
 // from zero.
 type perRequest struct {
-	// app is Application; d the request's dispatcher; loop its loop.
-	app  *Application
+	// d is the request's dispatcher; loop its loop.
 	d    *dispatch
 	loop *ioloop.IOLoop
 	// status and reason are the response status.
@@ -181,12 +200,16 @@ func (s peerState) left() peerState {
 func (rh *RequestHandler) base() *RequestHandler { return rh }
 
 // init prepares the handler for a request.
-func (rh *RequestHandler) init(d *dispatch, spec *URLSpec) {
+func (rh *RequestHandler) init(d *dispatch, args []string) {
 	rh.perRequest = perRequest{}
-	rh.buf, rh.PathArgs = rh.buf[:0], rh.PathArgs[:0]
+	rh.buf = rh.buf[:0]
 	rh.req.reset()
-	rh.app, rh.Application, rh.d, rh.loop = d.app, d.app, d, d.loop
+	rh.Application, rh.d, rh.loop = d.app, d, d.loop
 	rh.Request = &rh.req
+	if len(args) > 0 {
+		// The handler's own copy: the groups' buffer is the loop's.
+		rh.PathArgs = append([]string(nil), args...)
+	}
 	rh.status = 200
 	rh.setDefaultHeaders()
 }
@@ -203,8 +226,8 @@ func (rh *RequestHandler) setDefaultHeaders() { rh.headers.CopyFrom(defaultHeade
 
 // logger returns the application's logger, or the loop's.
 func (rh *RequestHandler) logger() *slog.Logger {
-	if rh.app != nil && rh.app.Settings.Logger != nil {
-		return rh.app.Settings.Logger
+	if rh.Application != nil && rh.Application.Settings.Logger != nil {
+		return rh.Application.Settings.Logger
 	}
 	if rh.loop != nil {
 		return rh.loop.Logger()
@@ -213,10 +236,16 @@ func (rh *RequestHandler) logger() *slog.Logger {
 }
 
 // Loop returns the loop the request runs on.
-func (rh *RequestHandler) Loop() *ioloop.IOLoop { return rh.loop }
+func (rh *RequestHandler) Loop() *ioloop.IOLoop {
+	rh.live()
+	return rh.loop
+}
 
 // Settings returns the application's settings.
-func (rh *RequestHandler) Settings() *Settings { return &rh.app.Settings }
+func (rh *RequestHandler) Settings() *Settings {
+	rh.live()
+	return &rh.Application.Settings
+}
 
 // ---- coroutines ---------------------------------------------------------
 
@@ -232,6 +261,9 @@ func (rh *RequestHandler) Settings() *Settings { return &rh.app.Settings }
 //		})
 //	}
 func (rh *RequestHandler) Go(body func(c *gen.Co) error) error {
+	if !rh.live() {
+		return ErrFinished
+	}
 	if rh.loop == nil {
 		return ErrNoLoop
 	}
@@ -243,7 +275,10 @@ func (rh *RequestHandler) Go(body func(c *gen.Co) error) error {
 // Wait makes the handler wait for aw before its next step (the method, or
 // finishing); its error is answered like a method's. This is how a method
 // "returns a Future" to the framework.
-func (rh *RequestHandler) Wait(aw concurrent.Awaitable) { rh.pending = aw }
+func (rh *RequestHandler) Wait(aw concurrent.Awaitable) {
+	rh.live()
+	rh.pending = aw
+}
 
 // ---- arguments ----------------------------------------------------------
 
@@ -251,11 +286,15 @@ func (rh *RequestHandler) Wait(aw concurrent.Awaitable) { rh.pending = aw }
 // whitespace-stripped, or a *MissingArgumentError (answered 400) when
 // there is none (Tornado's get_argument without a default).
 func (rh *RequestHandler) GetArgument(name string) (string, error) {
+	if !rh.live() {
+		return "", ErrFinished
+	}
 	return lastArg(rh.req.Arguments(), name)
 }
 
 // GetArgumentDefault returns the argument name, or def without one.
 func (rh *RequestHandler) GetArgumentDefault(name, def string) string {
+	rh.live()
 	v, err := rh.GetArgument(name)
 	if err != nil {
 		return def
@@ -265,16 +304,23 @@ func (rh *RequestHandler) GetArgumentDefault(name, def string) string {
 
 // GetArguments returns every value of the argument name, stripped.
 func (rh *RequestHandler) GetArguments(name string) []string {
+	rh.live()
 	return cleanArgs(rh.req.Arguments()[name])
 }
 
 // GetQueryArgument is GetArgument for the query string only.
 func (rh *RequestHandler) GetQueryArgument(name string) (string, error) {
+	if !rh.live() {
+		return "", ErrFinished
+	}
 	return lastArg(rh.req.QueryArguments(), name)
 }
 
 // GetBodyArgument is GetArgument for the body only.
 func (rh *RequestHandler) GetBodyArgument(name string) (string, error) {
+	if !rh.live() {
+		return "", ErrFinished
+	}
 	return lastArg(rh.req.BodyArguments(), name)
 }
 
@@ -319,6 +365,7 @@ func isControl(r rune) bool { return r <= 0x08 || (r >= 0x0e && r <= 0x1f) }
 // set_status(code, reason)). A reason with a control character (CR, LF)
 // fails the response with httputil.ErrUnsafeHeader rather than split it.
 func (rh *RequestHandler) SetStatus(code int, reason ...string) {
+	rh.live()
 	rh.status = code
 	rh.reason = ""
 	if len(reason) > 0 {
@@ -327,27 +374,43 @@ func (rh *RequestHandler) SetStatus(code int, reason ...string) {
 }
 
 // Status returns the response status (Tornado's get_status).
-func (rh *RequestHandler) Status() int { return rh.status }
+func (rh *RequestHandler) Status() int {
+	rh.live()
+	return rh.status
+}
 
 // SetHeader sets a response header, replacing any value. A value with a
 // control character is refused when the head is written (response
 // splitting), as Tornado's _convert_header_value refuses it.
-func (rh *RequestHandler) SetHeader(name, value string) { rh.headers.Set(name, value) }
+func (rh *RequestHandler) SetHeader(name, value string) {
+	rh.live()
+	rh.headers.Set(name, value)
+}
 
 // AddHeader adds a value to a response header (Tornado's add_header).
-func (rh *RequestHandler) AddHeader(name, value string) { rh.headers.Add(name, value) }
+func (rh *RequestHandler) AddHeader(name, value string) {
+	rh.live()
+	rh.headers.Add(name, value)
+}
 
 // ClearHeader removes a response header (Tornado's clear_header).
-func (rh *RequestHandler) ClearHeader(name string) { rh.headers.Del(name) }
+func (rh *RequestHandler) ClearHeader(name string) {
+	rh.live()
+	rh.headers.Del(name)
+}
 
 // ResponseHeaders returns the response headers to set before the head is
 // written.
-func (rh *RequestHandler) ResponseHeaders() *httputil.HTTPHeaders { return &rh.headers }
+func (rh *RequestHandler) ResponseHeaders() *httputil.HTTPHeaders {
+	rh.live()
+	return &rh.headers
+}
 
 // Clear resets the status, headers and unflushed body (Tornado's clear):
 // the headers are the defaults again, the handler's SetDefaultHeaders
 // included.
 func (rh *RequestHandler) Clear() {
+	rh.live()
 	rh.resetHeaders()
 	rh.status, rh.reason = 200, ""
 	rh.buf = rh.buf[:0]
@@ -358,6 +421,9 @@ func (rh *RequestHandler) Clear() {
 // (Tornado's write(dict)). Other types, slices among them, are refused
 // with ErrNotJSONable, as a top-level JSON array can be read cross-site.
 func (rh *RequestHandler) Write(v any) error {
+	if !rh.live() {
+		return ErrFinished
+	}
 	if rh.resp.finished() {
 		return ErrFinished
 	}
@@ -374,6 +440,9 @@ func (rh *RequestHandler) Write(v any) error {
 
 // WriteString adds s to the response body.
 func (rh *RequestHandler) WriteString(s string) error {
+	if !rh.live() {
+		return ErrFinished
+	}
 	if rh.resp.finished() {
 		return ErrFinished
 	}
@@ -383,6 +452,9 @@ func (rh *RequestHandler) WriteString(s string) error {
 
 // WriteBytes adds b to the response body.
 func (rh *RequestHandler) WriteBytes(b []byte) error {
+	if !rh.live() {
+		return ErrFinished
+	}
 	if rh.resp.finished() {
 		return ErrFinished
 	}
@@ -393,6 +465,9 @@ func (rh *RequestHandler) WriteBytes(b []byte) error {
 // WriteJSON adds v as JSON (a map or struct, see Write) and sets
 // Content-Type to application/json.
 func (rh *RequestHandler) WriteJSON(v any) error {
+	if !rh.live() {
+		return ErrFinished
+	}
 	if rh.resp.finished() {
 		return ErrFinished
 	}
@@ -417,7 +492,10 @@ func (rh *RequestHandler) WriteJSON(v any) error {
 }
 
 // Body returns the response body written so far and not yet flushed.
-func (rh *RequestHandler) Body() []byte { return rh.buf }
+func (rh *RequestHandler) Body() []byte {
+	rh.live()
+	return rh.buf
+}
 
 // Flush sends the headers (the first time) and the body written so far;
 // the response goes on chunked. The Future resolves once the bytes are
@@ -426,6 +504,7 @@ func (rh *RequestHandler) Body() []byte { return rh.buf }
 // (see gzipWanted), and each Flush then sends what the client can decode
 // so far.
 func (rh *RequestHandler) Flush() *concurrent.Future[struct{}] {
+	rh.live()
 	if rh.resp.finished() {
 		return concurrent.Failed[struct{}](ErrFinished)
 	}
@@ -474,7 +553,7 @@ func (rh *RequestHandler) send() error {
 				}
 			}
 		}
-		if !rh.resp.finished() && rh.app.Settings.CompressResponse {
+		if !rh.resp.finished() && rh.Application.Settings.CompressResponse {
 			// The first Flush of a streamed response (Finish gzips a
 			// whole one before it gets here).
 			rh.startGzip()
@@ -513,6 +592,9 @@ func (rh *RequestHandler) checkHeaders() error {
 // writes, and runs OnFinish. A flushed response that is gzipped sends the
 // rest of its body and the gzip trailer.
 func (rh *RequestHandler) Finish() error {
+	if !rh.live() {
+		return ErrFinished
+	}
 	if rh.resp.finished() {
 		return ErrFinished
 	}
@@ -549,7 +631,7 @@ func (rh *RequestHandler) Finish() error {
 			rh.headers.Del("Content-Type")
 			rh.buf = rh.buf[:0]
 		default:
-			if rh.app.Settings.CompressResponse {
+			if rh.Application.Settings.CompressResponse {
 				rh.gzipBody()
 			}
 			if !rh.headers.Has("Content-Length") {
@@ -587,7 +669,7 @@ func (rh *RequestHandler) onFinish() {
 // same fields as attributes. The level is checked first, so that a logger
 // set above it costs a request nothing.
 func (rh *RequestHandler) logRequest() {
-	if f := rh.app.Settings.LogFunction; f != nil {
+	if f := rh.Application.Settings.LogFunction; f != nil {
 		f(rh)
 		return
 	}
@@ -843,6 +925,9 @@ func acceptsGzip(h *httputil.HTTPHeaders) bool {
 // Redirect answers with a redirect to url (302, or 301 when permanent),
 // resolved against the request's URI, and finishes (Tornado's redirect).
 func (rh *RequestHandler) Redirect(to string, permanent bool) error {
+	if !rh.live() {
+		return ErrFinished
+	}
 	code := 302
 	if permanent {
 		code = 301
@@ -852,6 +937,9 @@ func (rh *RequestHandler) Redirect(to string, permanent bool) error {
 
 // RedirectStatus is Redirect with an explicit 3xx status.
 func (rh *RequestHandler) RedirectStatus(to string, code int) error {
+	if !rh.live() {
+		return ErrFinished
+	}
 	if rh.headersWritten {
 		return ErrHeadersSent
 	}
@@ -873,6 +961,7 @@ func (rh *RequestHandler) RedirectStatus(to string, code int) error {
 // the head has already been sent, it can only end the response (the
 // connection is closed so the client sees it is incomplete).
 func (rh *RequestHandler) SendError(code int, err error) {
+	rh.live()
 	if rh.resp.finished() {
 		return
 	}
@@ -921,11 +1010,12 @@ func (rh *RequestHandler) SendError(code int, err error) {
 // WriteError writes Tornado's default error page: "<code>: <reason>", and
 // with Debug the error and, for a panic, its stack trace.
 func (rh *RequestHandler) WriteError(code int, err error) {
+	rh.live()
 	reason := rh.reason
 	if reason == "" {
 		reason = httputil.StatusText(code)
 	}
-	if rh.app.Settings.Debug && err != nil {
+	if rh.Application.Settings.Debug && err != nil {
 		rh.SetHeader("Content-Type", "text/plain; charset=UTF-8")
 		rh.WriteString(err.Error() + "\n")
 		var pe *panicError

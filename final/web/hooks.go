@@ -78,24 +78,41 @@ type Hooks interface {
 }
 
 // SetDefaultHeaders is Hooks' default: it adds nothing.
-func (rh *RequestHandler) SetDefaultHeaders() {}
+func (rh *RequestHandler) SetDefaultHeaders() {
+	rh.live()
+}
 
 // GetCurrentUser is Hooks' default: nobody.
-func (rh *RequestHandler) GetCurrentUser() (any, error) { return nil, nil }
+func (rh *RequestHandler) GetCurrentUser() (any, error) {
+	if !rh.live() {
+		return nil, ErrFinished
+	}
+	return nil, nil
+}
 
 // GetLoginURL is Hooks' default: the LoginURL setting.
-func (rh *RequestHandler) GetLoginURL() string { return rh.app.Settings.LoginURL }
+func (rh *RequestHandler) GetLoginURL() string {
+	rh.live()
+	return rh.Application.Settings.LoginURL
+}
 
 // ComputeETag is Hooks' default: a 64-bit hash of the body written so far
 // (appendETag). The bytes are the handler's scratch space, valid until the
 // next call.
-func (rh *RequestHandler) ComputeETag() []byte { return appendETag(rh.num[:0], rh.buf) }
+func (rh *RequestHandler) ComputeETag() []byte {
+	rh.live()
+	return appendETag(rh.num[:0], rh.buf)
+}
 
 // OnConnectionClose is Hooks' default: nothing.
-func (rh *RequestHandler) OnConnectionClose() {}
+func (rh *RequestHandler) OnConnectionClose() {
+	rh.live()
+}
 
 // OnFinish is Hooks' default: nothing.
-func (rh *RequestHandler) OnFinish() {}
+func (rh *RequestHandler) OnFinish() {
+	rh.live()
+}
 
 // resetHeaders gives the response the headers it starts with: the
 // framework's defaultHeaders, then the handler's SetDefaultHeaders (a
@@ -130,7 +147,10 @@ var ErrMissingSetting = errors.New("web: missing setting")
 // names what needs it, for the message. Other names are refused with an
 // error too: settings are fields here, and a misspelt name should not pass.
 func (rh *RequestHandler) RequireSetting(name, feature string) error {
-	s := &rh.app.Settings
+	if !rh.live() {
+		return ErrFinished
+	}
+	s := &rh.Application.Settings
 	var ok bool
 	switch name {
 	case "cookie_secret":
@@ -166,6 +186,9 @@ func (rh *RequestHandler) RequireSetting(name, feature string) error {
 //		return h.RemoveSlash(func() error { ... })
 //	}
 func (rh *RequestHandler) RemoveSlash(fn func() error) error {
+	if !rh.live() {
+		return ErrFinished
+	}
 	p := rh.req.Path()
 	trimmed := strings.TrimRight(p, "/")
 	if trimmed == p || trimmed == "" {
@@ -180,6 +203,9 @@ func (rh *RequestHandler) RemoveSlash(fn func() error) error {
 // a GET or HEAD of "/a" is redirected (301) to "/a/", query kept; any
 // other method gets 404.
 func (rh *RequestHandler) AddSlash(fn func() error) error {
+	if !rh.live() {
+		return ErrFinished
+	}
 	p := rh.req.Path()
 	if strings.HasSuffix(p, "/") {
 		return fn()

@@ -23,6 +23,7 @@ import (
 	"github.com/gornado/gornado/final/gen"
 	"github.com/gornado/gornado/final/http1connection"
 	"github.com/gornado/gornado/final/internal/testutil"
+	"github.com/gornado/gornado/final/websocket"
 )
 
 // recv waits for a value the server side sends, failing after 10 s.
@@ -681,4 +682,35 @@ func TestAClientThatLeftIsNoError(t *testing.T) {
 	assert.Zero(t, errorsLogged(), "the client's leaving is not an error")
 	do(t, c, "GET", base+"/?other=1", "")
 	assert.Equal(t, 1, errorsLogged(), "other errors after the response are")
+}
+
+// silentSocket accepts a WebSocket and does nothing with it.
+type silentSocket struct{ websocket.WebSocketHandler }
+
+// A WebSocket handshake writes Tornado's access line too: 101 when the
+// connection became a WebSocket, the refusal's status otherwise (403 for
+// a foreign Origin, at WARN).
+func TestAccessLogOfWebSocketHandshakes(t *testing.T) {
+	rec := &records{}
+	ws := &WebSocketHandler{New: func(*RequestHandler) websocket.Handler { return &silentSocket{} }}
+	addr := strings.TrimPrefix(serve(t, NewApplication([]*URLSpec{URL("/ws", ws)}, Settings{Logger: slog.New(rec)})), "http://")
+	handshake := func(origin string) string {
+		c, err := net.Dial("tcp", addr)
+		require.NoError(t, err)
+		defer c.Close()
+		require.NoError(t, c.SetDeadline(time.Now().Add(10*time.Second)))
+		fmt.Fprintf(c, "GET /ws HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
+			"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n%s\r\n", addr, origin)
+		line, err := bufio.NewReader(c).ReadString('\n')
+		require.NoError(t, err)
+		return line
+	}
+	assert.Equal(t, "HTTP/1.1 101 Switching Protocols\r\n", handshake(""))
+	assert.Contains(t, handshake("Origin: http://elsewhere.example\r\n"), " 403 ")
+	var got []slog.Record
+	require.Eventually(t, func() bool { got = rec.access(); return len(got) == 2 }, 10*time.Second, time.Millisecond)
+	assert.Regexp(t, `^101 GET /ws \(127\.0\.0\.1\) \d+\.\d\dms$`, got[0].Message)
+	assert.Equal(t, slog.LevelInfo, got[0].Level)
+	assert.Regexp(t, `^403 GET /ws \(127\.0\.0\.1\) `, got[1].Message)
+	assert.Equal(t, slog.LevelWarn, got[1].Level)
 }

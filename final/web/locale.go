@@ -26,6 +26,7 @@ type localeCache struct {
 //
 //	h.Locale().Translate("Sign out", "", 0)
 func (rh *RequestHandler) Locale() *locale.Locale {
+	rh.live()
 	if rh.locale.l != nil {
 		return rh.locale.l
 	}
@@ -44,7 +45,10 @@ func (rh *RequestHandler) Locale() *locale.Locale {
 
 // SetLocale sets the request's locale (Tornado's locale setter), for
 // Prepare to set it from an asynchronous lookup of the user's preference.
-func (rh *RequestHandler) SetLocale(l *locale.Locale) { rh.locale.l = l }
+func (rh *RequestHandler) SetLocale(l *locale.Locale) {
+	rh.live()
+	rh.locale.l = l
+}
 
 // GetUserLocale is Hooks' default: nil, which lets GetBrowserLocale
 // choose. The hook is Tornado's get_user_locale: define it on the handler
@@ -57,13 +61,17 @@ func (rh *RequestHandler) SetLocale(l *locale.Locale) { rh.locale.l = l }
 //		}
 //		return nil
 //	}
-func (rh *RequestHandler) GetUserLocale() *locale.Locale { return nil }
+func (rh *RequestHandler) GetUserLocale() *locale.Locale {
+	rh.live()
+	return nil
+}
 
 // GetBrowserLocale is Hooks' default, Tornado's get_browser_locale: the
 // closest of the Accept-Language header's languages, highest q-value
 // first, among the application's translations; the default locale when
 // the header is missing or names nothing supported.
 func (rh *RequestHandler) GetBrowserLocale() *locale.Locale {
+	rh.live()
 	var header string
 	if rh.Request != nil && rh.Request.Headers != nil {
 		header = rh.Request.Headers.Get("Accept-Language")
@@ -74,8 +82,8 @@ func (rh *RequestHandler) GetBrowserLocale() *locale.Locale {
 
 // translations returns the application's set, or the locale package's.
 func (rh *RequestHandler) translations() *locale.Translations {
-	if rh.app != nil && rh.app.Settings.Translations != nil {
-		return rh.app.Settings.Translations
+	if rh.Application != nil && rh.Application.Settings.Translations != nil {
+		return rh.Application.Settings.Translations
 	}
 	return locale.Current()
 }

@@ -183,12 +183,11 @@ func (a *Application) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h := ls.instance(spec)
 		d.spec, d.h = spec, h
 		rh := h.base()
-		rh.init(d, spec)
+		rh.init(d, args)
 		req := &rh.req
 		req.Method, req.Headers, req.RemoteIP, req.Protocol = r.Method, headers, remote, proto
 		req.Version, req.StartTime = version, loop.Time()
 		req.target, req.host, req.Body = []byte(target), []byte(r.Host), body
-		rh.PathArgs = append(rh.PathArgs[:0], args...)
 		_, d.streaming = h.(StreamingHandler)
 		rh.step = stepPrepare
 		if d.streaming {

@@ -1,78 +1,132 @@
-// Handler instances, pooled per loop: the one place final/web uses
-// reflection, to copy a route's prototype, whose type only the user's code
-// names.
+// Handler instances: a new one for every request, as in Tornado, carved
+// from blocks the loop allocates several at a time; and the storage they
+// work in, pooled per loop. The one place final/web uses reflection, to
+// make values of a route's handler type, which only the user's code names.
 
 package web
 
 import "reflect"
 
-// Each request is served by a copy of its route's prototype (Tornado makes
-// a handler per request, passing initialize its route's arguments). A new
-// copy per request would be the largest cost of a small request, so the
-// copies are pooled per loop: when a response is finished, and the
-// coroutine the handler started is done, its copy goes back to its loop's
-// pool, and the next request on the route takes it again.
+// Why a new handler per request. Reusing handler values (as this package
+// once did) saves an allocation, but a handler the user's code still
+// holds when its request is over (a timer not cancelled, a waiter left in
+// a list, a goroutine) would then act on whichever request the value
+// serves next: a stale write would land in a stranger's response. No
+// compiler checks such a rule, so the handler itself is never reused.
 //
-// A reused copy takes back the prototype's fields with one typed copy of
-// the whole struct (reflect.Value.Set, which applies the write barriers a
-// struct with pointers needs), its RequestHandler saved first and put back,
-// so that the request's storage (argument maps, header set, body buffer,
-// JSON encoder) is kept for reuse; init then clears the per-request state.
-// Copying the whole struct measured faster than copying the user's fields
-// one by one (110-150 ns against 180-220 ns per reset for a handler with
-// three fields beside its 768-byte RequestHandler, on this project's
-// 2-core machine), and needs no unsafe pointer arithmetic.
+// Why blocks. A handler value is small (RequestHandler is 64 bytes, plus
+// the user's fields), and a block of handlerBlock of them costs one
+// allocation, so a request costs a sixteenth of one; a handler kept for a
+// long time (a WebSocket's, a long poll's) keeps its block's memory, at
+// most handlerBlock handlers' worth.
 //
-// The cost of pooling for the user: a handler must not be used after its
-// request has ended. A method called on it then, while it waits in the
-// pool, fails with ErrFinished; once it serves another request, it would
-// act on that one. docs/web.md says so where handlers are introduced.
+// What is pooled is the working storage (handlerState: the request's
+// parse caches and argument maps, the response's header set and body
+// buffer, the JSON encoder), lent to a handler for its request and taken
+// back when the request ends; the handler is then cut off from it (its
+// Request and PathArgs set to nil), and a method called on it later works
+// on a finished state of its own (live), so that it returns ErrFinished
+// rather than touch the storage another request now uses.
+//
+// Cost, measured with BenchmarkHelloApplication on this project's 2-core
+// machine: see docs/performance-notes.md.
+const handlerBlock = 16
+
+// handlerBlocks hands out the handlers of one route on one loop.
+type handlerBlocks struct {
+	// block is an array of handlerBlock values of the route's handler
+	// type (reflect.New of the array: one allocation, where MakeSlice
+	// makes two); next the index of the first not yet handed out.
+	block reflect.Value
+	next  int
+}
 
 // baseOnly reports whether handler type t is struct{ RequestHandler } (the
 // usual hello world, and most handlers whose route passes no arguments):
-// a reused instance of it has no field of its own to take back, and the
-// copy is skipped. Measured on pipelined hello world, that copy of 768
-// bytes, three times (saved, copied over, put back), cost about a tenth of
-// the rate.
+// a new instance of it is already what the prototype would give, and the
+// copy is skipped.
 func baseOnly(t reflect.Type) bool {
 	return t.NumField() == 1 && t.Field(0).Anonymous && t.Field(0).Type == reflect.TypeFor[RequestHandler]()
 }
 
-// instance returns a handler for spec from the loop's pool, reset to the
-// prototype, or a new copy of the prototype.
+// instance returns a new handler for spec, a copy of its prototype, with
+// working storage lent from the loop's pool.
 func (ls *loopState) instance(s *URLSpec) Handler {
-	for len(ls.pools) <= s.index {
-		ls.pools = append(ls.pools, nil)
+	for len(ls.blocks) <= s.index {
+		ls.blocks = append(ls.blocks, handlerBlocks{})
 	}
-	pool := ls.pools[s.index]
-	if n := len(pool); n > 0 {
-		h := pool[n-1]
-		ls.pools[s.index] = pool[:n-1]
-		if s.baseOnly {
-			return h // init resets the RequestHandler
-		}
-		rh := h.base()
-		saved := *rh
-		reflect.ValueOf(h).Elem().Set(s.protoElem)
-		*rh = saved
-		return h
+	b := &ls.blocks[s.index]
+	if !b.block.IsValid() || b.next == handlerBlock {
+		b.block = reflect.New(s.blockType).Elem()
+		b.next = 0
 	}
-	v := reflect.New(s.elemType)
-	v.Elem().Set(s.protoElem)
-	h := v.Interface().(Handler)
+	v := b.block.Index(b.next)
+	b.next++
+	if !s.baseOnly {
+		v.Set(s.protoElem)
+	}
+	h := v.Addr().Interface().(Handler)
 	rh := h.base()
-	*rh = RequestHandler{}
-	rh.self = h
-	rh.resumeFn = rh.resume
+	*rh = RequestHandler{self: h, handlerState: ls.lend()}
+	rh.owner = rh
 	return h
 }
 
-// release puts h back in the pool of spec, which keeps at most 256.
-func (ls *loopState) release(s *URLSpec, h Handler) {
-	if s == nil {
+// lend returns working storage from the loop's pool, or new storage.
+func (ls *loopState) lend() *handlerState {
+	if n := len(ls.states); n > 0 {
+		st := ls.states[n-1]
+		ls.states[n-1] = nil
+		ls.states = ls.states[:n-1]
+		return st
+	}
+	st := &handlerState{}
+	st.resumeFn = st.resume
+	return st
+}
+
+// release ends h's request: its storage goes back to the loop's pool,
+// which keeps at most 1024, and h is cut off from it.
+func (ls *loopState) release(h Handler) {
+	if h == nil {
 		return
 	}
-	if len(ls.pools[s.index]) < 256 {
-		ls.pools[s.index] = append(ls.pools[s.index], h)
+	rh := h.base()
+	st := rh.handlerState
+	rh.handlerState, rh.Request, rh.PathArgs = nil, nil, nil
+	if st == nil {
+		return
 	}
+	st.owner = nil
+	if len(ls.states) < 1024 {
+		ls.states = append(ls.states, st)
+	}
+}
+
+// resume continues the steps of the handler the state is lent to, after
+// an awaited Awaitable is done.
+func (st *handlerState) resume() {
+	if st.owner != nil {
+		st.owner.resume()
+	}
+}
+
+// live makes sure rh has a state to work on: its request's, or, once the
+// request has ended, a finished state of its own, in which writes find
+// the response finished. It reports whether the request is still on.
+// Every exported method calls it first, and one that returns an error
+// returns ErrFinished when it reports false (TestStaleHandlerMethodsReturn
+// calls them all on a handler whose request has ended).
+func (rh *RequestHandler) live() bool {
+	if rh.handlerState != nil && rh.owner == rh {
+		return true
+	}
+	if rh.handlerState == nil {
+		st := &handlerState{}
+		st.resp, st.peer = respFinished, peerLeftSent
+		st.resumeFn = st.resume
+		st.headers.CopyFrom(defaultHeaders)
+		rh.handlerState = st
+	}
+	return false
 }

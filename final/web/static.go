@@ -85,7 +85,7 @@ func (h *StaticFileHandler) Get(args ...string) error {
 			sf.f.Close()
 		}
 	}()
-	etag, err := h.app.contentHash(sf)
+	etag, err := h.Application.contentHash(sf)
 	if err != nil {
 		return err
 	}
@@ -371,7 +371,7 @@ func (a *Application) contentHash(sf *staticFile) (string, error) {
 func (a *Application) StaticURL(p string) string {
 	base := a.Settings.StaticURLPrefix + strings.TrimPrefix(p, "/")
 	h := &StaticFileHandler{Path: a.Settings.StaticPath, FS: a.Settings.StaticFS}
-	h.app = a
+	h.Application, h.handlerState = a, &handlerState{}
 	h.req.target = []byte(base)
 	sf, err := h.open(p)
 	if err != nil || sf == nil {
@@ -386,4 +386,7 @@ func (a *Application) StaticURL(p string) string {
 }
 
 // StaticURL is Application.StaticURL (Tornado's handler.static_url).
-func (rh *RequestHandler) StaticURL(p string) string { return rh.app.StaticURL(p) }
+func (rh *RequestHandler) StaticURL(p string) string {
+	rh.live()
+	return rh.Application.StaticURL(p)
+}

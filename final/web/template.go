@@ -388,7 +388,7 @@ type renderState struct {
 // handler not served on a loop (a RequestHandler made by hand) gets a
 // throwaway one, which clones on every render.
 func (rh *RequestHandler) templatesOnLoop() *loopTemplates {
-	a := rh.app
+	a := rh.Application
 	if rh.loop != nil {
 		if lt, ok := rh.loop.Value(tmplKey{a}).(*loopTemplates); ok {
 			return lt
@@ -462,6 +462,9 @@ func (lt *loopTemplates) execute(rh *RequestHandler, w *bytes.Buffer, page strin
 // ErrTemplateNotFound; a parse error names the file and line. Call it on
 // the request's loop, like every RequestHandler method.
 func (rh *RequestHandler) RenderString(name string, data any) ([]byte, error) {
+	if !rh.live() {
+		return nil, ErrFinished
+	}
 	var b bytes.Buffer
 	if _, err := rh.templatesOnLoop().execute(rh, &b, name, data); err != nil {
 		return nil, err
@@ -473,6 +476,9 @@ func (rh *RequestHandler) RenderString(name string, data any) ([]byte, error) {
 // of the UI modules it used before </head> and </body>, writes the result
 // and finishes the response: Tornado's render.
 func (rh *RequestHandler) Render(name string, data any) error {
+	if !rh.live() {
+		return ErrFinished
+	}
 	lt := rh.templatesOnLoop()
 	outer := lt.cur == nil
 	b := &lt.buf
@@ -511,6 +517,7 @@ func (rh *RequestHandler) Render(name string, data any) error {
 // and read {{ns.title}} in the template. It is called once per render, on
 // the first use of ns; a render that does not use ns does not call it.
 func (rh *RequestHandler) GetTemplateNamespace() map[string]any {
+	rh.live()
 	return map[string]any{
 		"handler":      rh.self,
 		"request":      rh.Request,
@@ -717,7 +724,7 @@ func (rh *RequestHandler) writeWithResources(page []byte, modules []*UIModule, n
 		if strings.HasPrefix(p, "/") || strings.Contains(p, "://") {
 			return p
 		}
-		return rh.app.StaticURL(p)
+		return rh.Application.StaticURL(p)
 	}
 	once := func(p string) bool {
 		if slices.Contains(seen, p) {

@@ -5,6 +5,7 @@
 package web
 
 import (
+	"errors"
 	"net"
 	"time"
 
@@ -40,6 +41,9 @@ import (
 // started. A refused handshake is answered by websocket.Upgrade and is not
 // an error here (it is logged at Debug level).
 func (rh *RequestHandler) WebSocketUpgrade(h websocket.Handler, opts websocket.Options) error {
+	if !rh.live() {
+		return ErrFinished
+	}
 	stream, rest, relay, err := rh.takeConnection()
 	if stream == nil {
 		return err
@@ -52,11 +56,20 @@ func (rh *RequestHandler) WebSocketUpgrade(h websocket.Handler, opts websocket.O
 		RemoteIP: rh.req.RemoteIP,
 		Rest:     rest,
 	}
-	tracked := &trackedSocket{Handler: h, set: &rh.app.stateOf(rh.loop).sockets, relay: relay}
+	tracked := &trackedSocket{Handler: h, set: &rh.Application.stateOf(rh.loop).sockets, relay: relay}
 	h = tracked
+	// The access log line Tornado writes for a handshake: 101 once the
+	// connection is a WebSocket, or the status of the refusal.
+	rh.status = 101
 	if _, err := websocket.Upgrade(stream, r, h, opts); err != nil {
 		rh.logger().Debug("web: websocket handshake refused", "error", err.Error(), "uri", r.Target)
+		rh.status = 400
+		var he *websocket.HandshakeError
+		if errors.As(err, &he) {
+			rh.status = he.Status
+		}
 	}
+	rh.logRequest()
 	rh.onFinish()
 	return nil
 }

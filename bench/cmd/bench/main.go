@@ -20,6 +20,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"log"
@@ -28,6 +29,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -70,6 +72,7 @@ func main() {
 	quietWait := flag.Duration("quiet-wait", 20*time.Second, "longest wait for -quiet before running anyway")
 	list := flag.Bool("list", false, "list workloads and peers, say what is missing, and exit")
 	base := flag.String("base", "", "another checkout of the repository (a git worktree at an older commit): adds the peer final-base, its helloworld, to measure a change side by side with final in one run")
+	levelsFlag := flag.String("levels", "one", "the te workloads' load: one (64 connections; plaintext 256 pipelined 16) or te (TechEmpower's levels: 16 to 512 connections, plaintext 256 to 16384 pipelined 16, queries and updates 1 to 20 rows at 512; each peer's peak reported, every level in the JSON, tables and -levels.svg)")
 	baseArgs := flag.String("base-args", "", "flags for final-base's helloworld (its version's; \"-logging none\" since -logging exists)")
 	flag.Parse()
 	log.SetFlags(0)
@@ -98,6 +101,20 @@ func main() {
 	selP, err := selectPeers(*pFlag, selW)
 	if err != nil {
 		log.Fatal(err)
+	}
+	mode, err := parseLevels(*levelsFlag)
+	if err != nil {
+		log.Fatal(err)
+	}
+	var levelNotes []string
+	if mode == levelsTE {
+		// selectWorkloads returned copies of the table's workloads, so
+		// the sweeps change only this run's.
+		selW = slices.Clone(selW)
+		levelNotes = applyLevels(selW)
+		for _, n := range levelNotes {
+			log.Print(n)
+		}
 	}
 	if e.tmp, err = os.MkdirTemp("", "gornado-bench-"); err != nil {
 		log.Fatal(err)
@@ -137,6 +154,7 @@ func main() {
 	if dbNote != "" {
 		run.Notes = append(run.Notes, dbNote)
 	}
+	run.Notes = append(run.Notes, levelNotes...)
 	if cores() < 2 {
 		run.Notes = append(run.Notes, "fewer than 2 cores: server and load generator share a core")
 	}
@@ -148,13 +166,17 @@ func main() {
 	}
 
 	for _, w := range selW {
-		rw := results.Workload{Name: w.Name, Title: w.Title, Unit: w.Unit, HigherIsBetter: w.Higher, Fallback: w.Fallback}
+		rw := results.Workload{Name: w.Name, Title: w.Title, Unit: w.Unit, HigherIsBetter: w.Higher, Fallback: w.Fallback,
+			Levels: w.Levels, Axis: w.Axis}
 		var active []Peer
 		for _, p := range selP {
 			if !w.Applies(p) {
 				continue
 			}
 			r := results.Result{Peer: p.Name}
+			for _, l := range w.Levels {
+				r.Levels = append(r.Levels, results.Result{Peer: p.Name, Level: l.Label(w.Axis)})
+			}
 			if why := e.skip(w, p); why != "" {
 				r.Skipped = why
 			} else {
@@ -171,6 +193,10 @@ func main() {
 						run.Notes = append(run.Notes, fmt.Sprintf("%s %s run %d: started with the machine %.0f%% busy after waiting %s",
 							w.Name, p.Name, rep, busy, *quietWait))
 					}
+				}
+				if len(w.Levels) > 0 {
+					e.sweep(run, w, p, rw.Find(p.Name), rep, *reps)
+					continue
 				}
 				m, err := e.measure(w, p)
 				r := rw.Find(p.Name)
@@ -194,6 +220,8 @@ func main() {
 				log.Printf("%-10s %d/%d %-16s %s %s%s", w.Name, rep, *reps, p.Name, results.FormatNumber(m.value), w.Unit, extra)
 			}
 		}
+		// A sweep's figures are those of the level TechEmpower ranks by.
+		rw.SetHeadlines()
 		for i := range rw.Peers {
 			r := &rw.Peers[i]
 			r.Summarize()
@@ -222,6 +250,35 @@ func main() {
 	fmt.Println("wrote", jsonPath)
 	for _, p := range paths {
 		fmt.Println("wrote", p)
+	}
+}
+
+// sweep measures peer p over workload w's levels once (repetition rep of
+// reps), and adds each level's figures to r.Levels, errors to the notes.
+func (e *env) sweep(run *results.Run, w Workload, p Peer, r *results.Result, rep, reps int) {
+	ms, errs := e.measureSweep(w, p)
+	for i, l := range w.Levels {
+		lr := &r.Levels[i]
+		name := fmt.Sprintf("%s@%s", w.Name, l.Label(w.Axis))
+		if errs[i] != nil {
+			log.Printf("%-16s %d/%d %-16s error: %s", name, rep, reps, p.Name, firstLine(errs[i].Error()))
+			run.Notes = append(run.Notes, fmt.Sprintf("%s %s run %d: %v", name, p.Name, rep, firstLine(errs[i].Error())))
+			lr.Errors++
+			continue
+		}
+		m := ms[i]
+		lr.Runs = append(lr.Runs, m.value)
+		lr.Errors += m.errors
+		extra := ""
+		if m.cpu > 0 {
+			lr.CPU = append(lr.CPU, m.cpu)
+			lr.Others = append(lr.Others, m.others)
+			extra = fmt.Sprintf(", server CPU %.0f%%, others %.0f%%", m.cpu, m.others)
+		}
+		if m.errors > 0 {
+			extra += fmt.Sprintf(" (%d errors)", m.errors)
+		}
+		log.Printf("%-16s %d/%d %-16s %s %s%s", name, rep, reps, p.Name, results.FormatNumber(m.value), w.Unit, extra)
 	}
 }
 
@@ -324,33 +381,13 @@ func (e *env) measure(w Workload, p Peer) (measurement, error) {
 		if w.AllCores {
 			threads = cores()
 		}
-		url := "http://" + s.addr + w.Path
-		script, sargs := "", []string(nil)
-		if w.Pipeline > 1 {
-			script = filepath.Join(e.benchDir, "scripts", "pipeline.lua")
-			sargs = []string{fmt.Sprint(w.Pipeline), w.Path}
-		}
+		l := wrkLevel{threads: threads, conns: w.Conns, pipeline: w.Pipeline, path: w.Path}
 		if e.warmup > 0 {
-			warm := load.command(append([]string{e.wrk}, wrk.Args(threads, w.Conns, e.warmup, url, script, sargs...)...)...)
-			if outp, err := warm.CombinedOutput(); err != nil {
-				return measurement{}, fmt.Errorf("wrk warmup: %v: %s", err, outp)
+			if _, err := e.runWrk(s, load, l, e.warmup); err != nil {
+				return measurement{}, fmt.Errorf("warmup: %w", err)
 			}
 		}
-		cmd := load.command(append([]string{e.wrk}, wrk.Args(threads, w.Conns, e.d, url, script, sargs...)...)...)
-		m := s.startMeter()
-		outp, err := cmd.CombinedOutput()
-		cpu, others := m.stop(cmd.ProcessState)
-		if err != nil {
-			return measurement{}, fmt.Errorf("wrk: %v: %s", err, outp)
-		}
-		r, err := wrk.Parse(string(outp))
-		if err != nil {
-			return measurement{}, fmt.Errorf("%w: %s", err, outp)
-		}
-		if r.Requests == 0 {
-			return measurement{}, fmt.Errorf("wrk got no responses: %s", outp)
-		}
-		return measurement{r.RequestsPerSec, r.Errors(), cpu, others}, nil
+		return e.runWrk(s, load, l, e.d)
 
 	case idleMem:
 		pids, err := s.pids()
@@ -387,6 +424,100 @@ func (e *env) measure(w Workload, p Peer) (measurement, error) {
 	}
 	return measurement{}, fmt.Errorf("unknown method %d", w.Method)
 }
+
+// wrkLevel is the load of one wrk run.
+type wrkLevel struct {
+	threads, conns int
+	pipeline       int    // requests per write; 0 or 1 for none
+	path           string // with its query
+	timeout        string // wrk's --timeout; "" for wrk's default (2 s)
+}
+
+// runWrk loads server s with wrk for d at level l, from placement load,
+// and returns the rate wrk measured and the server's CPU use meanwhile.
+func (e *env) runWrk(s *server, load placement, l wrkLevel, d time.Duration) (measurement, error) {
+	url := "http://" + s.addr + l.path
+	script, sargs := "", []string(nil)
+	if l.pipeline > 1 {
+		script = filepath.Join(e.benchDir, "scripts", "pipeline.lua")
+		sargs = []string{fmt.Sprint(l.pipeline), l.path}
+	}
+	argv := append([]string{e.wrk}, wrk.Args(l.threads, l.conns, d, url, script, sargs...)...)
+	if l.timeout != "" {
+		argv = slices.Insert(argv, 1, "--timeout", l.timeout)
+	}
+	cmd := load.command(argv...)
+	m := s.startMeter()
+	outp, err := cmd.CombinedOutput()
+	cpu, others := m.stop(cmd.ProcessState)
+	if err != nil {
+		return measurement{}, fmt.Errorf("wrk: %v: %s", err, outp)
+	}
+	r, err := wrk.Parse(string(outp))
+	if err != nil {
+		return measurement{}, fmt.Errorf("%w: %s", err, outp)
+	}
+	if r.Requests == 0 {
+		return measurement{}, fmt.Errorf("%w: %s", errNoResponses, outp)
+	}
+	return measurement{r.RequestsPerSec, r.Errors(), cpu, others}, nil
+}
+
+// errNoResponses is runWrk's error when wrk saw no answer at all.
+var errNoResponses = errors.New("bench: wrk got no responses")
+
+// measureSweep measures a te workload over its levels (-levels te): starts
+// the server, checks it, warms it at the first level, then runs wrk at
+// each level in turn, lightest first, with TechEmpower's timeout. It returns a measurement
+// or an error per level; an error starting or checking the server is
+// every level's.
+func (e *env) measureSweep(w Workload, p Peer) ([]measurement, []error) {
+	ms := make([]measurement, len(w.Levels))
+	errs := make([]error, len(w.Levels))
+	fail := func(err error) ([]measurement, []error) {
+		for i := range errs {
+			errs[i] = err
+		}
+		return ms, errs
+	}
+	server, load := placement{core: 0}, placement{core: 1}
+	if cores() < 2 {
+		server.core, load.core = -1, -1
+	}
+	q := e.tePeer(p)
+	s, err := e.startServer(q, server)
+	if err != nil {
+		return fail(err)
+	}
+	defer s.stop()
+	if err := teCheck(w, s.addr); err != nil {
+		return fail(fmt.Errorf("%s answers wrongly: %w", p.Name, err))
+	}
+	level := func(l results.Level) wrkLevel {
+		return wrkLevel{threads: 1, conns: l.Conns, pipeline: l.Pipeline, path: levelPath(w, l), timeout: teTimeout}
+	}
+	// The warmup runs at the first, lightest level. TechEmpower warms at
+	// its highest concurrency, but here a slow server (Tornado on one
+	// core) is left by 16,384 pipelined connections with a minute of
+	// abandoned requests, which would take the whole sweep. Unmeasured: a
+	// warmup that sees no answer has still warmed the server.
+	if e.warmup > 0 {
+		if _, err := e.runWrk(s, load, level(w.Levels[0]), e.warmup); err != nil && !errors.Is(err, errNoResponses) {
+			return fail(fmt.Errorf("warmup: %w", err))
+		}
+	}
+	for i, l := range w.Levels {
+		if waited := s.settle(settleMax); waited >= settleMax {
+			log.Printf("%s: %s still busy after %s; measuring %s@%s anyway", w.Name, p.Name, settleMax, w.Name, l.Label(w.Axis))
+		}
+		ms[i], errs[i] = e.runWrk(s, load, level(l), e.d)
+	}
+	return ms, errs
+}
+
+// settleMax bounds the wait for a server to finish the requests the last
+// wrk run left (server.settle) before the next level is measured.
+const settleMax = 5 * time.Second
 
 // waitQuiet waits until the machine's processes use less than threshold
 // percent of one core over a one-second sample (nothing of ours runs

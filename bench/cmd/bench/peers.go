@@ -54,6 +54,11 @@ var peers = []Peer{
 		Kind: goProgram, Pkg: "./servers/finalraw", HTTP: true, Optional: true},
 	{Name: "nethttp", About: "net/http Server + ServeMux", Kind: goProgram, Pkg: "./servers/nethttp", HTTP: true},
 	{Name: "fasthttp", About: "valyala/fasthttp Server", Kind: goProgram, Pkg: "./servers/fasthttp", HTTP: true},
+	// Only in the fortunes workload (te.go): fasthttp's te program with
+	// html/template, the engine final uses, where fasthttp's entry uses
+	// quicktemplate.
+	{Name: "fasthttp-htmltpl", About: "fasthttp's te program with fortunes through html/template (servers/fasthttpte -template html); fortunes only",
+		Kind: goProgram, Pkg: "./servers/fasthttpte"},
 	{Name: "gnet", About: "panjf2000/gnet v2 with a minimal HTTP/1.1 responder", Kind: goProgram, Pkg: "./servers/gnet", HTTP: true},
 	{Name: "nbio", About: "lesismal/nbio nbhttp engine and its WebSocket upgrader", Kind: goProgram, Pkg: "./servers/nbio", HTTP: true, WS: true},
 	{Name: "gorilla", About: "gorilla/websocket echo on net/http", Kind: goProgram, Pkg: "./servers/gorilla", WS: true},

@@ -276,6 +276,41 @@ func (m *meter) stop(loadgen *os.ProcessState) (server, others float64) {
 	return server, max(0, pct(rest))
 }
 
+// settleWindow and settleTicks define a settled server: one that used at
+// most settleTicks clock ticks of CPU (2 of 100 per second: under 7% of a
+// core) over settleWindow.
+const (
+	settleWindow = 300 * time.Millisecond
+	settleTicks  = 2
+)
+
+// settle waits until the server has finished the work a load generator
+// left behind, up to max, and returns how long it waited. When wrk stops
+// it abandons a request on each connection, and a server that runs a
+// handler per request (20 database queries each, at 512 connections) goes
+// on working through them for a while: measured right away, the next
+// level would pay for the last one's tail. TechEmpower's scripts sleep
+// 2 s between levels; this waits only as long as the server is busy.
+func (s *server) settle(max time.Duration) time.Duration {
+	start := time.Now()
+	pids, err := s.pids()
+	if err != nil {
+		return 0
+	}
+	for time.Since(start) < max {
+		t0, err := procmem.CPUTicks(pids)
+		if err != nil {
+			return time.Since(start)
+		}
+		time.Sleep(settleWindow)
+		t1, err := procmem.CPUTicks(pids)
+		if err != nil || t1-t0 <= settleTicks {
+			break
+		}
+	}
+	return time.Since(start)
+}
+
 // running is every server started and not yet stopped, for Ctrl-C.
 var running = &serverSet{m: map[*server]bool{}}
 

@@ -162,3 +162,21 @@ func TestTEWorkloads(t *testing.T) {
 	e.missing["final-te"] = "build failed: go build ..."
 	assert.Equal(t, "build failed", e.skip(sel[0], *peerByName("final")))
 }
+
+// fasthttp-htmltpl differs from fasthttp only in its fortunes' template
+// engine, so it takes part in fortunes alone, with fasthttp's program.
+func TestFasthttpHTMLTemplate(t *testing.T) {
+	p := peerByName("fasthttp-htmltpl")
+	require.NotNil(t, p)
+	var in []string
+	for _, w := range workloads {
+		if w.Applies(*p) {
+			in = append(in, w.Name)
+		}
+	}
+	assert.Equal(t, []string{"fortunes"}, in)
+	prog := tePrograms["fasthttp-htmltpl"]
+	assert.Equal(t, tePrograms["fasthttp"].pkg, prog.pkg)
+	assert.Equal(t, []string{"-template", "html"}, prog.args)
+	assert.Empty(t, tePrograms["fasthttp"].args, "fasthttp renders as its TechEmpower entry: quicktemplate, the default")
+}

@@ -30,9 +30,12 @@ type teProgram struct {
 	pkg string
 	// script is the Python peer's program, in servers/tornado.
 	script string
-	// plaintextOnly: the peer takes the plaintext test only (gnet, which
-	// has no HTTP layer to build the other tests on).
-	plaintextOnly bool
+	// args are passed before -addr (fasthttp-htmltpl's "-template html").
+	args []string
+	// only, if set, is the one test the peer takes: "plaintext" for gnet,
+	// which has no HTTP layer to build the other tests on; "fortunes" for
+	// fasthttp-htmltpl, which differs from fasthttp only there.
+	only string
 	// onItsOwn: built by itself, so that a failure takes out only this
 	// peer (final's, which compiles this checkout's final/).
 	onItsOwn bool
@@ -43,8 +46,13 @@ var tePrograms = map[string]teProgram{
 	"final":    {pkg: "./servers/finalte", onItsOwn: true},
 	"fasthttp": {pkg: "./servers/fasthttpte"},
 	"nethttp":  {pkg: "./servers/nethttpte"},
-	"gnet":     {pkg: "./servers/gnet", plaintextOnly: true},
+	"gnet":     {pkg: "./servers/gnet", only: "plaintext"},
 	"tornado":  {script: "te.py"},
+	// fasthttp's program with fortunes through html/template, the engine
+	// final and net/http use: fasthttp against final with the template
+	// engine held equal, beside fasthttp as its TechEmpower entry writes it
+	// (quicktemplate).
+	"fasthttp-htmltpl": {pkg: "./servers/fasthttpte", args: []string{"-template", "html"}, only: "fortunes"},
 }
 
 // teName is the key of a peer's te program in env.bins and env.missing.
@@ -58,7 +66,7 @@ func teWorkload(test, title, path string, conns, pipeline int) Workload {
 		Method: wrkLoad, Path: path, Conns: conns, Pipeline: pipeline, Fallback: "fasthttp", TE: true,
 		Applies: func(p Peer) bool {
 			prog, ok := tePrograms[p.Name]
-			return ok && (test == "plaintext" || !prog.plaintextOnly)
+			return ok && (prog.only == "" || prog.only == test)
 		}}
 }
 
@@ -68,7 +76,7 @@ func init() {
 		teWorkload("plaintext", "TechEmpower plaintext: GET /plaintext pipelined, depth 16, 256 connections", te.PathPlaintext, 256, 16),
 		teWorkload("db", "TechEmpower db: one random World row, 64 connections", te.PathDB, 64, 0),
 		teWorkload("queries", "TechEmpower queries: 20 World rows, a query each, 64 connections", te.PathQueries+"?queries=20", 64, 0),
-		teWorkload("fortunes", "TechEmpower fortunes: 12 rows + 1, sorted, html template, 64 connections", te.PathFortunes, 64, 0),
+		teWorkload("fortunes", "TechEmpower fortunes: 12 rows + 1, sorted, escaped by the template engine, 64 connections", te.PathFortunes, 64, 0),
 		teWorkload("updates", "TechEmpower updates: 20 rows read and written, 64 connections", te.PathUpdates+"?queries=20", 64, 0),
 	)
 }
@@ -77,7 +85,7 @@ func init() {
 // name of its own for the binary and the log.
 func (e *env) tePeer(p Peer) Peer {
 	prog := tePrograms[p.Name]
-	q := Peer{Name: teName(p), Kind: p.Kind, Pkg: prog.pkg, Script: prog.script}
+	q := Peer{Name: teName(p), Kind: p.Kind, Pkg: prog.pkg, Script: prog.script, Args: prog.args}
 	if prog.pkg == "./servers/gnet" {
 		q.Name = p.Name // the same binary as the other workloads'
 	}
@@ -133,7 +141,10 @@ func (e *env) buildTE(ws []Workload, ps []Peer) {
 			}
 			e.bins[name] = out
 		default:
-			together = append(together, prog.pkg)
+			// Two peers may share a program (fasthttp, fasthttp-htmltpl).
+			if !slices.Contains(together, prog.pkg) {
+				together = append(together, prog.pkg)
+			}
 			e.bins[name] = filepath.Join(binDir, filepath.Base(prog.pkg))
 		}
 	}
@@ -206,8 +217,11 @@ func teList(b *bytes.Buffer, e *env) {
 		if prog.script != "" {
 			what = "servers/tornado/" + prog.script
 		}
-		if prog.plaintextOnly {
-			what += " (plaintext only)"
+		if len(prog.args) > 0 {
+			what += " " + strings.Join(prog.args, " ")
+		}
+		if prog.only != "" {
+			what += " (" + prog.only + " only)"
 		}
 		fmt.Fprintf(b, "  %-16s %s\n", n, what)
 	}

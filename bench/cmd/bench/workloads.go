@@ -1,5 +1,7 @@
 package main
 
+import "github.com/gornado/gornado/bench/internal/results"
+
 // The workloads, each a row of the results: what load, on which peers, in
 // which unit, and the peer ratios fall back to while final has no number.
 
@@ -32,6 +34,12 @@ type Workload struct {
 	TE bool
 	// Applies reports whether a peer takes part.
 	Applies func(Peer) bool
+	// Levels, set by -levels te (levels.go), make the workload a sweep:
+	// measured at each level's connections, pipeline depth and queries in
+	// turn instead of at Conns, Pipeline and Path's queries. Axis is what
+	// varies along them (results.AxisConns or AxisQueries).
+	Levels []results.Level
+	Axis   string
 }
 
 func httpServer(p Peer) bool { return p.HTTP }

@@ -4,6 +4,7 @@
 package report
 
 import (
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -74,9 +75,64 @@ func PerCPUChart(w results.Workload) (c svgchart.Chart, ok bool) {
 	return c, ok
 }
 
+// LevelsChart builds the line chart of a sweep (a workload run over levels
+// of load): one line per peer, final highlighted, the median rate at each
+// level, or with perCPU the median work per CPU. ok is false when the
+// workload is no sweep, or has no CPU figures for perCPU.
+func LevelsChart(w results.Workload, perCPU bool) (c svgchart.LineChart, ok bool) {
+	if len(w.Levels) == 0 {
+		return c, false
+	}
+	fixed := ""
+	switch l := w.Levels[0]; {
+	case w.Axis == results.AxisQueries:
+		fixed = fmt.Sprintf(", %d connections", l.Conns)
+	case l.Pipeline > 1:
+		fixed = fmt.Sprintf(", pipelined %d", l.Pipeline)
+	}
+	c = svgchart.LineChart{
+		Title:    fmt.Sprintf("TechEmpower %s over %s%s", w.Name, results.AxisName(w.Axis), fixed),
+		Subtitle: w.Unit + ", median at each level; higher is better",
+		XLabel:   results.AxisName(w.Axis),
+	}
+	if perCPU {
+		c.Title += ": work per CPU"
+		c.Subtitle = strings.TrimSuffix(w.Unit, "/s") + " per core-second (the rate over the server's CPU share), median at each level"
+	}
+	for _, l := range w.Levels {
+		c.X = append(c.X, l.Label(w.Axis))
+	}
+	for _, p := range w.Peers {
+		if p.Skipped != "" {
+			continue
+		}
+		sr := svgchart.Series{Label: p.Peer, Highlight: p.Peer == "final"}
+		for i := range w.Levels {
+			v := math.NaN()
+			if i < len(p.Levels) && len(p.Levels[i].Runs) > 0 {
+				l := p.Levels[i]
+				v = stats.Median(l.Runs)
+				if perCPU {
+					v = math.NaN()
+					if pc := l.PerCoreSecond(); len(pc) > 0 {
+						v = stats.Median(pc)
+					}
+				}
+			}
+			if !math.IsNaN(v) {
+				ok = true
+			}
+			sr.Values = append(sr.Values, v)
+		}
+		c.Series = append(c.Series, sr)
+	}
+	return c, ok
+}
+
 // Write puts <dir>/<workload>.svg for every workload, <workload>-percpu.svg
-// for every rate with CPU figures, and <dir>.md beside dir, and returns the
-// paths written.
+// for every rate with CPU figures, <workload>-levels.svg and
+// <workload>-levels-percpu.svg for every sweep, and <dir>.md beside dir, and
+// returns the paths written.
 func Write(run *results.Run, dir string) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
@@ -90,6 +146,21 @@ func Write(run *results.Run, dir string) ([]string, error) {
 		paths = append(paths, p)
 		if c, ok := PerCPUChart(w); ok {
 			p := filepath.Join(dir, w.Name+"-percpu.svg")
+			if err := os.WriteFile(p, c.SVG(), 0o644); err != nil {
+				return paths, err
+			}
+			paths = append(paths, p)
+		}
+		for _, perCPU := range []bool{false, true} {
+			c, ok := LevelsChart(w, perCPU)
+			if !ok {
+				continue
+			}
+			name := w.Name + "-levels.svg"
+			if perCPU {
+				name = w.Name + "-levels-percpu.svg"
+			}
+			p := filepath.Join(dir, name)
 			if err := os.WriteFile(p, c.SVG(), 0o644); err != nil {
 				return paths, err
 			}

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"math"
 	"os"
 	"path/filepath"
 	"testing"
@@ -65,4 +66,46 @@ func TestWrite(t *testing.T) {
 	md, err := os.ReadFile(paths[2])
 	require.NoError(t, err)
 	assert.Contains(t, string(md), "| hello64 |")
+}
+
+// The sweep in results' testdata: a line per peer that has a number, the
+// levels along x, NaN where a level has no runs.
+func TestLevelsChart(t *testing.T) {
+	run, err := results.Load(filepath.Join("..", "results", "testdata", "levels.json"))
+	require.NoError(t, err)
+	w := run.Workloads[0]
+	c, ok := LevelsChart(w, false)
+	require.True(t, ok)
+	assert.Equal(t, []string{"16", "64", "512"}, c.X)
+	assert.Equal(t, "connections", c.XLabel)
+	require.Len(t, c.Series, 2, "tornado was skipped")
+	assert.Equal(t, "final", c.Series[0].Label)
+	assert.True(t, c.Series[0].Highlight)
+	assert.Equal(t, []float64{90000, 120000, 110000}, c.Series[0].Values)
+
+	// Work per CPU: fasthttp's 100,000 at 80% of a core is 125,000.
+	c, ok = LevelsChart(w, true)
+	require.True(t, ok)
+	assert.Equal(t, 125000.0, c.Series[1].Values[1])
+
+	q, ok := LevelsChart(run.Workloads[1], false)
+	require.True(t, ok)
+	assert.Equal(t, "queries per request", q.XLabel)
+	assert.Contains(t, q.Title, "512 connections")
+	assert.True(t, math.IsNaN(q.Series[0].Values[1]), "final's failed level")
+
+	_, ok = LevelsChart(run.Workloads[0], false)
+	assert.True(t, ok)
+	_, ok = LevelsChart(results.Workload{Name: "hello64"}, false)
+	assert.False(t, ok, "no sweep, no line chart")
+
+	paths, err := Write(run, filepath.Join(t.TempDir(), "levels"))
+	require.NoError(t, err)
+	var names []string
+	for _, p := range paths {
+		names = append(names, filepath.Base(p))
+	}
+	assert.Contains(t, names, "json-levels.svg")
+	assert.Contains(t, names, "json-levels-percpu.svg")
+	assert.Contains(t, names, "queries-levels.svg")
 }

@@ -46,8 +46,13 @@ type Workload struct {
 	HigherIsBetter bool   `json:"higher_is_better"`
 	// Fallback is the peer ratios are given against while final has no
 	// number: "nethttp" for the HTTP server workloads.
-	Fallback string   `json:"fallback"`
-	Peers    []Result `json:"peers"`
+	Fallback string `json:"fallback"`
+	// Levels, when set, are the sweep the workload ran (levels.go): each
+	// peer's Levels holds one result per level, in this order.
+	Levels []Level `json:"levels,omitempty"`
+	// Axis is what varies along Levels: AxisConns or AxisQueries.
+	Axis  string   `json:"axis,omitempty"`
+	Peers []Result `json:"peers"`
 }
 
 // Result is one peer's measurements in one workload.
@@ -68,6 +73,13 @@ type Result struct {
 	// people's work on a shared machine.
 	Others  []float64 `json:"others_cpu,omitempty"`
 	Skipped string    `json:"skipped,omitempty"` // why there is no number ("not built yet")
+	// Levels, in a sweep, are the results at each of the workload's
+	// Levels, in order; the Result's own figures are then those of the
+	// level TechEmpower ranks by (Workload.SetHeadlines).
+	Levels []Result `json:"levels,omitempty"`
+	// Level is, in an entry of Levels, that level's label along the
+	// workload's axis ("512"); in a peer's result, its headline level's.
+	Level string `json:"level,omitempty"`
 }
 
 // Summarize fills Median, Min and Max from Runs.
@@ -190,6 +202,11 @@ func (r *Run) Markdown() string {
 	var b strings.Builder
 	peers := r.peerOrder()
 	fmt.Fprintf(&b, "Medians of %d runs of %s each (min–max in the JSON).", r.Reps, r.Duration)
+	if r.hasLevels() {
+		b.WriteString(" Workloads run over levels of load (-levels te) show the level TechEmpower ranks by:")
+		b.WriteString(" each peer's peak over connections, the 20-row level in queries and updates;")
+		b.WriteString(" every level is in the tables after the targets.")
+	}
 	if r.anyUnderLoad() {
 		fmt.Fprintf(&b, " A ⚠ marks a result measured under load: other work on the machine took a median of %d%% of a core or more (see the CPU table).", BusyThreshold)
 	}
@@ -294,6 +311,10 @@ func (r *Run) Markdown() string {
 	if t := r.TargetsMarkdown(); t != "" {
 		b.WriteString("\n")
 		b.WriteString(t)
+	}
+	if l := r.LevelsMarkdown(); l != "" {
+		b.WriteString("\n")
+		b.WriteString(l)
 	}
 	if len(r.Notes) > 0 {
 		b.WriteString("\n")

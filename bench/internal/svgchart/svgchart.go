@@ -1,7 +1,8 @@
-// Package svgchart draws horizontal bar charts as standalone SVG, with no
-// dependency beyond the standard library: one bar per peer, the median as the
-// bar, the spread of the runs as a thin line across its end, and the value
-// written beside it.
+// Package svgchart draws charts as standalone SVG, with no dependency
+// beyond the standard library. Bar charts: one bar per peer, the median as
+// the bar, the spread of the runs as a thin line across its end, and the
+// value written beside it. Line charts (line.go): one line per peer across
+// the levels of a sweep.
 package svgchart
 
 import (

@@ -3,12 +3,21 @@
 // fasthttp entry (frameworks/Go/fasthttp) writes them: a switch on the
 // path, the database called straight from the handler (fasthttp runs each
 // connection on a goroutine of its own, so a blocking pgx call blocks only
-// that connection), the updates batched in id order. Its fortunes go
-// through html/template where the entry uses quicktemplate (generated
-// code, one more tool to run); both escape in the template engine.
+// that connection), the updates batched in id order, and fortunes rendered
+// by quicktemplate (templates/fortunes.qtpl, compiled to Go by qtc), whose
+// string tag escapes each message.
 //
-//	TE_DSN=postgres://... fasthttpte -addr 127.0.0.1:8080
+// With -template html it renders fortunes through html/template instead,
+// as final and net/http do: the peer fasthttp-htmltpl, which sets the
+// template engines side by side on the same server. Both escape in the
+// template engine, as TechEmpower's rules ask.
+//
+//	TE_DSN=postgres://... fasthttpte -addr 127.0.0.1:8080 [-template qtpl|html]
 package main
+
+// After editing templates/fortunes.qtpl, regenerate its Go file and commit
+// both.
+//go:generate go run github.com/valyala/quicktemplate/qtc -dir=templates
 
 import (
 	"context"
@@ -27,9 +36,11 @@ import (
 
 	"github.com/gornado/gornado/bench/internal/payload"
 	"github.com/gornado/gornado/bench/internal/te"
+	"github.com/gornado/gornado/bench/servers/fasthttpte/templates"
 )
 
-// fortunesPage is the fortunes template, escaped by html/template.
+// fortunesPage is the fortunes template of -template html, escaped by
+// html/template: the same markup as templates/fortunes.qtpl.
 var fortunesPage = template.Must(template.New("fortunes").Parse(`<!DOCTYPE html>
 <html>
 <head><title>Fortunes</title></head>
@@ -44,9 +55,16 @@ var fortunesPage = template.Must(template.New("fortunes").Parse(`<!DOCTYPE html>
 
 var plaintextBody = []byte(te.Message)
 
-// handler answers the six paths; db may be nil (no TE_DSN): the database
-// paths then answer 500.
-func handler(db *te.DB) fasthttp.RequestHandler {
+// The template engines of -template.
+const (
+	engineQuick = "qtpl" // quicktemplate, as TechEmpower's entry
+	engineHTML  = "html" // html/template, as final and net/http
+)
+
+// handler answers the six paths, rendering fortunes with engine (engineQuick
+// or engineHTML); db may be nil (no TE_DSN): the database paths then answer
+// 500.
+func handler(db *te.DB, engine string) fasthttp.RequestHandler {
 	return func(ctx *fasthttp.RequestCtx) {
 		path := string(ctx.Path())
 		if db == nil && path != te.PathJSON && path != te.PathPlaintext {
@@ -74,7 +92,11 @@ func handler(db *te.DB) fasthttp.RequestHandler {
 			var fs []te.Fortune
 			if fs, err = db.Fortunes(context.Background()); err == nil {
 				ctx.SetContentType("text/html; charset=utf-8")
-				err = fortunesPage.Execute(ctx, te.AddFortune(fs))
+				if engine == engineHTML {
+					err = fortunesPage.Execute(ctx, te.AddFortune(fs))
+				} else {
+					templates.WriteFortunePage(ctx, te.AddFortune(fs))
+				}
 			}
 			if err != nil {
 				ctx.Error(err.Error(), fasthttp.StatusInternalServerError)
@@ -97,8 +119,12 @@ func handler(db *te.DB) fasthttp.RequestHandler {
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "listen address")
 	pool := flag.Int("pool", te.DefaultPool, "database connections")
+	engine := flag.String("template", engineQuick, "fortunes' template engine: qtpl (quicktemplate, TechEmpower's entry) or html (html/template)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile to this file (pprof) until SIGTERM, for explaining a figure")
 	flag.Parse()
+	if *engine != engineQuick && *engine != engineHTML {
+		log.Fatalf("-template %q: want %s or %s", *engine, engineQuick, engineHTML)
+	}
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
 		if err == nil {
@@ -130,7 +156,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	srv := &fasthttp.Server{Handler: handler(db), Name: "fasthttp"}
+	srv := &fasthttp.Server{Handler: handler(db, *engine), Name: "fasthttp"}
 	payload.Ready(ln.Addr().String())
 	log.Fatal(srv.Serve(ln))
 }

@@ -13,16 +13,20 @@ import (
 )
 
 // TestTechEmpower serves the six paths on a loaded database and runs
-// TechEmpower's checks against them.
+// TechEmpower's checks against them, with each fortunes template engine.
 func TestTechEmpower(t *testing.T) {
 	dsn := tetest.Postgres(t)
 	db, err := te.Open(context.Background(), dsn, 4)
 	require.NoError(t, err)
 	defer db.Pool.Close()
-	ln, err := net.Listen("tcp4", "127.0.0.1:0")
-	require.NoError(t, err)
-	srv := &fasthttp.Server{Handler: handler(db), Name: "fasthttp"}
-	go srv.Serve(ln)
-	defer srv.Shutdown()
-	tetest.CheckAll(t, "http://"+ln.Addr().String(), dsn)
+	for _, engine := range []string{engineQuick, engineHTML} {
+		t.Run(engine, func(t *testing.T) {
+			ln, err := net.Listen("tcp4", "127.0.0.1:0")
+			require.NoError(t, err)
+			srv := &fasthttp.Server{Handler: handler(db, engine), Name: "fasthttp"}
+			go srv.Serve(ln)
+			defer srv.Shutdown()
+			tetest.CheckAll(t, "http://"+ln.Addr().String(), dsn)
+		})
+	}
 }
