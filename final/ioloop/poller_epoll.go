@@ -23,6 +23,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"os"
+	"sync"
 	"syscall"
 	"time"
 
@@ -63,6 +64,17 @@ type epollPoller struct {
 	drain [8]byte
 }
 
+// openFiles holds every open poller's file, from newPoller to close. os
+// closes a file that the garbage collector finds unreachable, so a loop
+// dropped without Close would lose its epoll descriptor at whatever moment
+// the collector ran, and keep its eventfd: descriptors would close behind
+// the program's back, and the process's descriptor count move under other
+// code's feet (leak checks that compare counts, like final's test helpers,
+// would miss a leak elsewhere when one closed during their window). Held
+// here, an unclosed loop keeps both, a leak seen as soon as it happens, as
+// before the epoll descriptor was a file.
+var openFiles sync.Map // *os.File -> struct{}
+
 // newPoller returns the platform's poller, able to report up to size
 // descriptors per wait.
 func newPoller(size int) (poller, error) {
@@ -92,6 +104,7 @@ func newPoller(size int) (poller, error) {
 		return nil, os.NewSyscallError("fcntl", err)
 	}
 	p.file = os.NewFile(uintptr(epfd), "epoll")
+	openFiles.Store(p.file, struct{}{})
 	if err := p.file.SetReadDeadline(time.Time{}); err != nil {
 		p.close()
 		return nil, err
@@ -240,5 +253,6 @@ func (p *epollPoller) close() error {
 	// The file owns epfd: closing it unregisters the descriptor from the
 	// netpoller before closing it.
 	err2 := p.file.Close()
+	openFiles.Delete(p.file)
 	return errors.Join(err1, err2)
 }
