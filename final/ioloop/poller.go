@@ -28,7 +28,7 @@
 //     loop (an executor finishing a query, then AddCallback) cannot run
 //     until then, and the loop waits for it. The epoll backend parks in
 //     Go's netpoller instead (poller_epoll.go says how); a backend that
-//     cannot blocks in its system call and says so.
+//     cannot do so blocks in its system call and says why in a comment.
 //   - wake(): the only method safe from any goroutine. It makes a blocked or
 //     future wait return promptly. Wakes may be coalesced: many wakes before
 //     a wait return it once. The wake descriptor is the poller's own and is
