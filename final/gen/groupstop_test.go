@@ -12,11 +12,12 @@ import (
 // stops is resumed by the callbacks Stop still runs (a connection handed
 // between loops, a Future resolved as the loop stopped). The Go runtime
 // requires a coroutine to be resumed under the OS-thread locking it was
-// created under, and a Group's loops run locked to their threads: run on
-// the goroutine that called Stop, the resumption aborted the process
-// ("coro: OS thread locking must match locking at coroutine creation").
+// created under, and a Group's loops with WithLockOSThread run locked to
+// their threads: run on the goroutine that called Stop, the resumption
+// aborted the process ("coro: OS thread locking must match locking at
+// coroutine creation").
 func TestCoroutineResumedAfterGroupStop(t *testing.T) {
-	g, err := ioloop.StartGroup(1)
+	g, err := ioloop.StartGroup(1, ioloop.WithLockOSThread())
 	if err != nil {
 		t.Fatal(err)
 	}

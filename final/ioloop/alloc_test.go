@@ -204,3 +204,56 @@ func TestAddEventHandlerAllocatesNothing(t *testing.T) {
 	assert.Error(t, l.AddEventHandler(b, nil, READ))
 	l.RemoveHandler(a)
 }
+
+func TestNoAllocPerWaitWithDeadline(t *testing.T) {
+	// A wait with a timer pending sets the poller's deadline (a read
+	// deadline on the epoll file, on Linux) whenever the next timer moves:
+	// that must not allocate either.
+	l := newLoop(t)
+	a, b := testutil.SocketPair(t)
+	defer unix.Close(a)
+	defer unix.Close(b)
+	require.NoError(t, l.AddHandler(a, func(int, Events) {}, WRITE))
+	until := time.Now().Add(time.Hour)
+	allocs := testing.AllocsPerRun(1000, func() {
+		until = until.Add(time.Microsecond)
+		n, err := l.poller.wait(until, l.ready)
+		require.NoError(t, err)
+		require.Equal(t, 1, n)
+	})
+	assert.Zero(t, allocs)
+	l.RemoveHandler(a)
+}
+
+// BenchmarkWaitDeadline measures a wait that returns at once (a writable
+// descriptor) with a deadline: "same" keeps the deadline, as the loop does
+// while its next timer stays the same; "moving" changes it every time, which
+// costs setting the deadline again (SetReadDeadline on Linux).
+func BenchmarkWaitDeadline(b *testing.B) {
+	for _, moving := range []bool{false, true} {
+		name := "same"
+		if moving {
+			name = "moving"
+		}
+		b.Run(name, func(b *testing.B) {
+			l := newLoop(b)
+			a, c := testutil.SocketPair(b)
+			defer unix.Close(a)
+			defer unix.Close(c)
+			if err := l.AddHandler(a, func(int, Events) {}, WRITE); err != nil {
+				b.Fatal(err)
+			}
+			until := time.Now().Add(time.Hour)
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				if moving {
+					until = until.Add(time.Microsecond)
+				}
+				if _, err := l.poller.wait(until, l.ready); err != nil {
+					b.Fatal(err)
+				}
+			}
+			l.RemoveHandler(a)
+		})
+	}
+}

@@ -49,8 +49,10 @@
 // # Many cores
 //
 // One loop uses one core. StartGroup starts N loops, one per core by
-// default, each on its own goroutine locked to its own OS thread; servers
-// give each loop its own listener or a share of connections. With one loop,
+// default, each on its own goroutine (locked to its own OS thread only
+// with WithLockOSThread: a loop parked in Go's netpoller wakes faster
+// unlocked); servers give each loop its own listener or a share of
+// connections. With one loop,
 // Tornado's single-threaded semantics hold exactly; with several, state
 // shared between loops is the application's to guard.
 //

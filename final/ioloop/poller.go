@@ -11,11 +11,24 @@
 //     data unread without losing the event.
 //   - add, modify and remove of a descriptor's interest (READ, WRITE, or
 //     both). ERROR is always reported and never needs to be asked for.
-//   - wait(timeout, events): block until at least one descriptor is ready,
-//     the timeout passes (a negative timeout blocks without limit, zero polls)
-//     or wake is called; fill events and return how many. A descriptor
-//     appears at most once per wait, with its events merged. An interrupted
-//     wait (EINTR) returns zero events and no error.
+//   - poll(events): fill events with the descriptors ready now, without
+//     blocking, and return how many. A descriptor appears at most once per
+//     call, with its events merged. An interrupted call (EINTR) returns
+//     zero events and no error.
+//   - wait(until, events): poll, but block until at least one descriptor
+//     is ready, the deadline until passes (on the monotonic clock; the
+//     zero Time is no deadline) or wake is called. A deadline that has
+//     passed already may return at once with zero events. The loop calls
+//     poll, not wait, when it has work pending, so wait is only ever a
+//     sleep.
+//   - While it blocks, wait should not hold the goroutine's P (the Go
+//     scheduler's licence to run Go code). A thread blocked in a system
+//     call keeps its P until the runtime's monitor takes it back, after
+//     20 µs to 10 ms; at GOMAXPROCS=1 the goroutine that would wake the
+//     loop (an executor finishing a query, then AddCallback) cannot run
+//     until then, and the loop waits for it. The epoll backend parks in
+//     Go's netpoller instead (poller_epoll.go says how); a backend that
+//     cannot do so blocks in its system call and says why in a comment.
 //   - wake(): the only method safe from any goroutine. It makes a blocked or
 //     future wait return promptly. Wakes may be coalesced: many wakes before
 //     a wait return it once. The wake descriptor is the poller's own and is
@@ -27,7 +40,10 @@
 
 package ioloop
 
-import "strings"
+import (
+	"strings"
+	"time"
+)
 
 // Events is a mask of readiness conditions, the events argument of
 // AddHandler and of a handler call (Tornado's IOLoop.READ, WRITE, ERROR).
@@ -95,7 +111,8 @@ type poller interface {
 	add(fd int, events Events) error
 	modify(fd int, events Events) error
 	remove(fd int) error
-	wait(timeoutMs int, events []readyEvent) (int, error)
+	poll(events []readyEvent) (int, error)
+	wait(until time.Time, events []readyEvent) (int, error)
 	wake() error
 	close() error
 }

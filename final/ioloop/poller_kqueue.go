@@ -3,12 +3,21 @@
 // The kqueue backend of the poller contract (poller.go), with a non-blocking
 // pipe to wake a blocked kevent. kqueue filters are level-triggered unless
 // EV_CLEAR is given, which it never is here.
+//
+// Unlike the epoll backend, wait blocks in kevent, holding the goroutine's
+// P for as long as the runtime lets it (see poller.go). A kqueue is
+// pollable by another kqueue, so the epoll backend's trick (park in Go's
+// netpoller until the kqueue is readable) should carry over; it is not
+// done because kqueue is not a deployed target here and nothing runs the
+// tests on macOS or a BSD. Doing it means the same wait as
+// poller_epoll.go's around a zero-timeout kevent.
 
 package ioloop
 
 import (
 	"errors"
 	"os"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -115,12 +124,21 @@ func (p *kqueuePoller) remove(fd int) error {
 	return p.apply(fd, have, 0)
 }
 
-func (p *kqueuePoller) wait(timeoutMs int, events []readyEvent) (int, error) {
-	var ts *unix.Timespec
-	if timeoutMs >= 0 {
-		t := unix.NsecToTimespec(int64(timeoutMs) * 1e6)
-		ts = &t
+func (p *kqueuePoller) poll(events []readyEvent) (int, error) {
+	var zero unix.Timespec
+	return p.kevent(&zero, events)
+}
+
+func (p *kqueuePoller) wait(until time.Time, events []readyEvent) (int, error) {
+	if until.IsZero() {
+		return p.kevent(nil, events)
 	}
+	ts := unix.NsecToTimespec(max(int64(time.Until(until)), 0))
+	return p.kevent(&ts, events)
+}
+
+// kevent collects events, blocking for at most ts (nil: without limit).
+func (p *kqueuePoller) kevent(ts *unix.Timespec, events []readyEvent) (int, error) {
 	raw := p.raw
 	if len(events) < len(raw) {
 		raw = raw[:len(events)]

@@ -3,6 +3,7 @@ package ioloop
 import (
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -19,9 +20,9 @@ type countingPoller struct {
 	hold chan struct{}
 }
 
-func (c *countingPoller) wait(ms int, ev []readyEvent) (int, error) {
+func (c *countingPoller) wait(until time.Time, ev []readyEvent) (int, error) {
 	c.waits.Add(1)
-	n, err := c.poller.wait(ms, ev)
+	n, err := c.poller.wait(until, ev)
 	if c.hold != nil && c.wakes.Load() > 0 {
 		<-c.hold
 		c.hold = nil
