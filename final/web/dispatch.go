@@ -532,7 +532,7 @@ func hasMethod(h Handler, method string) bool {
 // methodStep calls the handler's method for the request method.
 func (rh *RequestHandler) methodStep() (err error) {
 	defer rh.recoverPanic(&err)
-	args := rh.PathArgs
+	args := rh.pathArgs
 	h := rh.self
 	switch rh.req.Method {
 	case "GET":

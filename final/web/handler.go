@@ -38,8 +38,8 @@ import (
 // another request, so a reference to it kept past its request (a timer, a
 // waiter list, a goroutine) can reach no one else's response. Once the
 // request has ended (its response finished and its coroutine, if any,
-// done), the handler lets go of the request: Request and PathArgs become
-// nil, a method that returns an error returns ErrFinished, and the others
+// done), the handler lets go of the request: Request becomes nil, a
+// method that returns an error returns ErrFinished, and the others
 // do nothing and return zero values (pool.go explains why).
 type RequestHandler struct {
 	// Request is the request being served (Tornado's self.request); nil
@@ -47,12 +47,6 @@ type RequestHandler struct {
 	Request *HTTPServerRequest
 	// Application is the application serving it.
 	Application *Application
-	// PathArgs are the groups of the route's pattern, also passed to the
-	// handler's method (Tornado's path_args).
-	PathArgs []string
-
-	// self is the handler that embeds this RequestHandler.
-	self Handler
 	// handlerState is the request's working storage, lent by the loop
 	// for the request's lifetime; nil before and after (then live gives
 	// the handler a finished state of its own).
@@ -79,8 +73,14 @@ type handlerState struct {
 	// gzOut receives what the gzip writer compresses; kept across
 	// requests.
 	gzOut sliceWriter
-	// owner is the handler the state is lent to (resumeFn resumes it).
+	// owner is the handler the state is lent to (resumeFn resumes it);
+	// self is that handler as the user's type, whose hooks the framework
+	// calls (a finished handler's own state has the RequestHandler
+	// itself, with the default hooks).
 	owner *RequestHandler
+	self  Handler
+	// pathArgs are the groups of the route's pattern (PathArgs).
+	pathArgs []string
 
 	// perRequest is the state one request starts from zero: init clears
 	// it in one assignment, while the storage above is kept for reuse.
@@ -208,10 +208,18 @@ func (rh *RequestHandler) init(d *dispatch, args []string) {
 	rh.Request = &rh.req
 	if len(args) > 0 {
 		// The handler's own copy: the groups' buffer is the loop's.
-		rh.PathArgs = append([]string(nil), args...)
+		rh.pathArgs = append([]string(nil), args...)
 	}
 	rh.status = 200
 	rh.setDefaultHeaders()
+}
+
+// PathArgs returns the groups of the route's pattern, also passed to the
+// handler's method (Tornado's path_args); nil once the request has ended.
+// The slice is the handler's own.
+func (rh *RequestHandler) PathArgs() []string {
+	rh.live()
+	return rh.pathArgs
 }
 
 // defaultHeaders are the headers every response starts with, like

@@ -14,7 +14,7 @@ import "reflect"
 // serves next: a stale write would land in a stranger's response. No
 // compiler checks such a rule, so the handler itself is never reused.
 //
-// Why blocks. A handler value is small (RequestHandler is 64 bytes, plus
+// Why blocks. A handler value is small (RequestHandler is 24 bytes, plus
 // the user's fields), and a block of handlerBlock of them costs one
 // allocation, so a request costs a sixteenth of one; a handler kept for a
 // long time (a WebSocket's, a long poll's) keeps its block's memory, at
@@ -24,7 +24,7 @@ import "reflect"
 // parse caches and argument maps, the response's header set and body
 // buffer, the JSON encoder), lent to a handler for its request and taken
 // back when the request ends; the handler is then cut off from it (its
-// Request and PathArgs set to nil), and a method called on it later works
+// Request set to nil), and a method called on it later works
 // on a finished state of its own (live), so that it returns ErrFinished
 // rather than touch the storage another request now uses.
 //
@@ -51,7 +51,7 @@ type handlerBlocks struct {
 // it is already what the prototype would give, and the copy is skipped
 // (a reflect.Value.Set, which was 7% of finalte's CPU on pipelined
 // plaintext when it copied a 768-byte RequestHandler three times, and
-// still costs the reflection's checks on the 64 bytes left).
+// still costs the reflection's checks on the 24 bytes left).
 func baseOnly(t reflect.Type) bool {
 	return t.Size() == reflect.TypeFor[RequestHandler]().Size()
 }
@@ -74,8 +74,8 @@ func (ls *loopState) instance(s *URLSpec) Handler {
 	}
 	h := v.Addr().Interface().(Handler)
 	rh := h.base()
-	*rh = RequestHandler{self: h, handlerState: ls.lend()}
-	rh.owner = rh
+	*rh = RequestHandler{handlerState: ls.lend()}
+	rh.owner, rh.self = rh, h
 	return h
 }
 
@@ -100,11 +100,11 @@ func (ls *loopState) release(h Handler) {
 	}
 	rh := h.base()
 	st := rh.handlerState
-	rh.handlerState, rh.Request, rh.PathArgs = nil, nil, nil
+	rh.handlerState, rh.Request = nil, nil
 	if st == nil {
 		return
 	}
-	st.owner = nil
+	st.owner, st.self, st.pathArgs = nil, nil, nil
 	if len(ls.states) < 1024 {
 		ls.states = append(ls.states, st)
 	}
@@ -131,6 +131,7 @@ func (rh *RequestHandler) live() bool {
 	if rh.handlerState == nil {
 		st := &handlerState{}
 		st.resp, st.peer = respFinished, peerLeftSent
+		st.self = rh // the default hooks
 		st.resumeFn = st.resume
 		st.headers.CopyFrom(defaultHeaders)
 		rh.handlerState = st

@@ -75,7 +75,7 @@ func TestStaleHandlerIsCutOff(t *testing.T) {
 
 	onLoop(t, loop, func() {
 		assert.Nil(t, stale.Request, "a finished handler's Request")
-		assert.Nil(t, stale.PathArgs, "a finished handler's PathArgs")
+		assert.Nil(t, stale.PathArgs(), "a finished handler's PathArgs")
 		stale.SetStatus(500)
 		stale.SetHeader("X-Stale", "yes")
 		assert.ErrorIs(t, stale.WriteString("stale"), ErrFinished)

@@ -357,7 +357,7 @@ type putHandler struct {
 
 func (h *putHandler) Prepare() error {
 	if h.Request.Method == "PUT" && h.opts.Dir != "" {
-		h.file = &diskFile{path: h.opts.savePath(h.PathArgs[0]), opts: h.opts}
+		h.file = &diskFile{path: h.opts.savePath(h.PathArgs()[0]), opts: h.opts}
 	}
 	return nil
 }
