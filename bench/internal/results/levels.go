@@ -146,15 +146,7 @@ func (r *Run) LevelsMarkdown() string {
 			what = "in bold the level TechEmpower ranks by, the most rows a request"
 		}
 		fmt.Fprintf(&b, "**%s** over %s%s: median %s, %s.\n\n", w.Name, AxisName(w.Axis), fixed, w.Unit, what)
-		fmt.Fprintf(&b, "| %s |", w.Axis)
-		for _, p := range peers {
-			fmt.Fprintf(&b, " %s |", p)
-		}
-		b.WriteString("\n|--:|")
-		for range peers {
-			b.WriteString("--:|")
-		}
-		b.WriteString("\n")
+		writeTableHead(&b, []string{fmt.Sprint(w.Axis)}, "--:", peers, "")
 		for i, l := range w.Levels {
 			label := l.Label(w.Axis)
 			fmt.Fprintf(&b, "| %s |", label)
@@ -181,19 +173,13 @@ func (r *Run) LevelsMarkdown() string {
 			continue
 		}
 		fmt.Fprintf(&b, "%s's ratio to each peer at each level (above 1: %s ahead):\n\n", w.Reference(), w.Reference())
-		fmt.Fprintf(&b, "| %s |", w.Axis)
 		var others []string
 		for _, p := range peers {
 			if p != w.Reference() {
 				others = append(others, p)
-				fmt.Fprintf(&b, " vs %s |", p)
 			}
 		}
-		b.WriteString("\n|--:|")
-		for range others {
-			b.WriteString("--:|")
-		}
-		b.WriteString("\n")
+		writeTableHead(&b, []string{fmt.Sprint(w.Axis)}, "--:", others, "vs ")
 		for i, l := range w.Levels {
 			fmt.Fprintf(&b, "| %s |", l.Label(w.Axis))
 			for _, name := range others {

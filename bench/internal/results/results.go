@@ -211,15 +211,7 @@ func (r *Run) Markdown() string {
 		fmt.Fprintf(&b, " A ⚠ marks a result measured under load: other work on the machine took a median of %d%% of a core or more (see the CPU table).", BusyThreshold)
 	}
 	b.WriteString("\n\n")
-	b.WriteString("| workload | unit |")
-	for _, p := range peers {
-		fmt.Fprintf(&b, " %s |", p)
-	}
-	b.WriteString("\n|---|---|")
-	for range peers {
-		b.WriteString("--:|")
-	}
-	b.WriteString("\n")
+	writeTableHead(&b, []string{"workload", "unit"}, "---", peers, "")
 	for _, w := range r.Workloads {
 		fmt.Fprintf(&b, "| %s | %s |", w.Name, unitWithDirection(w))
 		for _, p := range peers {
@@ -230,15 +222,7 @@ func (r *Run) Markdown() string {
 
 	b.WriteString("\nRatios: the reference's number over each peer's, oriented so that above 1 means the reference is ahead")
 	b.WriteString(" (for memory, the peer's bytes over the reference's).\n\n")
-	b.WriteString("| workload | reference |")
-	for _, p := range peers {
-		fmt.Fprintf(&b, " vs %s |", p)
-	}
-	b.WriteString("\n|---|---|")
-	for range peers {
-		b.WriteString("--:|")
-	}
-	b.WriteString("\n")
+	writeTableHead(&b, []string{"workload", "reference"}, "---", peers, "vs ")
 	for _, w := range r.Workloads {
 		ref := w.Reference()
 		fmt.Fprintf(&b, "| %s | %s |", w.Name, ref)
@@ -256,15 +240,7 @@ func (r *Run) Markdown() string {
 	}
 	b.WriteString("\nCPU during the measured runs, medians in % of one core: the server's (the client workload: the client's),")
 	b.WriteString(" then in brackets everything else's but the load generator's (other work on the machine).\n\n")
-	b.WriteString("| workload |")
-	for _, p := range peers {
-		fmt.Fprintf(&b, " %s |", p)
-	}
-	b.WriteString("\n|---|")
-	for range peers {
-		b.WriteString("--:|")
-	}
-	b.WriteString("\n")
+	writeTableHead(&b, []string{"workload"}, "---", peers, "")
 	for _, w := range r.Workloads {
 		if !w.hasCPU() {
 			continue
@@ -285,15 +261,7 @@ func (r *Run) Markdown() string {
 	}
 	b.WriteString("\nWork per CPU: each run's rate over the server's CPU share, median, in units per second of one core")
 	b.WriteString(" (ranks servers even when the load generator is the bottleneck).\n\n")
-	b.WriteString("| workload |")
-	for _, p := range peers {
-		fmt.Fprintf(&b, " %s |", p)
-	}
-	b.WriteString("\n|---|")
-	for range peers {
-		b.WriteString("--:|")
-	}
-	b.WriteString("\n")
+	writeTableHead(&b, []string{"workload"}, "---", peers, "")
 	for _, w := range r.Workloads {
 		if !w.HigherIsBetter || !w.hasCPU() {
 			continue
@@ -405,4 +373,26 @@ func FormatRatio(v float64) string {
 		return "—"
 	}
 	return fmt.Sprintf("%.2fx", v)
+}
+
+// writeTableHead writes a markdown table's header and alignment rows: the
+// lead columns, aligned by leadAlign ("---" left, "--:" right), then a
+// right-aligned column per name, each prefixed with prefix ("vs " for
+// ratios).
+func writeTableHead(b *strings.Builder, lead []string, leadAlign string, names []string, prefix string) {
+	b.WriteString("|")
+	for _, l := range lead {
+		fmt.Fprintf(b, " %s |", l)
+	}
+	for _, n := range names {
+		fmt.Fprintf(b, " %s%s |", prefix, n)
+	}
+	b.WriteString("\n|")
+	for range lead {
+		b.WriteString(leadAlign + "|")
+	}
+	for range names {
+		b.WriteString("--:|")
+	}
+	b.WriteString("\n")
 }
