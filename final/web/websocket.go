@@ -82,6 +82,9 @@ func (rh *RequestHandler) WebSocketUpgrade(h websocket.Handler, opts websocket.O
 type WebSocketHandler struct {
 	RequestHandler
 	// New returns the handler for one connection; nil from it answers 403.
+	// It reads what the connection needs from r then: the request ends
+	// with the handshake, and r with it (its methods then return
+	// ErrFinished; see RequestHandler).
 	New func(r *RequestHandler) websocket.Handler
 	// Options are the connection's settings (ping interval, limits).
 	Options websocket.Options
